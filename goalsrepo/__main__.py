@@ -1,0 +1,3 @@
+from goalsrepo.cli import main
+
+main()
