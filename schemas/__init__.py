@@ -1,0 +1,1 @@
+"""The JSON Schemas, shipped inside the wheel as ``goalsrepo.schemas`` (see goalsrepo/schema.py)."""

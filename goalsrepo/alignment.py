@@ -1,0 +1,62 @@
+"""The alignment graph: goals pointing at the parent goals they contribute to. Pure.
+
+Used for cycle checks (validate), children and roll-up (progress) and the tree and map
+views. Team hierarchies are graphs of the same shape, so :func:`find_cycles` serves both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+
+def find_cycles(edges: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """Every elementary cycle found by depth-first search, each once, as ``[a, b, ..., a]``.
+
+    ``edges`` maps a node to the nodes it points at; unknown targets are ignored (they are
+    reported as unresolved references elsewhere). Iterative, so a 10,000-goal chain does
+    not hit the recursion limit. Each cycle is rotated to start at its smallest id, so the
+    output is stable whatever the file order.
+    """
+    white, grey, black = 0, 1, 2
+    color = dict.fromkeys(edges, white)
+    cycles: list[list[str]] = []
+    seen: set[tuple[str, ...]] = set()
+    for start in sorted(edges):
+        if color[start] != white:
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(edges[start])))]
+        path = [start]
+        color[start] = grey
+        while stack:
+            node, todo = stack[-1]
+            nxt = next(todo, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                color[node] = black
+                continue
+            if nxt not in color:
+                continue
+            if color[nxt] == grey:
+                cycle = path[path.index(nxt):]
+                i = cycle.index(min(cycle))
+                rotated = tuple(cycle[i:] + cycle[:i])
+                if rotated not in seen:
+                    seen.add(rotated)
+                    cycles.append([*rotated, rotated[0]])
+            elif color[nxt] == white:
+                color[nxt] = grey
+                path.append(nxt)
+                stack.append((nxt, iter(sorted(edges[nxt]))))
+    return cycles
+
+
+def children(parents: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Invert ``goal -> parents`` into ``goal -> children``, children sorted by id."""
+    out: dict[str, list[str]] = {}
+    for child, ps in parents.items():
+        for parent in ps:
+            out.setdefault(parent, []).append(child)
+    for kids in out.values():
+        kids.sort()
+    return out

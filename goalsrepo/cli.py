@@ -1,0 +1,198 @@
+"""The ``goalsrepo`` command: Click only. Each command parses options, calls one library
+function, renders its result and picks the exit code (0 ok, 1 problems, 2 usage)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from goalsrepo import __version__
+from goalsrepo.errors import EXIT_FAILURE, GoalsrepoError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def repo_option(func: F) -> F:
+    """``-C/--repo DIR``, taken by every command (SPEC §2)."""
+    return click.option(
+        "-C", "--repo", "repo",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="The goals repository to work on.",
+    )(func)
+
+
+def use_color(stream: Any) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+class GoalsrepoGroup(click.Group):
+    """Turns :class:`GoalsrepoError` into a one-line message and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GoalsrepoError as exc:
+            click.echo(f"goalsrepo: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=GoalsrepoGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="goalsrepo")
+def cli() -> None:
+    """goalsrepo: your organisation's goals as YAML files in git.
+
+    Goals and key results are plain text, changed through pull requests and validated in
+    CI; progress and check-ins come from the commit history. See `goalsrepo COMMAND -h`.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@repo_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True,
+              help="text for people, json for tools, github for Actions annotations.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+def validate(paths: tuple[Path, ...], repo: Path, fmt: str, strict: bool) -> None:
+    """Check goal files: schema, references, cycles and the SMART lint.
+
+    Every file is read (so references resolve); PATHS only restrict which files are
+    reported, which suits pre-commit. Exit 1 on errors (or warnings with --strict).
+
+    \b
+    Example:
+        goalsrepo validate --format github --strict
+    """
+    from goalsrepo import report
+    from goalsrepo.validate import validate as run_validate
+
+    root = repo.resolve()
+    result = run_validate(root, [_relative(root, p) for p in paths])
+    stream = click.get_text_stream("stdout")
+    click.echo(report.RENDERERS[fmt](result, strict=strict, color=use_color(stream)), nl=False)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary_file:
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(report.render_markdown(result, strict=strict))
+    sys.exit(0 if result.ok(strict) else EXIT_FAILURE)
+
+
+def _relative(root: Path, path: Path) -> str:
+    """A PATH argument as a ``/`` path from the repository root (it may be cwd-relative)."""
+    candidate = path if path.is_absolute() else Path.cwd() / path
+    if not candidate.exists():
+        candidate = root / path
+    if not candidate.exists():
+        raise click.BadParameter(f"{path} does not exist", param_hint="PATHS")
+    try:
+        return candidate.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise click.BadParameter(f"{path} is outside the repository {root}",
+                                 param_hint="PATHS") from None
+
+
+@cli.command("schema")
+@click.argument("kind", type=click.Choice(["goal", "config", "people", "teams"]), default="goal")
+@repo_option
+@click.option("--draft", type=click.Choice(["2020", "7"]), default="2020", show_default=True,
+              help="JSON Schema draft: 2020 (2020-12) or 7 for yaml-language-server.")
+def schema_command(kind: str, repo: Path, draft: str) -> None:
+    """Print the JSON Schema of a file kind, for editors and other tools.
+
+    \b
+    Example:
+        goalsrepo schema goal --draft 7 > goal.schema.json
+    """
+    from goalsrepo import schema
+
+    click.echo(json.dumps(schema.printable(kind, draft=int(draft)), indent=2))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@repo_option
+@click.option("--demo", is_flag=True,
+              help="Also write a quarter of back-dated check-in commits, so history shows.")
+def init(directory: Path | None, repo: Path, demo: bool) -> None:
+    """Scaffold a goals repository: config, people, teams, example goals, editor wiring.
+
+    DIRECTORY defaults to the repository given with -C (the current directory). Runs
+    `git init` when it is not inside a repository. Never overwrites a file.
+
+    \b
+    Example:
+        goalsrepo init acme-goals --demo
+    """
+    from goalsrepo import scaffold
+
+    result = scaffold.init(directory or repo, demo=demo)
+    click.echo(f"Wrote {len(result.written)} files to {result.root}")
+    if result.created_repository:
+        click.echo("Initialised a git repository (branch main).")
+    if result.demo_commits:
+        click.echo(f"Wrote {result.demo_commits} back-dated demo commits.")
+    click.echo("Next: edit the goals, then run `goalsrepo validate`.")
+
+
+def _prompt_missing(value: str | None, label: str, required: bool) -> str | None:
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        if required:
+            raise click.UsageError(f"--{label} is required when not run in a terminal")
+        return None
+    answer = click.prompt(label.replace("-", " ").capitalize(),
+                          default="" if not required else None, show_default=False)
+    return answer.strip() or None
+
+
+@cli.command()
+@repo_option
+@click.option("--id", "goal_id", help="The goal id: lowercase letters, digits, hyphens.")
+@click.option("--title", help="The objective, as one specific sentence.")
+@click.option("--owner", help="The accountable person's id.")
+@click.option("--team", help="The team's id (also the folder under goals/).")
+@click.option("--period", help="The period id, e.g. 2026-Q4 (also a folder).")
+@click.option("--aligns-to", "aligns_to", multiple=True,
+              help="A parent goal id; repeat for several parents.")
+@click.option("--level", type=click.Choice(["organization", "team", "individual"]),
+              default="team", show_default=True, help="Where the goal sits.")
+def new(repo: Path, goal_id: str | None, title: str | None, owner: str | None,
+        team: str | None, period: str | None, aligns_to: tuple[str, ...], level: str) -> None:
+    """Create a goal file at goals/<team>/<period>/<id>.yaml from flags.
+
+    On a terminal it asks for what is missing; elsewhere --id, --title and --owner are
+    required. Refuses an id that exists.
+
+    \b
+    Example:
+        goalsrepo new --id faster-deploys --title "Ship any change within one hour" \\
+            --owner alice --team platform --period 2026-Q4 --aligns-to delight-customers
+    """
+    from goalsrepo import scaffold
+
+    goal = scaffold.NewGoal(
+        id=_prompt_missing(goal_id, "id", True) or "",
+        title=_prompt_missing(title, "title", True) or "",
+        owner=_prompt_missing(owner, "owner", True) or "",
+        team=_prompt_missing(team, "team", False),
+        period=_prompt_missing(period, "period", False),
+        level=level,
+        aligns_to=tuple(aligns_to),
+    )
+    path = scaffold.new_goal(repo.resolve(), goal)
+    click.echo(f"Wrote {path.relative_to(repo.resolve()).as_posix()}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="goalsrepo")

@@ -1,0 +1,436 @@
+"""Read goal files safely: the security boundary of goalsrepo.
+
+Anyone who can open a pull request writes these bytes, so the loader trusts nothing:
+it caps size and nesting, refuses tags, anchors and aliases, reports duplicate keys and
+YAML 1.1 booleans, keeps dates as text, and turns every failure into a diagnostic with
+file, line and column instead of an exception.
+
+Speed matters too (``validate`` runs on every commit, SPEC §7): libyaml composes the node
+tree in C, with a resolver that does nothing, and :func:`_construct` turns nodes into plain
+data in one pass. Positions are not stored; :meth:`Document.locate` composes the file again
+on demand, which only happens for files that have something to report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from goalsrepo.diagnostics import Diagnostic, make
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+PathT = tuple[str | int, ...]
+# 0-based (value line, value column, key line, key column); for list items key == value.
+Position = tuple[int, int, int, int]
+
+try:
+    from yaml.cyaml import CParser as _BaseParser
+except ImportError:  # pragma: no cover - PyYAML's wheels carry libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _BaseParser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+_IMPLICIT = "?"
+_STR_TAG = "tag:yaml.org,2002:str"
+_ALLOWED_TAGS = frozenset({_IMPLICIT, _STR_TAG, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
+class _Parser(_BaseParser):  # type: ignore[misc,valid-type]
+    """libyaml's composer with a no-op resolver: :func:`_construct` resolves scalars itself.
+
+    PyYAML's resolver runs a chain of regular expressions in Python for every scalar and
+    costs more than the C parse; resolving by first character in one place is faster and
+    lets the loader see exactly which plain scalars YAML 1.1 would turn into booleans.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return _IMPLICIT
+
+    def descend_resolver(self, *args: Any) -> None:
+        pass
+
+    def ascend_resolver(self, *args: Any) -> None:
+        pass
+
+
+def compose(text: str) -> Node | None:
+    """Compose ``text`` into a node tree (or None for an empty document)."""
+    parser = _Parser(text)
+    try:
+        return parser.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        parser.dispose()
+
+
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z")
+_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9]+)?\Z")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+# YAML 1.1 reads these as booleans, YAML 1.2 (and yaml-language-server) as text.
+_YAML11_BOOLS = {
+    **dict.fromkeys(("yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("no", "No", "NO", "off", "Off", "OFF"), False),
+}
+_NUMBER_START = frozenset("0123456789+-.")
+
+
+def _plain_scalar(value: str) -> Any:
+    """Resolve a plain scalar the way YAML 1.2's core schema does, dates kept as text."""
+    if value in _NULLS:
+        return None
+    first = value[0]
+    if first in _NUMBER_START:
+        if _INT.match(value):
+            return int(value.replace("_", ""))
+        if any(c.isdigit() for c in value) and _FLOAT.match(value):
+            try:
+                return float(value.replace("_", ""))
+            except ValueError:
+                return value
+        return value
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return value
+
+
+class _Refused(Exception):
+    """A construct the loader refuses; carries the diagnostic code and the node."""
+
+    def __init__(self, code: str, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.code = code
+        self.node = node
+
+
+@dataclass
+class _Construction:
+    """What building plain data from a node tree found besides the data."""
+
+    problems: list[tuple[str, str, Node]] = field(default_factory=list)
+    flagged: set[PathT] = field(default_factory=set)
+    positions: dict[PathT, Position] = field(default_factory=dict)
+    seen: set[int] | None = None  # node ids, tracked only when the text holds an anchor
+
+
+def _construct(node: Node, path: PathT, depth: int, ctx: _Construction) -> Any:
+    """Plain data from a node tree, checking every node the schema cannot see."""
+    if depth > MAX_DEPTH:
+        raise _Refused("GR007", f"nesting deeper than {MAX_DEPTH} levels", node)
+    if ctx.seen is not None:
+        if id(node) in ctx.seen:
+            raise _Refused("GR004", "aliases (`*name`) are not allowed", node)
+        ctx.seen.add(id(node))
+    if node.tag not in _ALLOWED_TAGS:
+        raise _Refused("GR005", f"tags such as `{_short_tag(node.tag)}` are not allowed", node)
+    cls = type(node)
+    if cls is ScalarNode:
+        return _scalar(node, path, ctx)
+    positions = ctx.positions
+    if cls is MappingNode:
+        data: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode or key_node.tag not in _ALLOWED_TAGS:
+                raise _Refused("GR016", "keys must be plain text", key_node)
+            key = key_node.value
+            if key == "<<" and not key_node.style:
+                raise _Refused("GR004", "merge keys (`<<`) are not allowed", key_node)
+            if key in data:
+                first = next(k for k, _ in node.value if k.value == key).start_mark.line + 1
+                ctx.problems.append(
+                    ("GR002", f"duplicate key `{key}` (first at line {first})", key_node)
+                )
+            child = (*path, key)
+            vmark, kmark = value_node.start_mark, key_node.start_mark
+            positions[child] = (vmark.line, vmark.column, kmark.line, kmark.column)
+            if type(value_node) is ScalarNode and value_node.tag == _IMPLICIT and ctx.seen is None:
+                data[key] = _scalar(value_node, child, ctx)  # the common case, inlined
+            else:
+                data[key] = _construct(value_node, child, depth + 1, ctx)
+        return data
+    if cls is SequenceNode:
+        items = []
+        for i, item in enumerate(node.value):
+            child = (*path, i)
+            mark = item.start_mark
+            positions[child] = (mark.line, mark.column, mark.line, mark.column)
+            items.append(_construct(item, child, depth + 1, ctx))
+        return items
+    raise _Refused("GR001", "unexpected YAML node", node)  # pragma: no cover
+
+
+def _scalar(node: ScalarNode, path: PathT, ctx: _Construction) -> Any:
+    value: str = node.value
+    if node.style or node.tag == _STR_TAG:  # quoted or block: text (libyaml: "" for plain)
+        return value
+    if value in _YAML11_BOOLS:
+        meant = str(_YAML11_BOOLS[value]).lower()
+        ctx.problems.append((
+            "GR013",
+            f"`{value}` is read as the boolean {meant} by YAML 1.1 but as text by YAML 1.2: "
+            f"quote it ('{value}') if you mean text, or write {meant}",
+            node,
+        ))
+        ctx.flagged.add(path)
+        return _YAML11_BOOLS[value]
+    return _plain_scalar(value)  # dates stay text; the schema checks they are real
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[18:] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
+_PREFIX = re.compile(r"^[ \-?:]*", re.M)
+
+
+def _deep_or_anchored(text: str) -> bool:
+    """Whether the text may nest too deep or hold an anchor: then scan events first.
+
+    libyaml's composer recurses in C and crashes the interpreter on very deep input, so
+    depth must be bounded before composing. Both bounds here over-estimate, so a normal
+    file skips the event scan.
+    """
+    if "&" in text:
+        return True
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        return True
+    return max(map(len, _PREFIX.findall(text)), default=0) > MAX_DEPTH
+
+
+def _scan_events(text: str) -> tuple[str, str, Any] | None:
+    """Walk libyaml's event stream (iterative, safe at any depth) for depth and anchors."""
+    depth = 0
+    loader = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+    for event in yaml.parse(text, Loader=loader):
+        if getattr(event, "anchor", None) is not None:
+            return "GR004", "anchors (`&name`) and aliases are not allowed", event.start_mark
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return "GR007", f"nesting deeper than {MAX_DEPTH} levels", event.start_mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+@dataclass
+class Document:
+    """One YAML file: its text, the plain data it holds, and where each value stands.
+
+    ``data`` is None when the file could not be read or parsed; ``diagnostics`` then says why.
+    ``flagged`` holds the paths that already have a loader diagnostic, so the schema check
+    does not report the same value twice. ``positions`` maps every key path to where its
+    value (and key) start, recorded while parsing so no diagnostic has to parse again.
+    """
+
+    path: str
+    text: str
+    data: dict[str, Any] | None
+    diagnostics: list[Diagnostic]
+    flagged: frozenset[PathT] = frozenset()
+    positions: dict[PathT, Position] = field(default_factory=dict, repr=False)
+    root_position: tuple[int, int] = (0, 0)
+
+    def locate(self, path: PathT, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the value at ``path``, or of its key with ``key``.
+
+        A path that does not exist (a missing key) points at the nearest mapping above it.
+        """
+        if self.data is None:
+            return None, None
+        for end in range(len(path), 0, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                if key and end == len(path):
+                    return found[2] + 1, found[3] + 1
+                return found[0] + 1, found[1] + 1
+        return self.root_position[0] + 1, self.root_position[1] + 1
+
+
+def _at(path: str, code: str, message: str, mark: Any) -> Diagnostic:
+    if mark is None:
+        return make(code, message, path, None, None)
+    return make(code, message, path, mark.line + 1, mark.column + 1)
+
+
+def parse(text: str, path: str) -> Document:
+    """Parse one file's text into a :class:`Document`; never raises for bad input."""
+
+    def fail(code: str, message: str, mark: Any = None, line: int = 1, col: int = 1) -> Document:
+        diag = _at(path, code, message, mark) if mark else make(code, message, path, line, col)
+        return Document(path, text, None, [diag])
+
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        return fail("GR008", "the file is empty")
+    tab = _TAB_INDENT.search(text)
+    if tab:
+        line = text.count("\n", 0, tab.start()) + 1
+        column = tab.end() - tab.start()
+        return fail("GR003", "tab character used for indentation", line=line, col=column)
+    if _deep_or_anchored(text):
+        try:
+            refused = _scan_events(text)
+        except yaml.MarkedYAMLError as exc:
+            return _yaml_error(path, text, exc)
+        if refused:
+            return fail(refused[0], refused[1], refused[2])
+    try:
+        root = compose(text)
+    except yaml.MarkedYAMLError as exc:
+        return _yaml_error(path, text, exc)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return fail("GR001", f"control character U+{ord(char):04X} is not allowed in YAML",
+                    line=line, col=column)
+    if root is None:
+        return fail("GR008", "the file is empty")
+    if not isinstance(root, MappingNode):
+        kind = "a list" if isinstance(root, SequenceNode) else "a single value"
+        message = f"the top level is {kind}; it must be a mapping of keys"
+        return fail("GR010", message, root.start_mark)
+    ctx = _Construction(seen=set() if "*" in text else None)
+    try:
+        data = _construct(root, (), 1, ctx)
+    except _Refused as exc:
+        return fail(exc.code, str(exc), exc.node.start_mark)
+    diagnostics = [_at(path, code, msg, node.start_mark) for code, msg, node in ctx.problems]
+    start = root.start_mark
+    return Document(path, text, data, diagnostics, frozenset(ctx.flagged), ctx.positions,
+                    (start.line, start.column))
+
+
+def _yaml_error(path: str, text: str, exc: yaml.MarkedYAMLError) -> Document:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or str(exc)
+    if "expected a single document" in str(exc.context or ""):
+        code, message = "GR009", "several YAML documents in one file (a second `---`)"
+    elif exc.context and exc.context != problem:
+        code, message = "GR001", f"YAML syntax error: {problem} ({exc.context})"
+    else:
+        code, message = "GR001", f"YAML syntax error: {problem}"
+    if "undefined alias" in problem:
+        code, message = "GR004", "aliases (`*name`) are not allowed"
+    return Document(path, text, None, [_at(path, code, message, mark)])
+
+
+def read(root: Path, relpath: str) -> Document:
+    """Read and parse ``root/relpath``, refusing what is too large, not UTF-8 or elsewhere."""
+    full = root / relpath
+    try:
+        if full.is_symlink() and not _inside(full.resolve(), root.resolve()):
+            return _unreadable(relpath, "the file is a link to outside the repository")
+        size = full.stat().st_size
+        if size > MAX_BYTES:
+            return Document(relpath, "", None, [
+                make("GR006", f"the file has {size:,} bytes; at most {MAX_BYTES:,} are read",
+                     relpath, None, None)
+            ])
+        with open(full, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return _unreadable(relpath, f"cannot read the file: {exc.strerror or exc}")
+    if len(raw) > MAX_BYTES:
+        return Document(relpath, "", None, [
+            make("GR006", f"the file has more than {MAX_BYTES:,} bytes", relpath, None, None)
+        ])
+    return decode_and_parse(raw, relpath)
+
+
+def decode_and_parse(raw: bytes, relpath: str) -> Document:
+    """Decode bytes strictly as UTF-8 (no BOM) and parse them."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return Document(relpath, "", None, [
+            make("GR012", "the file starts with a byte order mark (BOM)", relpath, 1, 1)
+        ])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return Document(relpath, "", None, [
+            make("GR011", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                 relpath, line, column)
+        ])
+    return parse(text, relpath)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _unreadable(relpath: str, message: str) -> Document:
+    return Document(relpath, "", None, [make("GR014", message, relpath, None, None)])
+
+
+PARALLEL_MIN_FILES = 2000
+
+
+def read_all(root: Path, relpaths: Sequence[str]) -> list[Document]:
+    """Read many files, in order; on a multi-core POSIX machine forked workers share the work.
+
+    Parsing is CPU-bound Python, so a second process nearly halves ``validate`` at 10,000
+    files (SPEC §7). Workers are forked (they inherit the imported modules at no cost) and
+    only for large repositories, where the fork and the pickled results pay for themselves.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(relpaths) < PARALLEL_MIN_FILES or workers < 2 or not hasattr(os, "fork"):
+        return [read(root, p) for p in relpaths]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(relpaths) // workers)
+    chunks = [list(relpaths[i : i + size]) for i in range(0, len(relpaths), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(len(chunks) - 1, mp_context=context) as pool:
+        futures = [pool.submit(_read_chunk, root, chunk) for chunk in chunks[1:]]
+        docs = _read_chunk(root, chunks[0])
+        for future in futures:
+            docs.extend(future.result())
+    return docs
+
+
+def _read_chunk(root: Path, relpaths: list[str]) -> list[Document]:
+    return [read(root, p) for p in relpaths]
+
+
+def find_goal_files(root: Path, goals_dir: str) -> list[str]:
+    """Every ``*.yaml``/``*.yml`` below the goals folder, as sorted ``/`` paths from root.
+
+    Hidden files and folders (``.git``, editor swap folders) are skipped.
+    """
+    base = root / goals_dir
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel = Path(dirpath).relative_to(root).as_posix()
+        found.extend(
+            f"{rel}/{name}"
+            for name in filenames
+            if name.endswith((".yaml", ".yml")) and not name.startswith(".")
+        )
+    found.sort()
+    return found

@@ -1,0 +1,103 @@
+"""Goals, key results, milestones and links as typed, immutable values.
+
+Built only from schema-valid data, so construction cannot fail. The kind of a key result
+follows from its keys (SPEC §1): ``done`` makes a milestone KR, ``keep`` a control KR,
+anything else is numeric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+KrKind = Literal["numeric", "milestone", "control"]
+LEVELS = ("organization", "team", "individual")
+STATUSES = ("draft", "active", "achieved", "missed", "dropped")
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    id: str
+    title: str
+    kind: KrKind
+    unit: str | None = None
+    start: float | None = None
+    target: float | None = None
+    current: float | None = None
+    done: bool | None = None
+    keep: Literal["below", "above"] | None = None
+    weight: float = 1
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> KeyResult:
+        kind: KrKind = "milestone" if "done" in data else "control" if "keep" in data else "numeric"
+        return cls(
+            id=data["id"], title=data["title"], kind=kind, unit=data.get("unit"),
+            start=data.get("start"), target=data.get("target"), current=data.get("current"),
+            done=data.get("done"), keep=data.get("keep"), weight=data.get("weight", 1),
+        )
+
+
+@dataclass(frozen=True)
+class Milestone:
+    title: str
+    due: date | None = None
+    done: bool = False
+    owner: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Milestone:
+        due = data.get("due")
+        return cls(data["title"], date.fromisoformat(due) if due else None,
+                   data.get("done", False), data.get("owner"))
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    title: str
+    owner: str
+    path: str
+    level: str = "team"
+    team: str | None = None
+    contributors: tuple[str, ...] = ()
+    period: str | None = None
+    start: date | None = None
+    due: date | None = None
+    aligns_to: tuple[str, ...] = ()
+    status: str = "active"
+    superseded_by: str | None = None
+    description: str | None = None
+    key_results: tuple[KeyResult, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    links: tuple[Link, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], path: str) -> Goal:
+        """Build from schema-valid goal data read from ``path``."""
+        start, due = data.get("start"), data.get("due")
+        return cls(
+            id=data["id"], title=data["title"], owner=data["owner"], path=path,
+            level=data.get("level", "team"), team=data.get("team"),
+            contributors=tuple(data.get("contributors", ())), period=data.get("period"),
+            start=date.fromisoformat(start) if start else None,
+            due=date.fromisoformat(due) if due else None,
+            aligns_to=tuple(data.get("aligns_to", ())), status=data.get("status", "active"),
+            superseded_by=data.get("superseded_by"), description=data.get("description"),
+            key_results=tuple(KeyResult.from_data(k) for k in data.get("key_results", ())),
+            milestones=tuple(Milestone.from_data(m) for m in data.get("milestones", ())),
+            links=tuple(Link(x["url"], x.get("title")) for x in data.get("links", ())),
+        )
+
+    def span(self, period: Any) -> tuple[date | None, date | None]:
+        """Start and due dates: the goal's own, else its period's (a ``config.Period``)."""
+        start = self.start or (period.start if period else None)
+        due = self.due or (period.end if period else None)
+        return start, due

@@ -1,0 +1,248 @@
+"""``validate``: schema, meaning and the SMART lint over a whole goals repository (SPEC §4).
+
+A pipeline of plain steps: load every file (parse + schema, in :mod:`repository`), check
+what no schema can see (uniqueness, references, cycles, dates, targets), then lint. Each
+step returns diagnostics; nothing stops at the first problem.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from goalsrepo import alignment, lint
+from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE
+from goalsrepo.diagnostics import Diagnostic, Severity, make
+from goalsrepo.loader import PathT
+from goalsrepo.repository import Repository, load
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What ``validate`` found. ``files`` counts the files checked."""
+
+    files: int
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+    def ok(self, strict: bool = False) -> bool:
+        """No errors; with ``strict`` (the MkDocs habit) no warnings either."""
+        return self.errors == 0 and (not strict or self.warnings == 0)
+
+
+def validate(root: Path, paths: Sequence[str] = ()) -> ValidationResult:
+    """Validate the goals repository at ``root``.
+
+    ``paths`` (relative to root, files or folders) restrict which files are *reported*;
+    every file is still read, so references into other files resolve.
+    """
+    repo = load(root)
+    found = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
+    ignored = repo.config.lint.ignore
+    found = [d for d in found if not (d.severity is Severity.WARNING and d.code in ignored)]
+    files = list(repo.documents)
+    if paths:
+        wanted = [p.strip("/") for p in paths]
+        keep = [f for f in files if _selected(f, wanted)]
+        found = [d for d in found if d.file is None or _selected(d.file, wanted)]
+        files = keep
+    return ValidationResult(len(files), tuple(sorted(found, key=Diagnostic.sort_key)))
+
+
+def _selected(file: str, wanted: Iterable[str]) -> bool:
+    return any(w in ("", ".") or file == w or file.startswith(w + "/") for w in wanted)
+
+
+def check(repo: Repository) -> list[Diagnostic]:
+    """The checks of SPEC §4 that need more than one value at a time."""
+    return [
+        *_check_config(repo),
+        *_check_directory(repo),
+        *_check_goals(repo),
+    ]
+
+
+def _at(repo: Repository, file: str, path: PathT, code: str, message: str, *,
+        key: bool = False) -> Diagnostic:
+    line, column = repo.documents[file].locate(path, key=key)
+    return make(code, message, file, line, column)
+
+
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)}
+)
+
+
+def unsafe_as_file_name(value: str) -> bool:
+    """Whether an id cannot be a file name everywhere (Windows devices, a trailing dot)."""
+    return value.split(".")[0].lower() in _WINDOWS_RESERVED or value.endswith(".")
+
+
+def _fold(value: str) -> str:
+    """Ids that differ only in case or Unicode form collide on many file systems."""
+    return unicodedata.normalize("NFC", value).casefold()
+
+
+def _unique(repo: Repository, file: str, items: list[tuple[str, PathT]], what: str,
+            code: str) -> Iterator[Diagnostic]:
+    """Duplicate and unsafe ids among ``(id, path)`` pairs of one file."""
+    first: dict[str, str] = {}
+    for value, path in items:
+        if unsafe_as_file_name(value):
+            yield _at(repo, file, path, "GR113", f"{what} id `{value}` is not a safe file name")
+        folded = _fold(value)
+        if folded in first:
+            yield _at(repo, file, path, code,
+                      f"{what} id `{value}` is used twice (also `{first[folded]}`)")
+        else:
+            first[folded] = value
+
+
+def _check_config(repo: Repository) -> Iterator[Diagnostic]:
+    if CONFIG_FILE not in repo.valid:
+        goals_dir = repo.config.goals_dir
+        if not (repo.root / goals_dir).is_dir():
+            yield make("GR134", f"no goals folder `{goals_dir}/` (run `goalsrepo init`)",
+                       CONFIG_FILE if CONFIG_FILE in repo.documents else None)
+        return
+    config = repo.config
+    periods = [(p.id, ("periods", i, "id")) for i, p in enumerate(config.periods)]
+    yield from _unique(repo, CONFIG_FILE, periods, "period", "GR112")
+    for i, period in enumerate(config.periods):
+        if period.end < period.start:
+            yield _at(repo, CONFIG_FILE, ("periods", i, "end"), "GR130",
+                      f"period `{period.id}` ends ({period.end}) before it starts ({period.start})")
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(config.timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        yield _at(repo, CONFIG_FILE, ("timezone",), "GR133",
+                  f"unknown time zone `{config.timezone}`")
+    if not (repo.root / config.goals_dir).is_dir():
+        yield _at(repo, CONFIG_FILE, ("goals_dir",), "GR134",
+                  f"the goals folder `{config.goals_dir}/` does not exist")
+
+
+def _check_directory(repo: Repository) -> Iterator[Diagnostic]:
+    """people.yaml and teams.yaml: unique ids, references, the team hierarchy."""
+    if PEOPLE_FILE in repo.valid and repo.people is not None:
+        data = repo.documents[PEOPLE_FILE].data or {}
+        items = data.get("people", [])
+        yield from _unique(repo, PEOPLE_FILE,
+                           [(p["id"], ("people", i, "id")) for i, p in enumerate(items)],
+                           "person", "GR112")
+        owner_of: dict[str, str] = {}
+        for i, item in enumerate(items):
+            emails = ([item["email"]] if "email" in item else []) + item.get("emails", [])
+            for email in emails:
+                other = owner_of.setdefault(email.lower(), item["id"])
+                if other != item["id"]:
+                    yield _at(repo, PEOPLE_FILE, ("people", i), "GR112",
+                              f"e-mail {email} belongs to both `{other}` and `{item['id']}`")
+            for key in ("manager", "partner"):
+                if key in item and item[key] not in repo.people:
+                    yield _at(repo, PEOPLE_FILE, ("people", i, key), "GR120",
+                              f"{key} `{item[key]}` is not in {PEOPLE_FILE}")
+            if "team" in item and repo.teams is not None and item["team"] not in repo.teams:
+                yield _at(repo, PEOPLE_FILE, ("people", i, "team"), "GR120",
+                          f"team `{item['team']}` is not in {TEAMS_FILE}")
+    if TEAMS_FILE in repo.valid and repo.teams is not None:
+        items = (repo.documents[TEAMS_FILE].data or {}).get("teams", [])
+        yield from _unique(repo, TEAMS_FILE,
+                           [(t["id"], ("teams", i, "id")) for i, t in enumerate(items)],
+                           "team", "GR112")
+        for i, item in enumerate(items):
+            if "parent" in item and item["parent"] not in repo.teams:
+                yield _at(repo, TEAMS_FILE, ("teams", i, "parent"), "GR120",
+                          f"parent team `{item['parent']}` is not in {TEAMS_FILE}")
+            if "lead" in item and repo.people is not None and item["lead"] not in repo.people:
+                yield _at(repo, TEAMS_FILE, ("teams", i, "lead"), "GR120",
+                          f"lead `{item['lead']}` is not in {PEOPLE_FILE}")
+        index = {t["id"]: i for i, t in enumerate(items)}
+        parents = {t.id: [t.parent] if t.parent else [] for t in repo.teams.values()}
+        for cycle in alignment.find_cycles(parents):
+            yield _at(repo, TEAMS_FILE, ("teams", index[cycle[0]], "parent"), "GR122",
+                      "team hierarchy has a cycle: " + " -> ".join(cycle))
+
+
+def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
+    config = repo.config
+    # Ids of every goal file that names one, valid or not, so one broken file does not
+    # turn every reference to it into a second error.
+    ids: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    for path in repo.goal_files:
+        data = repo.documents[path].data
+        goal_id = data.get("id") if data else None
+        if not isinstance(goal_id, str):
+            continue
+        if unsafe_as_file_name(goal_id):
+            yield _at(repo, path, ("id",), "GR113", f"goal id `{goal_id}` is not a safe file name")
+        key = _fold(goal_id)
+        if key in folded:
+            yield _at(repo, path, ("id",), "GR110",
+                      f"goal id `{goal_id}` is already used by {folded[key]}")
+        else:
+            folded[key] = path
+            ids[goal_id] = path
+    period_ids = {p.id for p in config.periods}
+    # With a broken goalsrepo.yaml its periods are unknown: do not add an error per goal.
+    config_ok = CONFIG_FILE in repo.valid or CONFIG_FILE not in repo.documents
+    for goal in repo.goals:
+        file = goal.path
+
+        def at(path: PathT, code: str, message: str, *, key: bool = False,
+               file: str = file) -> Diagnostic:
+            return _at(repo, file, path, code, message, key=key)
+
+        if repo.people is not None:
+            refs = [(("owner",), goal.owner)]
+            refs += [(("contributors", i), p) for i, p in enumerate(goal.contributors)]
+            refs += [(("milestones", i, "owner"), m.owner)
+                     for i, m in enumerate(goal.milestones) if m.owner]
+            for path, person in refs:
+                if person not in repo.people:
+                    yield at(path, "GR120", f"person `{person}` is not in {PEOPLE_FILE}")
+        if goal.team and repo.teams is not None and goal.team not in repo.teams:
+            yield at(("team",), "GR120", f"team `{goal.team}` is not in {TEAMS_FILE}")
+        if goal.period and config_ok and goal.period not in period_ids:
+            known = ", ".join(sorted(period_ids)) or f"none: add `periods` to {CONFIG_FILE}"
+            yield at(("period",), "GR120",
+                     f"period `{goal.period}` is not defined (known: {known})")
+        for i, parent in enumerate(goal.aligns_to):
+            if parent not in ids:
+                yield at(("aligns_to", i), "GR120", f"aligns_to `{parent}`: no goal has this id")
+        if goal.superseded_by and goal.superseded_by not in ids:
+            yield at(("superseded_by",), "GR120",
+                     f"superseded_by `{goal.superseded_by}`: no goal has this id")
+        start, due = goal.span(config.period(goal.period))
+        if start and due and due < start:
+            where = ("due",) if goal.due else ("period",)
+            yield at(where, "GR130", f"due date {due} is before the start date {start}")
+        seen: set[str] = set()
+        for i, kr in enumerate(goal.key_results):
+            if kr.id in seen:
+                yield at(("key_results", i, "id"), "GR111",
+                         f"key result id `{kr.id}` is used twice in this goal")
+            seen.add(kr.id)
+            if kr.kind == "numeric" and kr.start == kr.target:
+                yield at(("key_results", i, "target"), "GR131",
+                         f"key result `{kr.id}`: target equals start ({kr.target}), "
+                         "so progress cannot be measured")
+    parents = {g.id: list(g.aligns_to) for g in repo.goals}
+    by_id = {g.id: g for g in repo.goals}
+    for cycle in alignment.find_cycles(parents):
+        goal = by_id[cycle[0]]
+        index = goal.aligns_to.index(cycle[1])
+        yield _at(repo, goal.path, ("aligns_to", index), "GR121",
+                  "alignment cycle: " + " -> ".join(cycle))
