@@ -52,6 +52,15 @@ def run(
         raise GitError("git is not installed or not on PATH") from exc
 
 
+def in_repository(path: Path) -> bool:
+    """Whether ``path`` is inside a git work tree, by looking for ``.git`` upwards.
+
+    Needs no git process and no GitPython import, so ``validate`` stays fast.
+    """
+    current = path.resolve()
+    return any((p / ".git").exists() for p in (current, *current.parents))
+
+
 def toplevel(path: Path) -> Path | None:
     """The root of the work tree holding ``path``, or None when it is not in a repository."""
     try:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from goalsrepo import alignment, lint
+from goalsrepo import alignment, git, lint
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE
 from goalsrepo.diagnostics import Diagnostic, Severity, make
 from goalsrepo.loader import PathT
@@ -47,6 +47,8 @@ def validate(root: Path, paths: Sequence[str] = ()) -> ValidationResult:
     """
     repo = load(root)
     found = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
+    if not git.in_repository(root):
+        found.append(make("GR901", "not a git repository: checks that need history are skipped"))
     ignored = repo.config.lint.ignore
     found = [d for d in found if not (d.severity is Severity.WARNING and d.code in ignored)]
     files = list(repo.documents)

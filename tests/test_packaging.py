@@ -1,0 +1,63 @@
+"""The wheel carries everything a user needs: schemas and example goals inside the package.
+
+Built and installed into a fresh virtualenv outside the checkout, so nothing can be
+picked up from the source tree by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        check=True,
+    )
+    (found,) = out.glob("goalsrepo-*.whl")
+    return found
+
+
+def test_wheel_holds_schemas_and_example_goals(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    for kind in ("goal", "config", "people", "teams"):
+        assert f"goalsrepo/schemas/{kind}.json" in names
+    assert "goalsrepo/example_goals/goalsrepo.yaml" in names
+    assert any(n.startswith("goalsrepo/example_goals/goals/") and n.endswith(".yaml")
+               for n in names)
+    assert "goalsrepo/py.typed" in names
+
+
+def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+                   check=True)
+    exe = str(bindir / "goalsrepo")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([exe, *args], cwd=work, capture_output=True, text=True)
+
+    schema = run("schema", "goal")
+    assert schema.returncode == 0, schema.stderr
+    assert json.loads(schema.stdout)["$schema"].endswith("2020-12/schema")
+    init = run("init", "acme")
+    assert init.returncode == 0, init.stderr
+    validate = run("validate", "-C", "acme", "--format", "json")
+    report = json.loads(validate.stdout)
+    assert (validate.returncode, report["errors"], report["warnings"]) == (0, 0, 0)
+    assert report["files"] > 10
