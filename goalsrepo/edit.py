@@ -1,0 +1,261 @@
+"""Surgical edits of a YAML file: change one value, keep every other byte.
+
+Goal files are written by people: comments, key order, quoting and blank lines carry
+meaning for them, and a check-in must show up in review as the one line it changed. So
+nothing here loads and re-dumps a document. It composes the text with the safe loader
+only to learn *where* a value sits (its source span), then splices the new value into the
+original text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import yaml
+
+from goalsrepo.errors import GoalsrepoError
+
+Scalar = int | float | bool | str
+Path = tuple[str | int, ...]
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Strings that can stay unquoted: a word character first, then only characters that mean
+# nothing to YAML in block or flow context. Anything else is double-quoted.
+_PLAIN = re.compile(r"\w[\w .\-/+()]*")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+class EditError(GoalsrepoError, ValueError):
+    """The file cannot be edited at that path: it is missing, not a scalar, or ambiguous."""
+
+
+def format_scalar(value: Scalar) -> str:
+    """``value`` as YAML text that the safe loader reads back as the same type and value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EditError(f"{value} is not a finite number")
+        text = repr(value)
+        # YAML 1.1 (PyYAML) reads "1e-05" as a string: a float needs a dot before the exponent.
+        if "." not in text:
+            text = text.replace("e", ".0e")
+        return text
+    if isinstance(value, str):
+        if _PLAIN.fullmatch(value) and not value.endswith(" ") and _reads_as_itself(value):
+            return value
+        return '"' + "".join(_escape(c) for c in value) + '"'
+    raise EditError(f"cannot write a {type(value).__name__} as a YAML scalar")
+
+
+def _reads_as_itself(text: str) -> bool:
+    try:
+        return yaml.load(text, Loader=_LOADER) == text  # the safe loader (C or Python)
+    except yaml.YAMLError:
+        return False
+
+
+def _escape(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    # C0/C1 controls, DEL and the characters YAML treats as line breaks or a BOM.
+    if code < 0x20 or 0x7F <= code <= 0x9F or char in "\u2028\u2029\ufeff" or (
+        0xD800 <= code <= 0xDFFF
+    ):
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    return char
+
+
+def set_value(text: str, path: Path, value: Scalar) -> str:
+    """Set the scalar at ``path`` to ``value``, changing nothing else in ``text``.
+
+    ``path`` holds mapping keys (str) and list indices (int). When only the last key is
+    missing, it is added as a new ``key: value`` entry at the end of its mapping (a new
+    line in a block mapping, ``, key: value`` in a flow mapping).
+    """
+    root = _compose(text)
+    if not path:
+        raise EditError("an empty path names the whole document, not a value")
+    parent = _walk(root, path[:-1])
+    last = path[-1]
+    if isinstance(parent, yaml.MappingNode) and isinstance(last, str):
+        found = _lookup(parent, last, path)
+        if found is None:
+            return _insert(text, parent, last, value)
+        key, node = found
+        _check_not_alias(node, key.end_mark.index, path)
+    else:
+        node = _child(parent, last, path)
+    if not isinstance(node, yaml.ScalarNode):
+        raise EditError(f"{_show(path)} is a {_kind(node)}, not a single value")
+    start, end = _span(text, node, path)
+    new = format_scalar(value)
+    if start == end and text[start - 1 : start] == ":":
+        new = " " + new  # an empty value (`current:`) gets the space YAML needs
+    return text[:start] + new + text[end:]
+
+
+def remove_key(text: str, path: Path) -> str:
+    """Remove the entry at ``path`` from its block mapping: the lines of its key and value.
+
+    The inverse of adding a key with :func:`set_value`; comments on other lines stay.
+    """
+    root = _compose(text)
+    if not path or not isinstance(path[-1], str):
+        raise EditError(f"{_show(path)} does not name a mapping key")
+    parent = _walk(root, path[:-1])
+    if not isinstance(parent, yaml.MappingNode) or parent.flow_style:
+        raise EditError(f"{_show(path[:-1])} is not a block mapping")
+    found = _lookup(parent, path[-1], path)
+    if found is None:
+        raise EditError(f"{_show(path)} does not exist")
+    key, node = found
+    if len(parent.value) == 1:
+        raise EditError(f"{_show(path)} is the only key of its mapping; a block mapping "
+                        "cannot be left empty")
+    start = text.rfind("\n", 0, key.start_mark.index) + 1
+    if text[start : key.start_mark.index].strip(" -"):
+        raise EditError(f"{_show(path)} does not start its own line")
+    if text[start : key.start_mark.index].strip(" ") == "-":
+        raise EditError(f"{_show(path)} starts a list item; remove the item instead")
+    return text[:start] + text[_line_end(text, _content_end(text, node)) :]
+
+
+def key_result_index(text: str, kr_id: str) -> int:
+    """The position of the key result with id ``kr_id`` in the goal's ``key_results``.
+
+    Paths address lists by index, people address key results by id.
+    """
+    root = _compose(text)
+    krs = _walk(root, ("key_results",))
+    if not isinstance(krs, yaml.SequenceNode):
+        raise EditError("key_results is not a list")
+    for index, item in enumerate(krs.value):
+        if isinstance(item, yaml.MappingNode):
+            found = _lookup(item, "id", ("key_results", index, "id"))
+            if found is not None and isinstance(found[1], yaml.ScalarNode) and (
+                found[1].value == kr_id
+            ):
+                return index
+    raise EditError(f"no key result has the id `{kr_id}`")
+
+
+def _compose(text: str) -> yaml.Node:
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        raise EditError(f"not valid YAML: {exc}") from exc
+    if root is None:
+        raise EditError("the file holds no YAML document")
+    return root
+
+
+def _walk(node: yaml.Node, path: Path) -> yaml.Node:
+    for depth, step in enumerate(path):
+        here = path[: depth + 1]
+        if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+            found = _lookup(node, step, here)
+            if found is None:
+                raise EditError(f"{_show(here)} does not exist")
+            key, node = found
+            _check_not_alias(node, key.end_mark.index, here)
+        else:
+            node = _child(node, step, here)
+    return node
+
+
+def _lookup(mapping: yaml.MappingNode, key: str, path: Path) -> tuple[yaml.Node, yaml.Node] | None:
+    matches = [
+        (k, v) for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key
+    ]
+    if len(matches) > 1:
+        raise EditError(f"{_show(path)} is a duplicate key; fix the file first")
+    if not matches and any(k.value == "<<" for k, _ in mapping.value):
+        raise EditError(f"{_show(path)} may come from a merge key (<<); edit it by hand")
+    return matches[0] if matches else None
+
+
+def _child(node: yaml.Node, step: str | int, path: Path) -> yaml.Node:
+    if not isinstance(node, yaml.SequenceNode) or not isinstance(step, int):
+        raise EditError(f"{_show(path)} does not exist: its parent is a {_kind(node)}")
+    if not 0 <= step < len(node.value):
+        raise EditError(f"{_show(path)} does not exist: the list has {len(node.value)} item(s)")
+    item: yaml.Node = node.value[step]
+    floor = node.value[step - 1].end_mark.index if step else node.start_mark.index
+    _check_not_alias(item, floor, path)
+    return item
+
+
+def _check_not_alias(node: yaml.Node, floor: int, path: Path) -> None:
+    """Refuse a value that is an alias (``*name``): editing it would edit its anchor."""
+    if node.start_mark.index < floor:
+        raise EditError(f"{_show(path)} is an alias (*name); edit its anchor by hand")
+
+
+def _span(text: str, node: yaml.ScalarNode, path: Path) -> tuple[int, int]:
+    start = node.start_mark.index
+    if text[start : start + 1] in ("&", "!"):
+        raise EditError(f"{_show(path)} carries an anchor or a tag; edit it by hand")
+    return start, _content_end(text, node)
+
+
+def _content_end(text: str, node: yaml.Node) -> int:
+    """Where the node's own text ends: not the blank lines and comments that may follow.
+
+    A block scalar's span runs over its trailing line breaks (they belong to it only with
+    keep chomping), and a block collection ends where the next token starts, which can be
+    lines further down.
+    """
+    if isinstance(node, yaml.ScalarNode):
+        start, end = node.start_mark.index, node.end_mark.index
+        if node.style in ("|", ">") and "+" in text[start : text.find("\n", start)]:
+            return int(end)  # keep chomping (`|+`): the trailing line breaks are the value's
+        return start + len(text[start:end].rstrip())
+    if node.flow_style or not node.value:
+        return int(node.end_mark.index)
+    last = node.value[-1]
+    return _content_end(text, last[1] if isinstance(node, yaml.MappingNode) else last)
+
+
+def _line_end(text: str, index: int) -> int:
+    """The index just past the line break of the line holding ``index`` (or the end)."""
+    newline = text.find("\n", index)
+    return len(text) if newline < 0 else newline + 1
+
+
+def _insert(text: str, mapping: yaml.MappingNode, key: str, value: Scalar) -> str:
+    entry = f"{format_scalar(key)}: {format_scalar(value)}"
+    last_key, last_value = mapping.value[-1] if mapping.value else (None, None)
+    if mapping.flow_style:
+        if last_value is None:
+            at = mapping.start_mark.index + 1  # just inside the `{`
+            return text[:at] + entry + text[at:]
+        at = _content_end(text, last_value)
+        return text[:at] + ", " + entry + text[at:]
+    assert last_key is not None and last_value is not None  # block mappings are never empty
+    newline = "\r\n" if "\r\n" in text else "\n"
+    indent = " " * last_key.start_mark.column
+    at = _line_end(text, _content_end(text, last_value))
+    if at == len(text) and not text.endswith("\n"):
+        return text + newline + indent + entry
+    return text[:at] + indent + entry + newline + text[at:]
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "list"
+    return "single value"
+
+
+def _show(path: Path) -> str:
+    """A path as people write it: ``key_results[0].current``."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out or "(document)"

@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import difflib
+import math
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from goalsrepo import edit
+from goalsrepo.edit import EditError, format_scalar, key_result_index, remove_key, set_value
+from goalsrepo.errors import GoalsrepoError
+
+COMMENTED = """\
+# Platform team, Q4. Reviewed every other Tuesday in #platform-goals.
+id: faster-deploys          # never change: history follows the id
+title: "Ship any change to production within one hour"
+level: team
+owner: priya
+contributors: [jonas, hiro]   # flow list, kept as is
+
+description: |
+  ## Why
+  Month-end is when customers need us most.
+
+# --- how we measure it ---------------------------------------------
+key_results:
+  # lower is better
+  - id: deploy-time
+    title: Median deploy time
+    unit: min
+    start: 45
+    target: 10
+    current: 22             # from the pipeline dashboard, 2026-11-20
+    weight: 2
+
+  - id: runbook
+    title: Publish the deploy runbook
+    done: false             # draft in Notion
+  - {id: error-rate, title: Change failure rate, unit: "%", keep: below, target: 5, current: 3.2}
+
+milestones:
+  - title: Measure today's pipeline
+    due: 2026-10-15
+    done: true
+
+# The end.
+"""
+
+
+@pytest.fixture(params=["C", "Python"], autouse=True)
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test with libyaml's loader (when built) and with pure-Python PyYAML."""
+    if request.param == "C":
+        if not hasattr(yaml, "CSafeLoader"):
+            pytest.skip("PyYAML was built without libyaml")
+        monkeypatch.setattr(edit, "_LOADER", yaml.CSafeLoader)
+    else:
+        monkeypatch.setattr(edit, "_LOADER", yaml.SafeLoader)
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The lines that differ, as ``-old`` / ``+new``."""
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def test_numeric_checkin_changes_exactly_one_line() -> None:
+    after = set_value(COMMENTED, ("key_results", 0, "current"), 18)
+    assert changed_lines(COMMENTED, after) == [
+        "-    current: 22             # from the pipeline dashboard, 2026-11-20",
+        "+    current: 18             # from the pipeline dashboard, 2026-11-20",
+    ]
+    assert yaml.safe_load(after)["key_results"][0]["current"] == 18
+
+
+def test_milestone_done_in_block_mapping() -> None:
+    after = set_value(COMMENTED, ("key_results", 1, "done"), True)
+    assert changed_lines(COMMENTED, after) == [
+        "-    done: false             # draft in Notion",
+        "+    done: true             # draft in Notion",
+    ]
+
+
+def test_value_in_flow_mapping_keeps_the_flow_style() -> None:
+    after = set_value(COMMENTED, ("key_results", 2, "current"), 4.75)
+    assert changed_lines(COMMENTED, after) == [
+        '-  - {id: error-rate, title: Change failure rate, unit: "%", keep: below, target: 5,'
+        " current: 3.2}",
+        '+  - {id: error-rate, title: Change failure rate, unit: "%", keep: below, target: 5,'
+        " current: 4.75}",
+    ]
+
+
+def test_item_of_a_flow_list() -> None:
+    after = set_value(COMMENTED, ("contributors", 1), "ana")
+    assert changed_lines(COMMENTED, after) == [
+        "-contributors: [jonas, hiro]   # flow list, kept as is",
+        "+contributors: [jonas, ana]   # flow list, kept as is",
+    ]
+
+
+def test_milestone_of_a_nested_list() -> None:
+    after = set_value(COMMENTED, ("milestones", 0, "done"), False)
+    assert changed_lines(COMMENTED, after) == ["-    done: true", "+    done: false"]
+
+
+def test_double_quoted_value_is_replaced_with_its_quotes() -> None:
+    after = set_value(COMMENTED, ("title",), "Ship every change within thirty minutes")
+    assert changed_lines(COMMENTED, after) == [
+        '-title: "Ship any change to production within one hour"',
+        "+title: Ship every change within thirty minutes",
+    ]
+
+
+def test_missing_key_is_added_at_the_end_of_its_block_mapping() -> None:
+    after = set_value(COMMENTED, ("key_results", 1, "weight"), 0.5)
+    assert changed_lines(COMMENTED, after) == ["+    weight: 0.5"]
+    lines = after.splitlines()
+    before_new = lines[lines.index("    weight: 0.5") - 1]
+    assert before_new == "    done: false             # draft in Notion"
+    assert yaml.safe_load(after)["key_results"][1] == {
+        "id": "runbook", "title": "Publish the deploy runbook", "done": False, "weight": 0.5,
+    }
+
+
+def test_missing_top_level_key_goes_after_the_last_entry_not_after_trailing_comments() -> None:
+    after = set_value(COMMENTED, ("status",), "achieved")
+    assert after.endswith("    done: true\nstatus: achieved\n\n# The end.\n")
+    assert changed_lines(COMMENTED, after) == ["+status: achieved"]
+
+
+def test_missing_key_in_a_flow_mapping() -> None:
+    after = set_value(COMMENTED, ("key_results", 2, "weight"), 3)
+    assert "target: 5, current: 3.2, weight: 3}" in after
+    assert yaml.safe_load(after)["key_results"][2]["weight"] == 3
+    assert set_value("a: {}\n", ("a", "b"), 1) == "a: {b: 1}\n"
+
+
+def test_insert_keeps_crlf_and_a_missing_final_newline() -> None:
+    assert set_value("a: 1\r\nb: 2\r\n", ("c",), 3) == "a: 1\r\nb: 2\r\nc: 3\r\n"
+    assert set_value("a: 1\nb: 2", ("c",), 3) == "a: 1\nb: 2\nc: 3"
+
+
+def test_insert_after_a_literal_block_that_keeps_its_trailing_newlines() -> None:
+    after = set_value("c: 0\na: |+\n  x\n\n", ("d",), 1)
+    assert after == "c: 0\na: |+\n  x\n\nd: 1\n"
+    assert yaml.safe_load(after) == {"c": 0, "a": "x\n\n", "d": 1}
+
+
+def test_block_scalar_replaced_keeps_the_blank_line_after_it() -> None:
+    after = set_value(COMMENTED, ("description",), "Short now.")
+    assert "description: Short now.\n\n# --- how we measure it" in after
+
+
+def test_empty_value_gets_a_space() -> None:
+    assert set_value("current:\nnext: 1\n", ("current",), 5) == "current: 5\nnext: 1\n"
+
+
+def test_non_ascii_text_before_the_value() -> None:
+    text = "owner: Tomás — lead  # ünïcode\ncurrent: 1\n"
+    assert set_value(text, ("current",), 2) == "owner: Tomás — lead  # ünïcode\ncurrent: 2\n"
+
+
+def test_round_trip_of_every_value_type() -> None:
+    text = "v: 0\n"
+    for value in [7, -3, 0.1, 2.5e-07, 1e16, True, False, "plain words", "Tomás",
+                  "no", "null", "2026-10-01", "12", "a: b", "#x", "- x", "x, y", "quote\"s",
+                  "back\\slash", "two\nlines", "", " padded ", "tab\there", "\x85", "\u2028"]:
+        loaded = yaml.safe_load(set_value(text, ("v",), value))["v"]
+        assert loaded == value and type(loaded) is type(value), value
+
+
+@given(st.text())
+def test_any_string_reads_back_as_itself(value: str) -> None:
+    text = "# c\nitems: [a, b]\nkey: old  # c\n"
+    assert yaml.safe_load(set_value(text, ("key",), value))["key"] == value
+    assert yaml.safe_load(set_value(text, ("items", 0), value))["items"] == [value, "b"]
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.integers())
+def test_any_number_reads_back_as_itself(value: float) -> None:
+    loaded = yaml.safe_load(set_value("n: 1\n", ("n",), value))["n"]
+    assert loaded == value and type(loaded) is type(value)
+
+
+def test_format_scalar_by_hand() -> None:
+    assert format_scalar(True) == "true"
+    assert format_scalar(22) == "22"
+    assert format_scalar(0.1) == "0.1"
+    assert format_scalar(1e-05) == "1.0e-05"
+    assert format_scalar("min") == "min"
+    assert format_scalar("%") == '"%"'
+    assert format_scalar("yes") == '"yes"'
+    assert format_scalar("a\nb") == '"a\\nb"'
+    with pytest.raises(EditError, match="finite"):
+        format_scalar(math.nan)
+
+
+def test_key_result_index() -> None:
+    assert key_result_index(COMMENTED, "deploy-time") == 0
+    assert key_result_index(COMMENTED, "error-rate") == 2
+    with pytest.raises(EditError, match="no key result has the id `nope`"):
+        key_result_index(COMMENTED, "nope")
+
+
+def test_remove_key_takes_its_lines_only() -> None:
+    after = remove_key(COMMENTED, ("key_results", 0, "weight"))
+    assert changed_lines(COMMENTED, after) == ["-    weight: 2"]
+    after = remove_key(COMMENTED, ("milestones",))
+    assert after.endswith("current: 3.2}\n\n\n# The end.\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (("nope", "deeper"), "nope does not exist"),
+        (("key_results", 7, "current"), r"key_results\[7\] does not exist: the list has 3"),
+        (("key_results", "x"), "its parent is a list"),
+        (("key_results",), "key_results is a list, not a single value"),
+        (("key_results", 0), r"key_results\[0\] is a mapping"),
+        ((), "empty path"),
+    ],
+)
+def test_bad_paths_raise_edit_error(path: tuple[str | int, ...], message: str) -> None:
+    with pytest.raises(EditError, match=message) as info:
+        set_value(COMMENTED, path, 1)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, GoalsrepoError)
+
+
+def test_refuses_what_it_cannot_edit_safely() -> None:
+    with pytest.raises(EditError, match="alias"):
+        set_value("a: &n 1\nb: *n\n", ("b",), 2)
+    with pytest.raises(EditError, match="alias"):
+        set_value("- &n 1\n- *n\n", (1,), 2)
+    with pytest.raises(EditError, match="anchor or a tag"):
+        set_value("a: !!str 1\n", ("a",), "2")
+    with pytest.raises(EditError, match="duplicate key"):
+        set_value("a: 1\na: 2\n", ("a",), 3)
+    with pytest.raises(EditError, match="merge key"):
+        set_value("base: &b {x: 1}\ngoal:\n  <<: *b\n  y: 2\n", ("goal", "x"), 3)
+    with pytest.raises(EditError, match="not valid YAML"):
+        set_value("a: [1\n", ("a",), 2)
+    with pytest.raises(EditError, match="no YAML document"):
+        set_value("# only a comment\n", ("a",), 2)
+    with pytest.raises(EditError, match="starts a list item"):
+        remove_key(COMMENTED, ("milestones", 0, "title"))
