@@ -193,6 +193,176 @@ def new(repo: Path, goal_id: str | None, title: str | None, owner: str | None,
     click.echo(f"Wrote {path.relative_to(repo.resolve()).as_posix()}")
 
 
+def as_of_option(func: F) -> F:
+    return click.option(
+        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+        help="Time travel: the goals as of the last main-line commit on or before this "
+             "date (YYYY-MM-DD), measured at that date.",
+    )(func)
+
+
+def shallow_option(func: F) -> F:
+    return click.option(
+        "--allow-shallow", is_flag=True,
+        help="Go on in a shallow clone, although its history is incomplete.",
+    )(func)
+
+
+def _state(repo: Path, as_of: Any, allow_shallow: bool) -> Any:
+    from goalsrepo.state import load_state
+
+    state = load_state(repo.resolve(), as_of.date() if as_of else None,
+                       allow_shallow=allow_shallow)
+    from goalsrepo import report
+
+    for note in state.notes:
+        click.echo(report.diagnostic_line(note), err=True)
+    return state
+
+
+def _filters(func: F) -> F:
+    options = [
+        click.option("--team", multiple=True, help="Only goals of this team (repeatable)."),
+        click.option("--owner", multiple=True, help="Only goals of this owner (repeatable)."),
+        click.option("--period", multiple=True, help="Only goals of this period (repeatable)."),
+        click.option("--level", multiple=True,
+                     type=click.Choice(["organization", "team", "individual"]),
+                     help="Only goals at this level (repeatable)."),
+        click.option("--health", multiple=True,
+                     type=click.Choice(["done", "on_track", "at_risk", "off_track", "achieved",
+                                        "missed", "dropped", "draft"]),
+                     help="Only goals with this health (repeatable)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _select(statuses: list[Any], filters: dict[str, tuple[str, ...]]) -> list[Any]:
+    def keep(s: Any) -> bool:
+        values = {"team": s.goal.team, "owner": s.goal.owner, "period": s.goal.period,
+                  "level": s.goal.level, "health": s.health}
+        return all(not wanted or values[name] in wanted for name, wanted in filters.items())
+
+    return [s for s in statuses if keep(s)]
+
+
+@cli.command()
+@repo_option
+@_filters
+@as_of_option
+@shallow_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: a table; json: SPEC §8 for tools.")
+def status(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tuple[str, ...],
+           level: tuple[str, ...], health: tuple[str, ...], as_of: Any, allow_shallow: bool,
+           fmt: str) -> None:
+    """Show every goal's progress, expected progress, health and staleness.
+
+    Goals needing attention come first (off track, at risk, then by due date). Numbers
+    are measured at the author date of HEAD, or at --as-of.
+
+    \b
+    Example:
+        goalsrepo status --team platform --health at_risk --health off_track
+    """
+    from goalsrepo import report
+
+    state = _state(repo, as_of, allow_shallow)
+    filters = {"team": team, "owner": owner, "period": period, "level": level,
+               "health": health}
+    statuses = report.sort_statuses(_select(state.statuses(), filters))
+    if fmt == "json":
+        click.echo(report.goals_json(statuses, state.as_of, state.commit), nl=False)
+    else:
+        click.echo(report.status_text(statuses, state.as_of, state.commit,
+                                      color=use_color(click.get_text_stream("stdout"))),
+                   nl=False)
+
+
+@cli.command()
+@repo_option
+@as_of_option
+@shallow_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: an indented tree; json: SPEC §8 for tools.")
+def tree(repo: Path, as_of: Any, allow_shallow: bool, fmt: str) -> None:
+    """Show the alignment graph with roll-up progress, and goals aligned to nothing.
+
+    A goal aligned to several parents shows under each of them.
+
+    \b
+    Example:
+        goalsrepo tree --format json
+    """
+    from goalsrepo import report
+
+    state = _state(repo, as_of, allow_shallow)
+    statuses = state.statuses()
+    render = report.tree_json if fmt == "json" else report.tree_text
+    click.echo(render(statuses, state.as_of), nl=False)
+
+
+@cli.command()
+@click.argument("goal")
+@repo_option
+@shallow_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json: SPEC §8 for tools.")
+def history(goal: str, repo: Path, allow_shallow: bool, fmt: str) -> None:
+    """Show every event of GOAL from git: check-ins, adjustments, status changes, moves.
+
+    Each line has the date, the commit, who (mapped to people.yaml by e-mail), what
+    changed from old to new, and the commit's message.
+
+    \b
+    Example:
+        goalsrepo history faster-deploys
+    """
+    from goalsrepo import report
+
+    state = _state(repo, None, allow_shallow)
+    events = state.history.of(goal)
+    if not events and goal not in {g.id for g in state.repo.goals}:
+        raise GoalsrepoError(f"no goal `{goal}` in the files or the history")
+    people = state.repo.people_by_email()
+    if fmt == "json":
+        click.echo(report.history_json(goal, events, people), nl=False)
+    else:
+        click.echo(report.history_text(goal, events, people, state.repo.names()), nl=False)
+
+
+@cli.command()
+@repo_option
+@_filters
+@as_of_option
+@shallow_option
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="json (SPEC §8) or csv, one row per goal.")
+def export(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tuple[str, ...],
+           level: tuple[str, ...], health: tuple[str, ...], as_of: Any, allow_shallow: bool,
+           fmt: str) -> None:
+    """Export every goal with its computed progress and health, for other tools.
+
+    CSV has one row per goal; list fields are joined with `;`. See the docs for how the
+    columns map to Jira, Asana and Trello imports.
+
+    \b
+    Example:
+        goalsrepo export --format csv > goals.csv
+    """
+    from goalsrepo import report
+
+    state = _state(repo, as_of, allow_shallow)
+    filters = {"team": team, "owner": owner, "period": period, "level": level,
+               "health": health}
+    statuses = sorted(_select(state.statuses(), filters), key=lambda s: s.goal.id)
+    if fmt == "csv":
+        click.echo(report.goals_csv(statuses), nl=False)
+    else:
+        click.echo(report.goals_json(statuses, state.as_of, state.commit), nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="goalsrepo")

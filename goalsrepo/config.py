@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 CONFIG_FILE = "goalsrepo.yaml"
 PEOPLE_FILE = "people.yaml"
@@ -81,6 +82,14 @@ class Config:
                 lint.get("max_owner_goals", LintSettings.max_owner_goals),
             ),
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone dates are compared in; UTC while an unknown one is reported."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError (GR133)
+            return ZoneInfo("UTC")
 
     def period(self, period_id: str | None) -> Period | None:
         return next((p for p in self.periods if p.id == period_id), None)

@@ -1,15 +1,19 @@
 """Every call to git lives here (the pre-commit habit): one place to audit argv and env.
 
-GitPython finds the repository and runs the git binary. It is imported lazily because
-`validate` on a large repository must not pay its import time when no history is needed.
-Revision strings and paths from users never reach git's argv where they could be read as
-options: callers pass paths after ``--`` and revisions through :func:`resolve`.
+Commands that write (init, commit, merge) run through GitPython. The readers of history
+run git directly with :mod:`subprocess` and stream bytes: they sit on the hot path of
+``status`` and ``build``, where GitPython's import alone (about 0.2 s) would spend a fifth
+of the budget for a rebuild after one commit (SPEC §7).
+
+User input never reaches git's argv where it could be read as an option: paths come after
+``--``, and revisions are checked by :func:`resolve` before use.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from goalsrepo.errors import GoalsrepoError
@@ -101,3 +105,123 @@ def commit_all(path: Path, message: str, env: Mapping[str, str]) -> str:
         env=env,
     )
     return run(path, "rev-parse", "HEAD").strip()
+
+
+# One record per commit: a separator, then id, parents, author name, e-mail, date, message.
+LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"
+
+
+def _read(cwd: Path, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
+    """Run a read-only git command and return its raw standard output."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+    if check and done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+def is_shallow(cwd: Path) -> bool:
+    return _read(cwd, "rev-parse", "--is-shallow-repository").strip() == b"true"
+
+
+def head(cwd: Path) -> tuple[str, str] | None:
+    """HEAD's commit id and author date (ISO 8601), or None before the first commit."""
+    out = _read(cwd, "log", "-1", "--format=%H%x00%aI", "HEAD", "--", check=False)
+    if not out.strip():
+        return None
+    commit, date = out.decode().strip().split("\x00")
+    return commit, date
+
+
+def resolve(cwd: Path, revision: str) -> str:
+    """The commit id a revision names; refuses anything git could read as an option."""
+    if not revision or revision.startswith("-"):
+        raise GitError(f"not a revision: {revision!r}")
+    out = _read(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                f"{revision}^{{commit}}", check=False)
+    if not out.strip():
+        raise GitError(f"unknown revision {revision!r}")
+    return out.decode().strip()
+
+
+def first_parent_log(cwd: Path, pathspec: str, since: str | None = None,
+                     until: str = "HEAD") -> bytes:
+    """``git log --first-parent --raw`` over ``pathspec``, oldest first, as raw bytes.
+
+    With ``since``, only the commits after it (``since..until``).
+    """
+    revision = f"{since}..{until}" if since else until
+    return _read(cwd, "log", "--first-parent", "--reverse", "--raw", "-z", "--no-abbrev",
+                 "--no-renames", "--no-color", f"--format={LOG_FORMAT}", "--end-of-options",
+                 revision, "--", pathspec)
+
+
+def first_parent_dates(cwd: Path) -> list[tuple[str, str]]:
+    """(commit, author date) of the first-parent chain of HEAD, newest first."""
+    out = _read(cwd, "log", "--first-parent", "--format=%H %aI", "HEAD", "--")
+    return [tuple(line.split(" ", 1)) for line in out.decode().splitlines()]  # type: ignore[misc]
+
+
+def commit_graph(cwd: Path, revisions: Iterable[str]) -> bytes:
+    """Id, parents, author name and e-mail of every commit reachable from ``revisions``.
+
+    Used once to credit a merge to the authors of the commits it brought in.
+    """
+    return _read(cwd, "log", "--format=%H%x00%P%x00%an%x00%ae%x00", "--end-of-options",
+                 *revisions, "--")
+
+
+def tree_files(cwd: Path, commit: str) -> list[tuple[str, str]]:
+    """(path, blob id) of every file in a commit's tree."""
+    out = _read(cwd, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", commit)
+    files = []
+    for line in out.split(b"\x00"):
+        if line:
+            meta, path = line.split(b"\t", 1)
+            kind, blob = meta.split()[1:3]
+            if kind == b"blob":
+                files.append((path.decode("utf-8", "surrogateescape"), blob.decode()))
+    return files
+
+
+def read_blobs(cwd: Path, blobs: Iterable[str], chunk: int = 4096,
+               ) -> Iterator[tuple[str, bytes | None]]:
+    """(blob id, content) for each id, read by ``git cat-file --batch`` a chunk at a time.
+
+    A missing object yields None. Chunks bound memory at any repository size while
+    keeping one git process per few thousand blobs, not one per blob.
+    """
+    ids = list(blobs)
+    for start in range(0, len(ids), chunk):
+        batch = ids[start:start + chunk]
+        out = _read(cwd, "cat-file", "--batch", stdin="\n".join(batch).encode() + b"\n")
+        pos = 0
+        for blob in batch:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            if len(header) < 3 or header[-1] == b"missing":
+                yield blob, None
+                pos = end + 1
+                continue
+            size = int(header[2])
+            yield blob, out[end + 1:end + 1 + size]
+            pos = end + 1 + size + 1
+
+
+def git_dir(cwd: Path) -> Path:
+    """The repository's git directory (shared by worktrees): where caches may live."""
+    out = _read(cwd, "rev-parse", "--git-common-dir").decode().strip()
+    return (cwd / out).resolve()
+
+
+def first_parent_children(cwd: Path, since: str, until: str = "HEAD") -> list[list[str]]:
+    """``[commit, parent, ...]`` for each first-parent commit after ``since``, oldest first."""
+    out = _read(cwd, "rev-list", "--first-parent", "--reverse", "--parents",
+                "--end-of-options", f"{since}..{until}", "--")
+    return [line.split() for line in out.decode().splitlines()]

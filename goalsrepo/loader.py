@@ -353,15 +353,15 @@ def read(root: Path, relpath: str) -> Document:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         return _unreadable(relpath, f"cannot read the file: {exc.strerror or exc}")
-    if len(raw) > MAX_BYTES:
-        return Document(relpath, "", None, [
-            make("GR006", f"the file has more than {MAX_BYTES:,} bytes", relpath, None, None)
-        ])
     return decode_and_parse(raw, relpath)
 
 
 def decode_and_parse(raw: bytes, relpath: str) -> Document:
-    """Decode bytes strictly as UTF-8 (no BOM) and parse them."""
+    """Check the size, decode bytes strictly as UTF-8 (no BOM) and parse them."""
+    if len(raw) > MAX_BYTES:
+        return Document(relpath, "", None, [
+            make("GR006", f"the file has more than {MAX_BYTES:,} bytes", relpath, None, None)
+        ])
     if raw.startswith(b"\xef\xbb\xbf"):
         return Document(relpath, "", None, [
             make("GR012", "the file starts with a byte order mark (BOM)", relpath, 1, 1)

@@ -6,11 +6,18 @@ computed results and return strings, never compute anything themselves.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import Any
 
+from goalsrepo import alignment
 from goalsrepo.diagnostics import Diagnostic, Severity
+from goalsrepo.history import Author, Change, Event
+from goalsrepo.progress import GoalStatus, clamp
 from goalsrepo.validate import ValidationResult
 
 JSON_VERSION = 1
@@ -131,3 +138,273 @@ RENDERERS: dict[str, Callable[..., str]] = {
     "json": render_json,
     "github": render_github,
 }
+
+
+# --- status, tree, history and export (SPEC §8) ------------------------------------------
+
+
+def fraction(value: float | None) -> float | None:
+    """Fractions 0-1 rounded to 4 places (SPEC §8)."""
+    return None if value is None else round(value, 4)
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def goal_json(status: GoalStatus) -> dict[str, Any]:
+    """One goal with its computed numbers, as ``status`` and ``export`` print it."""
+    goal = status.goal
+    return {
+        "id": goal.id,
+        "title": goal.title,
+        "level": goal.level,
+        "owner": goal.owner,
+        "team": goal.team,
+        "period": goal.period,
+        "start": _iso(status.start),
+        "due": _iso(status.due),
+        "status": goal.status,
+        "aligns_to": list(goal.aligns_to),
+        "progress": fraction(status.progress),
+        "expected": fraction(status.expected),
+        "health": status.health,
+        "stale": status.stale,
+        "last_checkin": _iso(status.last_checkin),
+        "score": status.score,
+        "key_results": [
+            {
+                "id": kr.id,
+                "title": kr.title,
+                "kind": kr.kind,
+                "unit": kr.unit,
+                "start": kr.start,
+                "target": kr.target,
+                "current": kr.current,
+                "done": kr.done,
+                "keep": kr.keep,
+                "weight": kr.weight,
+                "progress": fraction(progress),
+            }
+            for kr, progress in zip(goal.key_results, status.kr_progress, strict=True)
+        ],
+    }
+
+
+def goals_json(statuses: Iterable[GoalStatus], as_of: date, commit: str | None) -> str:
+    payload = {
+        "version": JSON_VERSION,
+        "as_of": as_of.isoformat(),
+        "commit": commit,
+        "goals": [goal_json(s) for s in statuses],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+EXPORT_COLUMNS = ("id", "title", "level", "owner", "team", "period", "start", "due", "status",
+                  "aligns_to", "progress", "expected", "health", "stale", "last_checkin",
+                  "score", "key_results")
+
+
+def goals_csv(statuses: Iterable[GoalStatus]) -> str:
+    """One row per goal: the scalar fields, lists joined by ``;`` (key results by id)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for status in statuses:
+        row = goal_json(status)
+        row["key_results"] = [kr["id"] for kr in row["key_results"]]
+        writer.writerow(_csv_cell(row[c]) for c in EXPORT_COLUMNS)
+    return out.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    text = str(value)
+    # Spreadsheets run cells that start like a formula (CSV injection); quote them out.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) \
+        else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+HEALTH_ORDER = {h: i for i, h in enumerate(
+    ("off_track", "at_risk", "on_track", "done", "draft", "achieved", "missed", "dropped"))}
+_HEALTH_COLORS = {"off_track": "31", "at_risk": "33", "on_track": "32", "done": "32",
+                  "achieved": "32", "missed": "31"}
+
+
+def sort_statuses(statuses: Iterable[GoalStatus]) -> list[GoalStatus]:
+    """What needs attention first: by health (off track first), then due date, then id."""
+    return sorted(statuses, key=lambda s: (HEALTH_ORDER.get(s.health, 99),
+                                           s.due or date.max, s.goal.id))
+
+
+def bar(value: float, width: int = 10) -> str:
+    filled = round(clamp(value) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{round(value * 100)}%"
+
+
+def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
+                color: bool = False) -> str:
+    """The terminal table of ``status``: one goal per line, needs-attention first."""
+    rows = [("GOAL", "PROGRESS", "", "EXPECTED", "HEALTH", "STALE", "OWNER", "DUE")]
+    for s in statuses:
+        rows.append((s.goal.id, bar(s.progress), _percent(s.progress), _percent(s.expected),
+                     s.health, "stale" if s.stale else "", s.goal.owner, _iso(s.due) or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        if color and n and row[4] in _HEALTH_COLORS:
+            cells[4] = f"\x1b[{_HEALTH_COLORS[row[4]]}m{cells[4]}\x1b[0m"
+        lines.append("  ".join(cells).rstrip())
+    where = f" at {commit[:10]}" if commit else ""
+    counts = Counter(s.health for s in statuses)
+    summary = ", ".join(f"{counts[h]} {h.replace('_', ' ')}" for h in HEALTH_ORDER if counts[h])
+    lines.append(f"{_plural(len(statuses), 'goal')} as of {as_of}{where}"
+                 + (f": {summary}" if summary else ""))
+    return "\n".join(lines) + "\n"
+
+
+def tree_nodes(statuses: list[GoalStatus]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The alignment graph as nested nodes, and the orphans (SPEC §8 ``tree``).
+
+    Roots are goals with no parent in the repository that are organisation goals (or
+    whose parents are all unknown); team and individual goals aligned to nothing are
+    orphans. A goal with several parents appears under each of them.
+    """
+    by_id = {s.goal.id: s for s in statuses}
+    kids = alignment.children({s.goal.id: s.goal.aligns_to for s in statuses})
+
+    def node(goal_id: str, above: frozenset[str]) -> dict[str, Any]:
+        s = by_id[goal_id]
+        children = [node(k, above | {goal_id}) for k in kids.get(goal_id, ())
+                    if k in by_id and k not in above]
+        return {"id": goal_id, "title": s.goal.title, "level": s.goal.level,
+                "progress": fraction(s.progress), "children": children}
+
+    roots, orphans = [], []
+    for s in sorted(statuses, key=lambda s: (LEVEL_ORDER.get(s.goal.level, 9), s.goal.id)):
+        if any(p in by_id for p in s.goal.aligns_to):
+            continue
+        if s.goal.level == "organization" or s.goal.aligns_to or kids.get(s.goal.id):
+            roots.append(node(s.goal.id, frozenset()))
+        else:
+            orphans.append(s.goal.id)
+    return roots, orphans
+
+
+LEVEL_ORDER = {"organization": 0, "team": 1, "individual": 2}
+
+
+def tree_json(statuses: list[GoalStatus], as_of: date) -> str:
+    roots, orphans = tree_nodes(statuses)
+    payload = {"version": JSON_VERSION, "as_of": as_of.isoformat(), "roots": roots,
+               "orphans": orphans}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def tree_text(statuses: list[GoalStatus], as_of: date) -> str:
+    """The alignment tree, indented, with roll-up progress; a goal shown under several
+    parents is marked with ``*`` after its first appearance."""
+    roots, orphans = tree_nodes(statuses)
+    lines: list[str] = []
+    shown: set[str] = set()
+
+    def walk(node: dict[str, Any], depth: int) -> None:
+        again = " *" if node["id"] in shown else ""
+        shown.add(node["id"])
+        lines.append(f"{'  ' * depth}{bar(node['progress'], 8)} {_percent(node['progress']):>4}"
+                     f"  {node['id']}{again}  {node['title']}")
+        for child in node["children"]:
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    if orphans:
+        lines += ["", "Aligned to nothing:"] + [f"  {o}" for o in orphans]
+    if any(line.endswith("*") or " * " in line for line in lines):
+        lines += ["", "* also shown under another parent"]
+    lines.append(f"as of {as_of}")
+    return "\n".join(lines) + "\n"
+
+
+def author_json(author: Author, people: Mapping[str, str]) -> dict[str, Any]:
+    return {"name": author.name, "email": author.email,
+            "person": people.get(author.email.lower())}
+
+
+def change_json(change: Change) -> dict[str, Any]:
+    return {"kr": change.kr, "field": change.field, "old": _plain(change.old),
+            "new": _plain(change.new)}
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def event_json(event: Event, people: Mapping[str, str]) -> dict[str, Any]:
+    """One event; a merge credited to several people names the first as ``author``."""
+    return {
+        "commit": event.commit.id,
+        "date": event.commit.date.isoformat(),
+        "author": author_json(event.commit.authors[0], people),
+        "message": event.commit.message,
+        "kind": event.kind,
+        "changes": [change_json(c) for c in event.changes],
+    }
+
+
+def history_json(goal_id: str, events: list[Event], people: Mapping[str, str]) -> str:
+    payload = {"version": JSON_VERSION, "goal": goal_id,
+               "events": [event_json(e, people) for e in events]}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, bool):
+        return "done" if value else "not done"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value)) or "[]"
+    return str(value)
+
+
+def history_text(goal_id: str, events: list[Event], people: Mapping[str, str],
+                 names: Mapping[str, str]) -> str:
+    """Every event of a goal, oldest first, with who, what moved and why."""
+    lines = []
+    for event in events:
+        who = ", ".join(_who(a, people, names) for a in event.commit.authors)
+        lines.append(f"{event.commit.date.date()}  {event.commit.id[:10]}  {event.kind:<10}  "
+                     f"{who}  {event.commit.subject}")
+        if event.kind != "created":
+            for c in event.changes:
+                name = f"{c.kr}.{c.field}" if c.kr else c.field
+                flag = "  (adjustment)" if c.is_adjustment else ""
+                lines.append(f"    {name}: {_value(c.old)} -> {_value(c.new)}{flag}")
+    if not lines:
+        lines.append(f"no history for {goal_id}")
+    return "\n".join(lines) + "\n"
+
+
+def _who(author: Author, people: Mapping[str, str], names: Mapping[str, str]) -> str:
+    person = people.get(author.email.lower())
+    return names.get(person, author.name) if person else author.name

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goalsrepo import loader, schema
+from goalsrepo import git, loader, schema
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Config, Person, Team
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.loader import Document
@@ -44,6 +44,15 @@ class Repository:
     def goal_files(self) -> list[str]:
         return [p for p, k in self.kinds.items() if k == "goal"]
 
+    def people_by_email(self) -> dict[str, str]:
+        """Lower-cased e-mail -> person id: how git authors become people (SPEC §3)."""
+        return {email.lower(): person.id for person in (self.people or {}).values()
+                for email in person.emails}
+
+    def names(self) -> dict[str, str]:
+        """Person id -> display name."""
+        return {person.id: person.name for person in (self.people or {}).values()}
+
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
@@ -62,15 +71,62 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(root: Path) -> Repository:
-    """Read, parse and schema-check every file of the goals repository at ``root``."""
+class WorkTree:
+    """Files as they are on disk: what ``validate``, ``status`` and ``build`` show, so an
+    uncommitted check-in shows at once (SPEC §3)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def exists(self, path: str) -> bool:
+        return (self.root / path).exists()
+
+    def goal_files(self, goals_dir: str) -> list[str]:
+        if not (self.root / goals_dir).is_dir():
+            return []
+        return loader.find_goal_files(self.root, goals_dir)
+
+    def read_all(self, paths: list[str]) -> list[Document]:
+        return loader.read_all(self.root, paths)
+
+
+class CommitTree:
+    """Files as a commit holds them, for ``--as-of`` time travel."""
+
+    def __init__(self, root: Path, commit: str) -> None:
+        self.root = root
+        self.files = dict(git.tree_files(root, commit))
+
+    def exists(self, path: str) -> bool:
+        return path in self.files
+
+    def goal_files(self, goals_dir: str) -> list[str]:
+        prefix = goals_dir.rstrip("/") + "/"
+        return sorted(
+            p for p in self.files
+            if p.startswith(prefix) and p.endswith((".yaml", ".yml"))
+            and not any(part.startswith(".") for part in p[len(prefix):].split("/"))
+        )
+
+    def read_all(self, paths: list[str]) -> list[Document]:
+        blobs = dict(git.read_blobs(self.root, [self.files[p] for p in paths]))
+        return [loader.decode_and_parse(blobs[self.files[p]] or b"", p) for p in paths]
+
+
+Source = WorkTree | CommitTree
+
+
+def load(root: Path, commit: str | None = None) -> Repository:
+    """Read, parse and schema-check every file of the goals repository at ``root``: the
+    work tree, or the tree of ``commit``."""
+    source: Source = WorkTree(root) if commit is None else CommitTree(root, commit)
     with _collector_paused():
-        return _load(root)
+        return _load(root, source)
 
 
-def _load(root: Path) -> Repository:
+def _load(root: Path, source: Source) -> Repository:
     repo = Repository(root=root, config=Config())
-    config_data = _read(repo, CONFIG_FILE, "config")
+    config_data = _read(repo, source, CONFIG_FILE, "config")
     if config_data is not None:
         repo.config = Config.from_data(config_data)
     elif (doc := repo.documents.get(CONFIG_FILE)) and doc.data:
@@ -78,29 +134,28 @@ def _load(root: Path) -> Repository:
         goals_dir = doc.data.get("goals_dir")
         if isinstance(goals_dir, str) and goals_dir.strip("/"):
             repo.config = Config(goals_dir=goals_dir.rstrip("/"))
-    people = _read(repo, PEOPLE_FILE, "people")
+    people = _read(repo, source, PEOPLE_FILE, "people")
     if PEOPLE_FILE in repo.documents:
         repo.people = {}
         for item in (people or {}).get("people", []):
             repo.people.setdefault(item["id"], Person.from_data(item))
-    teams = _read(repo, TEAMS_FILE, "teams")
+    teams = _read(repo, source, TEAMS_FILE, "teams")
     if TEAMS_FILE in repo.documents:
         repo.teams = {}
         for item in (teams or {}).get("teams", []):
             repo.teams.setdefault(item["id"], Team.from_data(item))
-    if (root / repo.config.goals_dir).is_dir():
-        paths = loader.find_goal_files(root, repo.config.goals_dir)
-        for doc in loader.read_all(root, paths):
-            data = _check(repo, doc, "goal")
-            if data is not None:
-                repo.goals.append(Goal.from_data(data, doc.path))
+    for doc in source.read_all(source.goal_files(repo.config.goals_dir)):
+        data = _check(repo, doc, "goal")
+        if data is not None:
+            repo.goals.append(Goal.from_data(data, doc.path))
     return repo
 
 
-def _read(repo: Repository, path: str, kind: str) -> dict[str, Any] | None:
-    if not (repo.root / path).exists():
+def _read(repo: Repository, source: Source, path: str, kind: str) -> dict[str, Any] | None:
+    if not source.exists(path):
         return None
-    return _check(repo, loader.read(repo.root, path), kind)
+    (doc,) = source.read_all([path])
+    return _check(repo, doc, kind)
 
 
 def _check(repo: Repository, doc: Document, kind: str) -> dict[str, Any] | None:

@@ -1,0 +1,181 @@
+"""The numbers of SPEC §3, as pure functions: no files, no git, no clock.
+
+Every number here must be reproducible by hand from the goal files and the commits, so
+each rule is one small function with the formula in its docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from goalsrepo.config import Config, Health
+from goalsrepo.history import Event
+from goalsrepo.model import Goal, KeyResult
+
+HEALTHS = ("done", "on_track", "at_risk", "off_track", "achieved", "missed", "dropped", "draft")
+
+
+def clamp(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+def kr_progress(kr: KeyResult) -> float:
+    """numeric: clamp((current - start) / (target - start)), a missing current counting as
+    start; milestone: 1 if done else 0; control: 1 while current is on the right side of
+    target, inclusive, else 0 (and 0 before a first measurement)."""
+    if kr.kind == "milestone":
+        return 1.0 if kr.done else 0.0
+    if kr.kind == "control":
+        if kr.current is None or kr.target is None:
+            return 0.0
+        ok = kr.current <= kr.target if kr.keep == "below" else kr.current >= kr.target
+        return 1.0 if ok else 0.0
+    assert kr.start is not None and kr.target is not None
+    if kr.target == kr.start:  # a validation error (GR131); never divide by zero
+        return 0.0
+    current = kr.start if kr.current is None else kr.current
+    return clamp((current - kr.start) / (kr.target - kr.start))
+
+
+def own_progress(goal: Goal) -> float | None:
+    """The weight-averaged progress of a goal's key results; None without key results."""
+    if not goal.key_results:
+        return None
+    total = sum(kr.weight for kr in goal.key_results)
+    return sum(kr.weight * kr_progress(kr) for kr in goal.key_results) / total
+
+
+def all_progress(goals: Iterable[Goal]) -> dict[str, float]:
+    """Progress of every goal: its own, else the plain average of the goals aligned to it
+    (recursively), else 0. Cycles (a validation error) count as 0 instead of looping."""
+    by_id = {g.id: g for g in goals}
+    children: dict[str, list[str]] = {}
+    for goal in by_id.values():
+        for parent in goal.aligns_to:
+            children.setdefault(parent, []).append(goal.id)
+    result: dict[str, float] = {}
+    for goal_id in by_id:
+        # Iterative post-order walk: a 10,000-deep chain must not hit the recursion limit.
+        stack = [(goal_id, False)]
+        visiting: set[str] = set()
+        while stack:
+            current, expanded = stack.pop()
+            if current in result:
+                continue
+            goal = by_id[current]
+            own = own_progress(goal)
+            kids = [k for k in children.get(current, ()) if k in by_id]
+            if own is not None or not kids:
+                result[current] = own if own is not None else 0.0
+                continue
+            if expanded:
+                visiting.discard(current)
+                result[current] = sum(result.get(k, 0.0) for k in kids) / len(kids)
+                continue
+            visiting.add(current)
+            stack.append((current, True))
+            stack.extend((k, False) for k in kids if k not in result and k not in visiting)
+    return result
+
+
+def expected(start: date | None, due: date | None, today: date) -> float | None:
+    """clamp((T - start) / (due - start)); a zero-length span is 1 from its day on; None
+    without both dates."""
+    if start is None or due is None:
+        return None
+    if due <= start:
+        return 1.0 if today >= due else 0.0
+    return clamp((today - start).days / (due - start).days)
+
+
+def health(status: str, progress: float, expected_progress: float | None,
+           margins: Health) -> str:
+    """A status other than active decides; else done at 1, on_track when progress >=
+    expected - at_risk, at_risk when >= expected - off_track, else off_track. Without
+    dates nothing is expected yet."""
+    if status != "active":
+        return status
+    if progress >= 1.0:
+        return "done"
+    wanted = expected_progress or 0.0
+    # Round away float noise: 0.3 - 0.1 must compare as 0.2, as it does by hand.
+    if round(progress - (wanted - margins.at_risk), 9) >= 0:
+        return "on_track"
+    if round(progress - (wanted - margins.off_track), 9) >= 0:
+        return "at_risk"
+    return "off_track"
+
+
+def score(status: str, progress: float, due: date | None, today: date) -> float | None:
+    """The 0.0-1.0 OKR grade: progress rounded to one decimal, at or after the due date or
+    once achieved or missed; None before."""
+    if status in ("achieved", "missed") or (due is not None and today >= due):
+        return round(progress + 1e-9, 1)
+    return None
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    """The calendar day of a commit in the repository's time zone (SPEC §3)."""
+    return moment.astimezone(zone).date()
+
+
+def last_checkin(events: Iterable[Event], zone: ZoneInfo) -> date | None:
+    days = [local_date(e.commit.date, zone) for e in events if e.is_checkin]
+    return max(days) if days else None
+
+
+def created_on(events: Iterable[Event], zone: ZoneInfo) -> date | None:
+    """The day of the goal's most recent creation (a deleted and re-added goal restarts)."""
+    days = [local_date(e.commit.date, zone) for e in events if e.kind == "created"]
+    return days[-1] if days else None
+
+
+def stale(status: str, last: date | None, created: date | None, today: date,
+          checkin_days: int) -> bool:
+    """Active, and the last check-in (else the creation) is more than ``checkin_days``
+    days before T. Without history (no git) nothing is stale."""
+    since = last or created
+    return status == "active" and since is not None and (today - since).days > checkin_days
+
+
+@dataclass(frozen=True)
+class GoalStatus:
+    """A goal with every computed number of SPEC §3 at the as-of date."""
+
+    goal: Goal
+    start: date | None
+    due: date | None
+    progress: float
+    expected: float | None
+    health: str
+    stale: bool
+    last_checkin: date | None
+    score: float | None
+    kr_progress: tuple[float, ...]
+
+
+def compute(goals: Iterable[Goal], config: Config, events: Mapping[str, list[Event]],
+            today: date) -> list[GoalStatus]:
+    """Every number of every goal at ``today`` (T), from the goals and their events."""
+    goals = list(goals)
+    zone = config.zone
+    progress = all_progress(goals)
+    out = []
+    for goal in goals:
+        start, due = goal.span(config.period(goal.period))
+        history = events.get(goal.id, [])
+        last = last_checkin(history, zone)
+        exp = expected(start, due, today)
+        out.append(GoalStatus(
+            goal=goal, start=start, due=due, progress=progress[goal.id], expected=exp,
+            health=health(goal.status, progress[goal.id], exp, config.health),
+            stale=stale(goal.status, last, created_on(history, zone), today,
+                        config.checkin_days),
+            last_checkin=last,
+            score=score(goal.status, progress[goal.id], due, today),
+            kr_progress=tuple(kr_progress(kr) for kr in goal.key_results),
+        ))
+    return out

@@ -1,0 +1,66 @@
+"""The goals at an as-of date, with their history: the input of status, tree, export and
+the site (SPEC §3 "As-of date" and "Which goals are shown").
+
+Without ``--as-of`` the goals are the files of the work tree (an uncommitted check-in shows
+at once) measured at the author date of HEAD, never the wall clock, so the same commit
+always gives the same numbers. ``--as-of DATE`` is time travel: the goals as they were in
+the last first-parent commit on or before DATE, measured at DATE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from goalsrepo import git, history, repository
+from goalsrepo.diagnostics import Diagnostic, make
+from goalsrepo.errors import GoalsrepoError
+from goalsrepo.history import History
+from goalsrepo.progress import GoalStatus, compute
+from goalsrepo.repository import Repository
+
+
+@dataclass(frozen=True)
+class State:
+    repo: Repository
+    history: History
+    as_of: date
+    commit: str | None
+    notes: tuple[Diagnostic, ...] = ()
+
+    def statuses(self) -> list[GoalStatus]:
+        return compute(self.repo.goals, self.repo.config, self.history.events, self.as_of)
+
+
+NO_HISTORY = "not a git repository: no history, so no check-ins and nothing is stale"
+
+
+def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = False,
+               today: date | None = None) -> State:
+    """Goals, history and T for ``root``; ``today`` stands in for the clock in tests."""
+    if not git.in_repository(root) or git.head(root) is None:
+        repo = repository.load(root)
+        zone = repo.config.zone
+        moment = as_of or today or datetime.now(zone).date()
+        note = make("GR901", NO_HISTORY)
+        return State(repo, History(None, {}), moment, None, (note,))
+    if as_of is None:
+        repo = repository.load(root)
+        head_commit, head_date = git.head(root) or ("", "")
+        found = history.read_history(root, repo.config.goals_dir, allow_shallow=allow_shallow)
+        day = datetime.fromisoformat(head_date).astimezone(repo.config.zone).date()
+        return State(repo, found, day, head_commit)
+    current = repository.load(root)  # for the time zone and goals folder of today
+    zone = current.config.zone
+    commit = None
+    for sha, when in git.first_parent_dates(root):
+        if datetime.fromisoformat(when).astimezone(zone).date() <= as_of:
+            commit = sha
+            break
+    if commit is None:
+        raise GoalsrepoError(f"the repository has no commit on or before {as_of}")
+    repo = repository.load(root, commit)
+    found = history.read_history(root, repo.config.goals_dir, upto=commit,
+                                 allow_shallow=allow_shallow)
+    return State(repo, found, as_of, commit)
