@@ -92,9 +92,13 @@ CODES: dict[str, Code] = _codes(
     Code("GR206", W, "owner-overloaded", "Hand some goals on, or drop the least important."),
     Code("GR207", W, "not-aligned", "Align the goal to a parent with `aligns_to`."),
     Code("GR208", W, "no-deadline", "Give the goal a `period` or a `due` date."),
-    # GR3xx: history lint (needs the git history; see the history issue).
+    # GR3xx: the history lint (needs the git history).
+    Code("GR301", W, "stale", "Check in: commit the key results' current values."),
+    Code("GR302", W, "past-due", "Set the status to achieved or missed, or move the date."),
+    Code("GR303", W, "achieved-below-target", "Update the key results, or the status."),
     # GR9xx: notes about the run itself.
     Code("GR901", N, "no-git-history", "Run inside a git repository to get history-based checks."),
+    Code("GR902", N, "shallow-clone", "Fetch the full history (`fetch-depth: 0` in Actions)."),
 )
 
 

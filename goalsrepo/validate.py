@@ -10,12 +10,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from goalsrepo import alignment, git, lint
+from goalsrepo import alignment, git, history, lint, progress
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE
 from goalsrepo.diagnostics import Diagnostic, Severity, make
-from goalsrepo.loader import PathT
+from goalsrepo.loader import Document, PathT
 from goalsrepo.repository import Repository, load
 
 
@@ -46,9 +47,7 @@ def validate(root: Path, paths: Sequence[str] = ()) -> ValidationResult:
     every file is still read, so references into other files resolve.
     """
     repo = load(root)
-    found = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
-    if not git.in_repository(root):
-        found.append(make("GR901", "not a git repository: checks that need history are skipped"))
+    found = [*repo.diagnostics, *check(repo), *lint.lint(repo), *history_lint(repo)]
     ignored = repo.config.lint.ignore
     found = [d for d in found if not (d.severity is Severity.WARNING and d.code in ignored)]
     files = list(repo.documents)
@@ -58,6 +57,46 @@ def validate(root: Path, paths: Sequence[str] = ()) -> ValidationResult:
         found = [d for d in found if d.file is None or _selected(d.file, wanted)]
         files = keep
     return ValidationResult(len(files), tuple(sorted(found, key=Diagnostic.sort_key)))
+
+
+def history_lint(repo: Repository) -> list[Diagnostic]:
+    """Warnings that need the git history: stale and past-due goals, and achieved goals
+    whose key results say otherwise. Skipped, with one note, without full history."""
+    root = repo.root
+    if not git.in_repository(root):
+        return [make("GR901", "not a git repository: checks that need history are skipped")]
+    head = git.head(root)
+    if head is None:
+        return []
+    try:
+        found = history.read_history(root, repo.config.goals_dir)
+    except history.ShallowCloneError:
+        return [make("GR902", "shallow clone: checks that need history are skipped "
+                              "(fetch the full history, e.g. `fetch-depth: 0` in Actions)")]
+    today = datetime.fromisoformat(head[1]).astimezone(repo.config.zone).date()
+    out = []
+    for status in progress.compute(repo.goals, repo.config, found.events, today):
+        goal = status.goal
+        doc = repo.documents[goal.path]
+
+        def warn(path: PathT, code: str, message: str, doc: Document = doc) -> Diagnostic:
+            line, column = doc.locate(path)
+            return make(code, message, doc.path, line, column)
+
+        if status.stale:
+            since = status.last_checkin
+            what = f"last check-in {since}" if since else "no check-in since it was created"
+            out.append(warn(("id",), "GR301",
+                            f"stale: {what}, more than {repo.config.checkin_days} days before "
+                            f"{today}"))
+        if goal.status == "active" and status.due is not None and today > status.due:
+            out.append(warn(("due",) if goal.due else ("period",), "GR302",
+                            f"active but past due ({status.due}): mark it achieved or missed, "
+                            "or move the date with a reason"))
+        if goal.status == "achieved" and status.progress < 1:
+            out.append(warn(("status",), "GR303",
+                            f"achieved, but its progress is {round(status.progress * 100)}%"))
+    return out
 
 
 def _selected(file: str, wanted: Iterable[str]) -> bool:
