@@ -23,6 +23,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Strings that can stay unquoted: a word character first, then only characters that mean
 # nothing to YAML in block or flow context. Anything else is double-quoted.
 _PLAIN = re.compile(r"\w[\w .\-/+()]*")
+_LITERAL_HEADER = re.compile(r"\|[ \t]*(#.*)?")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -93,10 +94,61 @@ def set_value(text: str, path: Path, value: Scalar) -> str:
     if not isinstance(node, yaml.ScalarNode):
         raise EditError(f"{_show(path)} is a {_kind(node)}, not a single value")
     start, end = _span(text, node, path)
+    if node.style == "|" and isinstance(value, str):
+        edited = _replace_literal(text, node, (start, end), value, path)
+        if edited is not None:
+            return edited
     new = format_scalar(value)
     if start == end and text[start - 1 : start] == ":":
         new = " " + new  # an empty value (`current:`) gets the space YAML needs
     return text[:start] + new + text[end:]
+
+
+def _replace_literal(
+    text: str, node: yaml.ScalarNode, span: tuple[int, int], value: str, path: Path
+) -> str | None:
+    """Keep a literal block (``description: |``) a literal block, at its indentation.
+
+    A Markdown description rewritten as one double-quoted line would be unreadable in
+    review. Only a plain ``|`` header (a comment after it stays) and text that a literal
+    block holds exactly qualify; the result is read back to be sure, and None means:
+    write it quoted instead.
+    """
+    start, end = span
+    header_end = text.find("\n", start)
+    if header_end < 0 or not _LITERAL_HEADER.fullmatch(text[start:header_end]):
+        return None
+    if not _fits_literal(value):
+        return None
+    body = text[header_end + 1 : node.end_mark.index].splitlines()
+    first = next((line for line in body if line.strip()), None)
+    if first is not None:
+        indent = first[: len(first) - len(first.lstrip(" "))]
+    else:  # an empty block: indent two more than the line that holds the key
+        own = text[text.rfind("\n", 0, start) + 1 : start]
+        indent = own[: len(own) - len(own.lstrip(" -"))].replace("-", " ") + "  "
+    lines = value[:-1].split("\n")
+    block = "".join("\n" + (indent + line if line else "") for line in lines)
+    edited = text[:header_end] + block + text[end:]
+    try:
+        again = _walk(_compose(edited), path)
+    except EditError:
+        return None
+    return edited if isinstance(again, yaml.ScalarNode) and again.value == value else None
+
+
+def _fits_literal(value: str) -> bool:
+    """Whether a clipped literal block without indentation indicator holds ``value``.
+
+    That is: exactly one final line break, a first line that does not start with a
+    space, no trailing whitespace on any line, and nothing that needs an escape.
+    """
+    if not value.endswith("\n") or value.endswith("\n\n") or value[0] in " \n":
+        return False
+    return all(
+        line == line.rstrip() and all(c in "\\\"" or _escape(c) == c for c in line)
+        for line in value[:-1].split("\n")
+    )
 
 
 def remove_key(text: str, path: Path) -> str:

@@ -154,6 +154,25 @@ def test_block_scalar_replaced_keeps_the_blank_line_after_it() -> None:
     assert "description: Short now.\n\n# --- how we measure it" in after
 
 
+def test_literal_block_stays_a_literal_block() -> None:
+    value = "## Why\nMonth-end is when customers need us most.\n\n**Achieved** early.\n"
+    after = set_value(COMMENTED, ("description",), value)
+    assert changed_lines(COMMENTED, after) == ["+", "+  **Achieved** early."]
+    assert yaml.safe_load(after)["description"] == value
+
+
+def test_literal_block_in_a_list_item_keeps_its_indentation_and_header_comment() -> None:
+    text = "items:\n  - note: |  # Markdown\n        old text\n    id: a\n"
+    after = set_value(text, ("items", 0, "note"), "new\ntext\n")
+    assert after == "items:\n  - note: |  # Markdown\n        new\n        text\n    id: a\n"
+
+
+def test_text_a_literal_block_cannot_hold_is_quoted_instead() -> None:
+    assert set_value("d: |\n  x\n", ("d",), "no final newline") == "d: no final newline\n"
+    assert set_value("d: |\n  x\n", ("d",), " leading\n") == 'd: " leading\\n"\n'
+    assert set_value("d: |\n  x\n", ("d",), "tab\there\n") == 'd: "tab\\there\\n"\n'
+
+
 def test_empty_value_gets_a_space() -> None:
     assert set_value("current:\nnext: 1\n", ("current",), 5) == "current: 5\nnext: 1\n"
 
@@ -177,6 +196,14 @@ def test_any_string_reads_back_as_itself(value: str) -> None:
     text = "# c\nitems: [a, b]\nkey: old  # c\n"
     assert yaml.safe_load(set_value(text, ("key",), value))["key"] == value
     assert yaml.safe_load(set_value(text, ("items", 0), value))["items"] == [value, "b"]
+    literal = "d: |\n  old\n  text\nnext: 1\n"
+    assert yaml.safe_load(set_value(literal, ("d",), value)) == {"d": value, "next": 1}
+
+
+@given(st.lists(st.text(), min_size=1).map(lambda lines: "\n".join(lines) + "\n"))
+def test_any_multiline_text_in_a_literal_block_reads_back_as_itself(value: str) -> None:
+    text = "x:\n  - d: |\n      old\n    next: 1\n"
+    assert yaml.safe_load(set_value(text, ("x", 0, "d"), value)) == {"x": [{"d": value, "next": 1}]}
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False) | st.integers())
