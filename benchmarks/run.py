@@ -1,0 +1,355 @@
+"""Time whole-process commands on the generated repositories.
+
+    python benchmarks/run.py [--size S,M,L] [--only validate,floor] [--runs 5] [--json FILE]
+
+Every figure is a whole process (or, for the git floor, two processes), started afresh for
+each run, as a user or CI would run it. Reports the median, min and max wall time over the
+runs, the peak memory (max RSS of the child, from ``os.wait4``), the exit codes seen, and the
+ratio of a command's median to the median of the command it is compared with.
+
+To benchmark another command, write a function that takes the repository and returns a
+zero-argument callable timing one run (see :func:`validate`), and add a :class:`Bench` to
+``BENCHES``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+REPOS = HERE / "repos"
+GOAL_SCHEMA = PROJECT / "schemas" / "goal.json"
+RAW_BLOBS = re.compile(rb":[0-7]{6} [0-7]{6} ([0-9a-f]{40}) ([0-9a-f]{40}) ")
+NULL_ID = b"0" * 40
+
+
+class Unavailable(Exception):
+    """The command cannot run here; the message says how to make it available."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed run: wall seconds, peak RSS of the child in KiB, and its exit code."""
+
+    seconds: float
+    max_rss_kib: int
+    exit_code: int
+    output_tail: str = ""
+
+
+Run = Callable[[], Sample]
+
+
+@dataclass(frozen=True)
+class Bench:
+    """A benchmarked command: ``prepare(repo)`` returns a callable that times one run."""
+
+    name: str
+    what: str
+    prepare: Callable[[Path], Run]
+    ok_codes: frozenset[int] = frozenset({0})
+    compare_to: str | None = None
+
+
+@dataclass
+class Result:
+    size: str
+    bench: str
+    what: str
+    samples: list[Sample] = field(default_factory=list)
+    unavailable: str | None = None
+    ratio: float | None = None
+    compare_to: str | None = None
+
+    @property
+    def seconds(self) -> list[float]:
+        return [s.seconds for s in self.samples]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def max_rss_mib(self) -> float:
+        return max(s.max_rss_kib for s in self.samples) / 1024
+
+    @property
+    def exit_codes(self) -> list[int]:
+        return sorted({s.exit_code for s in self.samples})
+
+
+# --- running a process ---------------------------------------------------------------
+
+
+def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run argv to completion with its output in a temporary file, timing it."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=out)
+        code, rss = _wait(proc)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        tail = out.read()[-2000:].decode(errors="replace")
+    return Sample(seconds, rss, code, tail)
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
+    """Wait for the child with ``os.wait4`` (its own rusage); return exit code and max RSS."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
+    return proc.returncode, usage.ru_maxrss
+
+
+def goal_files(repo: Path) -> list[str]:
+    return sorted(str(p.relative_to(repo)) for p in (repo / "goals").rglob("*.yaml"))
+
+
+# --- the commands --------------------------------------------------------------------
+
+
+def goalsrepo_command() -> tuple[list[str], dict[str, str] | None]:
+    """``goalsrepo`` from PATH, else ``python -m goalsrepo`` from this source tree."""
+    exe = shutil.which("goalsrepo")
+    if exe:
+        return [exe], None
+    if (PROJECT / "goalsrepo" / "cli.py").is_file():
+        path = os.pathsep.join(filter(None, (str(PROJECT), os.environ.get("PYTHONPATH"))))
+        return [sys.executable, "-m", "goalsrepo"], {**os.environ, "PYTHONPATH": path}
+    raise Unavailable(
+        "goalsrepo is not on PATH and goalsrepo/cli.py does not exist yet "
+        "(install the project with: pip install -e .)"
+    )
+
+
+def validate(repo: Path) -> Run:
+    argv, env = goalsrepo_command()
+    return lambda: run_process([*argv, "validate", "-C", str(repo)], repo, env)
+
+
+def check_jsonschema(repo: Path) -> Run:
+    exe = shutil.which("check-jsonschema")
+    if exe is None:
+        raise Unavailable("check-jsonschema is not installed (pip install check-jsonschema)")
+    argv = [exe, "--schemafile", str(GOAL_SCHEMA), *goal_files(repo)]
+    return lambda: run_process(argv, repo)
+
+
+def git_floor(repo: Path) -> Run:
+    return lambda: _git_floor(repo)
+
+
+def _git_floor(repo: Path) -> Sample:
+    """Read the first-parent history of goals/ and every blob it names, as cheaply as git can.
+
+    The two processes run one after the other: ``git log`` into memory, then one
+    ``git cat-file --batch`` fed every distinct blob id, its output thrown away.
+    """
+    started = time.perf_counter()
+    log = subprocess.Popen(
+        ["git", "log", "--first-parent", "--raw", "-z", "--no-abbrev", "--", "goals"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+    )
+    assert log.stdout is not None
+    raw = log.stdout.read()
+    log_code, log_rss = _wait(log)
+    blobs = dict.fromkeys(b for pair in RAW_BLOBS.findall(raw) for b in pair if b != NULL_ID)
+    cat = subprocess.Popen(
+        ["git", "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    assert cat.stdin is not None
+    cat.stdin.write(b"".join(b + b"\n" for b in blobs))
+    cat.stdin.close()
+    cat_code, cat_rss = _wait(cat)
+    seconds = time.perf_counter() - started
+    return Sample(seconds, max(log_rss, cat_rss), log_code or cat_code)
+
+
+BENCHES = (
+    Bench(
+        "validate",
+        "goalsrepo validate -C REPO",
+        validate,
+        ok_codes=frozenset({0, 1}),
+        compare_to="check-jsonschema",
+    ),
+    Bench(
+        "check-jsonschema",
+        "check-jsonschema --schemafile schemas/goal.json goals/**/*.yaml",
+        check_jsonschema,
+    ),
+    Bench(
+        "floor",
+        "git log --first-parent --raw -z --no-abbrev -- goals + git cat-file --batch",
+        git_floor,
+    ),
+)
+
+
+# --- measuring and reporting -----------------------------------------------------------
+
+
+def progress(text: str) -> None:
+    """One self-overwriting status line on stderr, when stderr is a terminal."""
+    if sys.stderr.isatty():
+        print(f"\r{text:<50}", file=sys.stderr, end="\r", flush=True)
+
+
+def measure(bench: Bench, size: str, repo: Path, runs: int) -> Result:
+    result = Result(size, bench.name, bench.what, compare_to=bench.compare_to)
+    try:
+        run = bench.prepare(repo)
+    except Unavailable as exc:
+        result.unavailable = str(exc)
+        return result
+    for i in range(runs):
+        progress(f"{size} {bench.name} run {i + 1}/{runs}")
+        sample = run()
+        result.samples.append(sample)
+        if sample.exit_code not in bench.ok_codes:
+            print(
+                f"\n{bench.name} exited {sample.exit_code}:\n{sample.output_tail}", file=sys.stderr
+            )
+    return result
+
+
+def add_ratios(results: list[Result]) -> None:
+    """Each result's median over the median of the command it compares to, same size."""
+    medians = {(r.size, r.bench): r.median for r in results if r.samples}
+    for r in results:
+        base = medians.get((r.size, r.compare_to or ""))
+        if r.samples and base:
+            r.ratio = r.median / base
+
+
+def table(results: list[Result]) -> str:
+    """A plain-text table of the measured results, then one line per unavailable command."""
+    header = ("size", "command", "runs", "median s", "min s", "max s", "peak MiB", "exit", "ratio")
+    rows = [header]
+    notes = []
+    for r in results:
+        if r.unavailable:
+            notes.append(f"{r.size} {r.bench}: unavailable: {r.unavailable}")
+            continue
+        secs = r.seconds
+        rows.append(
+            (
+                r.size,
+                r.bench,
+                str(len(secs)),
+                f"{r.median:.3f}",
+                f"{min(secs):.3f}",
+                f"{max(secs):.3f}",
+                f"{r.max_rss_mib:.0f}",
+                ",".join(map(str, r.exit_codes)),
+                f"{r.ratio:.2f}x {r.compare_to}" if r.ratio is not None else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    return "\n".join(lines + notes)
+
+
+def repo_facts(repo: Path) -> dict[str, object]:
+    marker = repo / ".git" / "goalsrepo-benchmark.json"
+    facts: dict[str, object] = json.loads(marker.read_text()) if marker.is_file() else {}
+    facts["goal_files"] = len(goal_files(repo))
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True)
+    facts["head"] = head.stdout.strip()
+    return facts
+
+
+def machine() -> dict[str, object]:
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "git": git,
+    }
+
+
+def to_json(results: list[Result], repos: dict[str, dict[str, object]]) -> dict[str, object]:
+    entries = []
+    for r in results:
+        entry: dict[str, object] = {"size": r.size, "command": r.bench, "what": r.what}
+        if r.unavailable:
+            entry["unavailable"] = r.unavailable
+        else:
+            entry |= {
+                "runs": len(r.samples),
+                "median_s": round(r.median, 4),
+                "min_s": round(min(r.seconds), 4),
+                "max_s": round(max(r.seconds), 4),
+                "peak_rss_mib": round(r.max_rss_mib, 1),
+                "exit_codes": r.exit_codes,
+                "ratio": None if r.ratio is None else round(r.ratio, 3),
+                "compare_to": r.compare_to,
+                "samples": [
+                    {"seconds": s.seconds, "max_rss_kib": s.max_rss_kib, "exit_code": s.exit_code}
+                    for s in r.samples
+                ],
+            }
+        entries.append(entry)
+    return {"version": 1, "machine": machine(), "repos": repos, "results": entries}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    names = [b.name for b in BENCHES]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="S,M,L", help="comma-separated sizes (default S,M,L)")
+    parser.add_argument("--only", default=",".join(names), help=f"commands, of {','.join(names)}")
+    parser.add_argument("--runs", type=int, default=5, help="runs per command (default 5)")
+    parser.add_argument("--repos", type=Path, default=REPOS, help="where the repos are")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    unknown = set(args.only.split(",")) - set(names)
+    if unknown:
+        parser.error(f"unknown command(s) {', '.join(sorted(unknown))}; known: {', '.join(names)}")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    only = args.only.split(",")
+    results: list[Result] = []
+    repos: dict[str, dict[str, object]] = {}
+    for size in args.size.split(","):
+        repo = args.repos / size
+        if not (repo / ".git").is_dir():
+            print(
+                f"{repo} is missing: python benchmarks/generate.py --size {size}", file=sys.stderr
+            )
+            continue
+        repos[size] = repo_facts(repo)
+        for bench in BENCHES:
+            if bench.name in only:
+                results.append(measure(bench, size, repo, args.runs))
+    progress("")
+    add_ratios(results)
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(to_json(results, repos), indent=2) + "\n")
+    return 0 if results else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
