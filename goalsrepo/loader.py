@@ -13,6 +13,7 @@ on demand, which only happens for files that have something to report.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -98,13 +99,16 @@ def _plain_scalar(value: str) -> Any:
         return None
     first = value[0]
     if first in _NUMBER_START:
-        if _INT.match(value):
-            return int(value.replace("_", ""))
-        if any(c.isdigit() for c in value) and _FLOAT.match(value):
-            try:
-                return float(value.replace("_", ""))
-            except ValueError:
-                return value
+        # A number Python cannot hold (over 4,300 digits, or beyond a float's range) stays
+        # text, which the schema then reports, instead of raising or becoming infinity.
+        try:
+            if _INT.match(value):
+                return int(value.replace("_", ""))
+            if any(c.isdigit() for c in value) and _FLOAT.match(value):
+                number = float(value.replace("_", ""))
+                return number if math.isfinite(number) else value
+        except ValueError:
+            pass
         return value
     if value in _TRUE:
         return True
@@ -289,21 +293,23 @@ def parse(text: str, path: str) -> Document:
         line = text.count("\n", 0, tab.start()) + 1
         column = tab.end() - tab.start()
         return fail("GR003", "tab character used for indentation", line=line, col=column)
-    if _deep_or_anchored(text):
-        try:
-            refused = _scan_events(text)
-        except yaml.MarkedYAMLError as exc:
-            return _yaml_error(path, text, exc)
-        if refused:
-            return fail(refused[0], refused[1], refused[2])
     try:
+        if _deep_or_anchored(text):
+            refused = _scan_events(text)
+            if refused:
+                return fail(refused[0], refused[1], refused[2])
         root = compose(text)
     except yaml.MarkedYAMLError as exc:
         return _yaml_error(path, text, exc)
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        # libyaml reads the text as UTF-8 and gives a byte offset (and the code point as
+        # an int); PyYAML's own reader gives a character offset and the character.
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        offset = exc.position
+        if not isinstance(exc.character, str):
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         return fail("GR001", f"control character U+{ord(char):04X} is not allowed in YAML",
                     line=line, col=column)
     if root is None:
@@ -370,7 +376,9 @@ def decode_and_parse(raw: bytes, relpath: str) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        # Columns count characters, as in every other diagnostic; the line's bytes before
+        # the bad one decoded fine.
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8")) + 1
         return Document(relpath, "", None, [
             make("GR011", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
                  relpath, line, column)
@@ -420,9 +428,13 @@ def _read_chunk(root: Path, relpaths: list[str]) -> list[Document]:
 def find_goal_files(root: Path, goals_dir: str) -> list[str]:
     """Every ``*.yaml``/``*.yml`` below the goals folder, as sorted ``/`` paths from root.
 
-    Hidden files and folders (``.git``, editor swap folders) are skipped.
+    Hidden files and folders (``.git``, editor swap folders) are skipped. A goals folder
+    that leads out of the repository (a link, or ``..`` in ``goals_dir``) yields nothing:
+    a pull request must not make CI read files elsewhere on the machine.
     """
     base = root / goals_dir
+    if not _inside(base.resolve(), root.resolve()):
+        return []
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
