@@ -13,6 +13,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -44,19 +45,87 @@ def as_draft7(schema: dict[str, Any]) -> dict[str, Any]:
     return out  # type: ignore[no-any-return]
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _is_date(value: str) -> bool:
+    """The ``date`` format as the reference checks it (YYYY-MM-DD, a day Python can hold).
+
+    jsonschema-rs alone accepts RFC 3339 dates Python cannot hold (year 0000), which then
+    crashed the model; with this definition both validators agree on every date.
+    """
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 @cache
 def _fast(kind: str) -> Any:
     import jsonschema_rs
 
-    return jsonschema_rs.validator_for(load(kind), validate_formats=True)
+    return jsonschema_rs.validator_for(load(kind), validate_formats=True,
+                                       formats={"date": _is_date})
+
+
+# ECMA-262's \s (the regex dialect of JSON Schema, and of jsonschema-rs): Python's \s also
+# matches U+001C-U+001F and U+0085, and misses U+FEFF.
+_ECMA_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""``pattern`` compiled for Python with ECMA-262 meanings of ``$``, ``\s`` and ``\d``.
+
+    Python's ``$`` also matches before a final newline, so ``id: "faster-deploys\n"``
+    passed the reference while jsonschema-rs rejected it, and a rejection the reference
+    could not explain let the file through.
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escape = pattern[i + 1]
+            i += 2
+            if escape == "s":
+                out.append(_ECMA_SPACE if in_class else f"[{_ECMA_SPACE}]")
+            elif escape == "S" and not in_class:
+                out.append(f"[^{_ECMA_SPACE}]")
+            elif escape == "d":
+                out.append("0-9" if in_class else "[0-9]")
+            else:
+                out.append(char + escape)
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    import jsonschema
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 @cache
 def _reference(kind: str) -> Any:
     import jsonschema
 
-    cls = jsonschema.Draft202012Validator
-    return cls(load(kind), format_checker=cls.FORMAT_CHECKER)
+    base = jsonschema.Draft202012Validator
+    cls = jsonschema.validators.extend(base, {"pattern": _pattern})
+    return cls(load(kind), format_checker=base.FORMAT_CHECKER)
 
 
 def is_valid(kind: str, data: Any) -> bool:
@@ -70,7 +139,13 @@ def check(doc: Document, kind: str) -> list[Diagnostic]:
         return []
     seen: set[tuple[PathT, str]] = set()
     out: list[Diagnostic] = []
-    for error in _reference(kind).iter_errors(doc.data):
+    errors = list(_reference(kind).iter_errors(doc.data))
+    if not errors:  # the validators disagree: never let a rejected document through
+        for error in _fast(kind).iter_errors(doc.data):
+            line, column = doc.locate(tuple(error.instance_path))
+            out.append(make("GR104", error.message, doc.path, line, column))
+        return out
+    for error in errors:
         for path, as_key, code, message in _explain(error):
             if any(path[: len(f)] == f for f in doc.flagged):
                 continue  # the loader already reported this value (a YAML 1.1 boolean)
