@@ -151,13 +151,15 @@ def resolve(cwd: Path, revision: str) -> str:
 
 
 def first_parent_log(cwd: Path, pathspec: str, since: str | None = None,
-                     until: str = "HEAD") -> bytes:
+                     until: str = "HEAD", since_date: str | None = None) -> bytes:
     """``git log --first-parent --raw`` over ``pathspec``, oldest first, as raw bytes.
 
-    With ``since``, only the commits after it (``since..until``).
+    With ``since``, only the commits after it (``since..until``); with ``since_date``, only
+    commits committed on or after it (a superset of those authored since then).
     """
     revision = f"{since}..{until}" if since else until
-    return _read(cwd, "log", "--first-parent", "--reverse", "--raw", "-z", "--no-abbrev",
+    dates = [f"--since={since_date}"] if since_date else []
+    return _read(cwd, "log", *dates, "--first-parent", "--reverse", "--raw", "-z", "--no-abbrev",
                  "--no-renames", "--no-color", f"--format={LOG_FORMAT}", "--end-of-options",
                  revision, "--", pathspec)
 
@@ -225,3 +227,9 @@ def first_parent_children(cwd: Path, since: str, until: str = "HEAD") -> list[li
     out = _read(cwd, "rev-list", "--first-parent", "--reverse", "--parents",
                 "--end-of-options", f"{since}..{until}", "--")
     return [line.split() for line in out.decode().splitlines()]
+
+
+def tracked_files(cwd: Path, folder: str) -> list[str]:
+    """Paths (from the work tree's root) of the files git tracks under ``folder``."""
+    out = _read(cwd, "ls-files", "-z", "--full-name", "--", folder.rstrip("/") + "/")
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\x00") if p]

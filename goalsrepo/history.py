@@ -1,109 +1,44 @@
 """The check-in log, computed from git: every event of every goal (SPEC §3 "History").
 
 History follows the first-parent chain of HEAD, what the main branch showed. It is read in
-one pass: one ``git log --first-parent --raw`` over the goals folder names every blob that
-changed, one ``git cat-file --batch`` reads those blobs, and each goal version is compared
-with the previous version *of the same id* (identity is the id, not the path), so moves
-and renames keep their history. The only git calls are in :mod:`goalsrepo.git`.
+one pass: one ``git log --first-parent --raw`` over the goals folder names the blobs each
+commit changed (before and after), ``git cat-file --batch`` reads them a few thousand at a
+time, and each goal version is compared with the version *of the same id* the commit
+replaced (identity is the id, not the path), so moves and renames keep their history.
+
+Because a commit's events follow from its own before and after blobs, any range of
+commits can be replayed on its own: the cache appends the events of new commits to what
+it holds, and ``validate`` replays only the last few weeks. The only git calls are in
+:mod:`goalsrepo.git`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pickle
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from goalsrepo import git, loader
+from goalsrepo import cache, git, loader
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.events import (
+    GOAL_FIELDS,
+    KR_FIELDS,
+    Activity,
+    Author,
+    Change,
+    Commit,
+    Event,
+    activity,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Fields of a goal version that history tracks; (kr id or None, field) -> value.
 Snapshot = dict[tuple[str | None, str], Any]
-
-GOAL_FIELDS = ("title", "status", "owner", "team", "level", "period", "start", "due",
-               "aligns_to", "contributors", "superseded_by")
-KR_FIELDS = ("title", "unit", "start", "target", "current", "done", "keep", "weight")
-CHECKIN_KR_FIELDS = frozenset({"current", "done"})
-ADJUSTMENT_KR_FIELDS = frozenset({"target", "start"})
-ADJUSTMENT_GOAL_FIELDS = frozenset({"due", "period"})
-EVENT_KINDS = ("created", "checkin", "adjustment", "status", "edit", "moved", "deleted")
-
-
-@dataclass(frozen=True)
-class Author:
-    name: str
-    email: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """One field moving from ``old`` to ``new``; ``kr`` is None for goal-level fields.
-
-    Milestones have no id; their ``done`` is tracked as the field
-    ``milestones[<title>].done`` with ``kr`` None.
-    """
-
-    kr: str | None
-    field: str
-    old: Any
-    new: Any
-
-    @property
-    def is_checkin(self) -> bool:
-        if self.kr is not None:
-            return self.field in CHECKIN_KR_FIELDS
-        return self.field.startswith("milestones[") and self.field.endswith("].done")
-
-    @property
-    def is_adjustment(self) -> bool:
-        if self.kr is not None:
-            return self.field in ADJUSTMENT_KR_FIELDS
-        return self.field in ADJUSTMENT_GOAL_FIELDS
-
-
-@dataclass(frozen=True)
-class Commit:
-    """A first-parent commit: its id, author date, the people credited, its message."""
-
-    id: str
-    date: datetime
-    authors: tuple[Author, ...]
-    message: str
-
-    @property
-    def subject(self) -> str:
-        return self.message.split("\n", 1)[0]
-
-
-@dataclass(frozen=True)
-class Event:
-    """What one commit did to one goal. ``kind`` is the most telling of what happened:
-    created, deleted, adjustment, checkin, status, moved, edit (in that order)."""
-
-    goal: str
-    commit: Commit
-    kind: str
-    changes: tuple[Change, ...]
-    path: str | None
-
-    @property
-    def is_checkin(self) -> bool:
-        """A check-in (SPEC §3): a KR's current or done, or a milestone's done, changed.
-
-        A goal's creation is not a check-in; it starts the stale clock in its own right.
-        """
-        return self.kind != "created" and any(c.is_checkin for c in self.changes)
-
-    @property
-    def is_adjustment(self) -> bool:
-        return self.kind != "created" and any(c.is_adjustment for c in self.changes)
-
 
 def snapshot(data: Mapping[str, Any]) -> Snapshot:
     """The tracked fields of one goal version, flat, so two versions diff field by field."""
@@ -147,79 +82,97 @@ def classify(changes: list[Change], moved: bool) -> str:
     return "edit"
 
 
-@dataclass
-class Replay:
-    """The state of a walk over history: where each goal is, and its last version.
+@dataclass(frozen=True)
+class RawEntry:
+    """One file a commit changed: ``git log --raw`` status, path, blob before and after."""
 
-    Kept between runs in the cache, so a new commit only needs its own changes read.
-    """
+    status: str  # A, M, D (or T for a type change)
+    path: str
+    old_blob: str
+    blob: str
 
-    head: str | None = None
-    paths: dict[str, str] = field(default_factory=dict)  # path -> goal id
-    where: dict[str, str] = field(default_factory=dict)  # goal id -> path
-    versions: dict[str, Snapshot] = field(default_factory=dict)  # goal id -> last version
-    events: dict[str, list[Event]] = field(default_factory=dict)  # goal id -> events
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (commit, path, why)
 
-    def apply(self, commit: Commit, entries: list[RawEntry], parsed: Mapping[str, Any]) -> None:
-        """Apply one commit: ``entries`` from ``git log --raw``, ``parsed`` blob -> data."""
-        gone: dict[str, str] = {}  # goal id -> the path it left
-        arrived: dict[str, tuple[str, Snapshot]] = {}
-        for entry in entries:
-            previous = self.paths.pop(entry.path, None)
-            if previous is not None and self.where.get(previous) == entry.path:
-                gone[previous] = entry.path
-            if entry.status == "D":
-                continue
-            data = parsed.get(entry.blob)
-            if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-                why = data if isinstance(data, str) else "the file has no goal id"
-                self.skipped.append((commit.id, entry.path, why))
-                if previous is not None:  # an unreadable version: keep the last good one
-                    self.paths[entry.path] = previous
-                    gone.pop(previous, None)
-                continue
-            goal_id = data["id"]
-            self.paths[entry.path] = goal_id
-            arrived[goal_id] = (entry.path, snapshot(data))
-        for goal_id, (path, version) in arrived.items():
-            before = self.versions.get(goal_id)
-            old_path = self.where.get(goal_id)
-            self.where[goal_id] = path
-            self.versions[goal_id] = version
-            gone.pop(goal_id, None)
-            if old_path is not None and old_path != path and self.paths.get(old_path) == goal_id:
-                self.paths.pop(old_path)  # the same id at two paths: the newer one wins
-            if before is None:
-                changes = diff({}, version)
-                self._add(Event(goal_id, commit, "created", tuple(changes), path))
-                continue
-            changes = diff(before, version)
-            moved = old_path is not None and old_path != path
-            if changes or moved:
-                self._add(Event(goal_id, commit, classify(changes, moved), tuple(changes), path))
-        for goal_id, path in gone.items():
-            self.where.pop(goal_id, None)
-            self.versions.pop(goal_id, None)
-            self._add(Event(goal_id, commit, "deleted", (), path))
-        self.head = commit.id
-
-    def _add(self, event: Event) -> None:
-        self.events.setdefault(event.goal, []).append(event)
+def _absent(blob: str) -> bool:
+    return not blob.strip("0")
 
 
 @dataclass(frozen=True)
-class RawEntry:
-    status: str  # A, M, D (or T for a type change)
-    path: str
-    blob: str
+class Version:
+    """One parsed goal file version: its id and the fields history tracks."""
+
+    goal: str
+    snapshot: Snapshot
+
+
+class Replay:
+    """Replays commits oldest first and collects their events.
+
+    ``live`` remembers the version each blob id holds, so in a long walk the "before" blob
+    of a change was usually parsed already as the "after" of an earlier commit; what it does
+    not know is parsed from git.
+    """
+
+    def __init__(self) -> None:
+        self.live: dict[str, Version] = {}  # blob id -> version, for the files of the tip
+        self.events: list[Event] = []
+        self.skipped: list[tuple[str, str, str]] = []
+
+    def wanted(self, entries: Iterable[RawEntry]) -> set[str]:
+        """The blobs that must be read to apply these entries."""
+        out = set()
+        for entry in entries:
+            if not _absent(entry.old_blob) and entry.old_blob not in self.live:
+                out.add(entry.old_blob)
+            if entry.status != "D":
+                out.add(entry.blob)
+        return out
+
+    def apply(self, commit: Commit, entries: list[RawEntry],
+              parsed: Mapping[str, Version | str]) -> None:
+        """Apply one commit; ``parsed`` maps blob id -> version, or why it is unreadable."""
+        before: dict[str, tuple[str, Snapshot]] = {}
+        for entry in entries:
+            if _absent(entry.old_blob):
+                continue
+            old = self.live.pop(entry.old_blob, None) or parsed.get(entry.old_blob)
+            if isinstance(old, Version):
+                before[old.goal] = (entry.path, old.snapshot)
+        after: dict[str, tuple[str, Snapshot]] = {}
+        for entry in entries:
+            if entry.status == "D":
+                continue
+            new = parsed.get(entry.blob)
+            if not isinstance(new, Version):
+                self.skipped.append((commit.id, entry.path, new or "unreadable"))
+                # An unreadable version changes nothing: the goal keeps its last good one.
+                for goal, (path, snap) in list(before.items()):
+                    if path == entry.path:
+                        after[goal] = (path, snap)
+                continue
+            after[new.goal] = (entry.path, new.snapshot)
+            self.live[entry.blob] = new
+        for goal, (path, snap) in after.items():
+            if goal not in before:
+                self.events.append(Event(goal, commit, "created", tuple(diff({}, snap)), path))
+                continue
+            old_path, old_snap = before[goal]
+            changes = diff(old_snap, snap)
+            moved = old_path != path
+            if changes or moved:
+                kind = classify(changes, moved)
+                self.events.append(Event(goal, commit, kind, tuple(changes), path))
+        for goal, (path, _snap) in before.items():
+            if goal not in after:
+                self.events.append(Event(goal, commit, "deleted", (), path))
 
 
 _HEADER = re.compile(rb"[0-9a-f]{40,64}\x00")
 
 
-def parse_log(output: bytes) -> Iterator[tuple[str, list[str], str, str, str, str,
-                                               list[RawEntry]]]:
+LogRecord = tuple[str, list[str], str, str, str, str, list[RawEntry]]
+
+
+def parse_log(output: bytes) -> Iterator[LogRecord]:
     """Parse ``git log -z --raw`` with :data:`goalsrepo.git.LOG_FORMAT` records.
 
     Yields (commit, parents, author name, author email, author date, message, entries).
@@ -246,10 +199,10 @@ def parse_log(output: bytes) -> Iterator[tuple[str, list[str], str, str, str, st
                 i += 1
                 continue
             fields = meta.split()
-            status = fields[4][:1].decode()
             path = tokens[i + 1].decode("utf-8", "surrogateescape")
-            blob = fields[3].decode()
-            entries.append(RawEntry(status, path, blob))
+            if is_goal_file(path):
+                entries.append(RawEntry(fields[4][:1].decode(), path, fields[2].decode(),
+                                        fields[3].decode()))
             i += 2
         yield commit, parents.split(), name, email, date, message.rstrip("\n"), entries
 
@@ -259,19 +212,17 @@ def is_goal_file(path: str) -> bool:
     return name.endswith((".yaml", ".yml")) and not name.startswith(".")
 
 
-def parse_blobs(blobs: Iterable[tuple[str, bytes | None]]) -> dict[str, Any]:
-    """Blob id -> goal data, or the reason it could not be read (a string)."""
-    out: dict[str, Any] = {}
-    for blob, raw in blobs:
-        if raw is None:
-            out[blob] = "the blob is missing from the repository"
-            continue
-        doc = loader.decode_and_parse(raw, blob)
-        if doc.data is None:
-            out[blob] = doc.diagnostics[0].message if doc.diagnostics else "unreadable"
-        else:
-            out[blob] = doc.data
-    return out
+def parse_version(raw: bytes | None) -> Version | str:
+    """The version a blob holds, or why it cannot be read (as text)."""
+    if raw is None:
+        return "the blob is missing from the repository"
+    doc = loader.decode_and_parse(raw, "", positions=False)
+    if doc.data is None:
+        return doc.diagnostics[0].message if doc.diagnostics else "unreadable"
+    goal = doc.data.get("id")
+    if not isinstance(goal, str):
+        return "the file has no goal id"
+    return Version(goal, snapshot(doc.data))
 
 
 class ShallowCloneError(GoalsrepoError):
@@ -284,31 +235,43 @@ SHALLOW_HELP = (
     "`fetch-depth: 0` on actions/checkout (or pass --allow-shallow to go on anyway)"
 )
 
-CACHE_VERSION = 1
-CACHE_FILE = "goalsrepo/history-v1.pickle"
 
-
-@dataclass(frozen=True)
+@dataclass
 class History:
-    """Every event of every goal up to ``head``, oldest first per goal.
+    """The events of every goal up to ``head``, and each goal's :class:`Activity`.
 
-    ``skipped`` lists (commit, path, reason) for old file versions that could not be read.
+    Events are loaded on first use: ``status`` needs only the activity, which the cache
+    keeps apart from the (much larger) events.
     """
 
     head: str | None
-    events: Mapping[str, list[Event]]
+    activity: dict[str, Activity]
     skipped: tuple[tuple[str, str, str], ...] = ()
+    _events: list[Event] | None = field(default=None, repr=False)
+    _load: Callable[[], list[Event]] | None = field(default=None, repr=False)
+    _grouped: dict[str, list[Event]] | None = field(default=None, repr=False)
+
+    @property
+    def events(self) -> dict[str, list[Event]]:
+        """Goal id -> its events, oldest first."""
+        if self._grouped is None:
+            if self._events is None:
+                self._events = self._load() if self._load else []
+            self._grouped = {}
+            for event in self._events:
+                self._grouped.setdefault(event.goal, []).append(event)
+        return self._grouped
 
     def of(self, goal_id: str) -> list[Event]:
-        return list(self.events.get(goal_id, ()))
+        return self.events.get(goal_id, [])
 
 
 def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
                  allow_shallow: bool = False, use_cache: bool = True) -> History:
     """Read the history of every goal from git, up to ``upto`` (a commit id, default HEAD).
 
-    The result for HEAD is cached in the git directory keyed by commit; a later call reads
-    only the commits that came since. A missing, stale, foreign or corrupt cache is
+    The history of HEAD is cached in the git directory keyed by commit; a later call
+    replays only the commits that came since. A missing, stale, foreign or corrupt cache is
     rebuilt, never trusted.
     """
     if git.is_shallow(root) and not allow_shallow:
@@ -317,53 +280,93 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
     if current is None:
         return History(None, {})
     target = upto or current[0]
-    cache_path = git.git_dir(root) / CACHE_FILE
-    replay = None
-    if use_cache and target == current[0]:
-        replay = _load_cache(cache_path, goals_dir)
-        if replay is not None and replay.head != target and not _extends(root, replay, target):
-            replay = None
-    fresh = replay is None
-    replay = replay or Replay()
-    if replay.head != target:
-        _walk(root, goals_dir, replay, target)
-        if use_cache and target == current[0]:
-            _save_cache(cache_path, goals_dir, replay)
-    elif fresh and use_cache:
-        _save_cache(cache_path, goals_dir, replay)
-    return History(target, replay.events, tuple(replay.skipped))
+    if not use_cache or (upto is not None and upto != current[0]):
+        replay = _replay_range(root, goals_dir, None, target)
+        return History(target, activity(replay.events), tuple(replay.skipped),
+                       replay.events)
+    store = cache.Store(git.git_dir(root), goals_dir)
+    index = store.load_index()
+    if index is not None and index.head != target and not _extends(root, index.head, target):
+        index = None
+    if index is None or index.head != target:
+        since = index.head if index is not None else None
+        replay = _replay_range(root, goals_dir, since, target)
+        merged = dict(index.activity) if index is not None else {}
+        for goal, new in activity(replay.events).items():
+            old = merged.get(goal, Activity())
+            merged[goal] = Activity(new.created or old.created,
+                                    new.last_checkin or old.last_checkin)
+        skipped = [*(index.skipped if index else ()), *replay.skipped]
+        store.write(target, replay.events, merged, skipped, fresh=index is None)
+        if index is None:  # everything is in memory already
+            return History(target, merged, tuple(skipped), replay.events)
+        index = cache.Index(target, merged, tuple(skipped), ())
+
+    def load() -> list[Event]:
+        try:
+            return store.load_events()
+        except cache.CacheError:  # a segment went bad: rebuild from git
+            store.clear()
+            return _replay_range(root, goals_dir, None, target).events
+
+    return History(target, index.activity, index.skipped, _load=load)
 
 
-def _extends(root: Path, replay: Replay, target: str) -> bool:
+def _replay_range(root: Path, goals_dir: str, since: str | None, target: str) -> Replay:
+    pathspec = goals_dir.rstrip("/") + "/"
+    records = list(parse_log(git.first_parent_log(root, pathspec, since=since, until=target)))
+    return _replay(root, records, since, target)
+
+
+def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
+    """The events of the commits authored on or after ``since`` only.
+
+    Enough for the history lint (what was checked in lately), at a fraction of the cost of
+    the whole history; events are the same as the full replay gives for those commits.
+    """
+    pathspec = goals_dir.rstrip("/") + "/"
+    replay = Replay()
+    log = git.first_parent_log(root, pathspec, since_date=since.isoformat())
+    records = [r for r in parse_log(log) if datetime.fromisoformat(r[4]) >= since]
+    head = git.head(root)
+    if records:
+        replay = _replay(root, records, None, head[0] if head else "HEAD")
+    return History(head[0] if head else None, activity(replay.events), tuple(replay.skipped),
+                   replay.events)
+
+
+CHUNK_COMMITS = 2000
+
+
+def _replay(root: Path, records: list[LogRecord], since: str | None, target: str) -> Replay:
+    """Replay ``records`` a chunk at a time, so only a chunk's blobs are held in memory."""
+    replay = Replay()
+    credits = _merge_credits(root, [r for r in records if len(r[1]) > 1], since, target)
+    with loader.collector_paused():
+        for start in range(0, len(records), CHUNK_COMMITS):
+            chunk = records[start:start + CHUNK_COMMITS]
+            wanted = replay.wanted(e for r in chunk for e in r[6])
+            parsed = {blob: parse_version(raw)
+                      for blob, raw in git.read_blobs(root, sorted(wanted))}
+            for commit_id, _parents, name, email, date, message, entries in chunk:
+                authors = credits.get(commit_id) or (Author(name, email),)
+                commit = Commit(commit_id, datetime.fromisoformat(date), authors, message)
+                replay.apply(commit, entries, parsed)
+    return replay
+
+
+def _extends(root: Path, cached: str | None, target: str) -> bool:
     """Whether ``target``'s first-parent chain continues from the cached head."""
-    if replay.head is None:
+    if cached is None:
         return True
     try:
-        chain = git.first_parent_children(root, replay.head, target)
+        chain = git.first_parent_children(root, cached, target)
     except git.GitError:
         return False  # the cached commit is gone (rewritten history)
-    return bool(chain) and len(chain[0]) > 1 and chain[0][1] == replay.head
+    return bool(chain) and len(chain[0]) > 1 and chain[0][1] == cached
 
 
-def _walk(root: Path, goals_dir: str, replay: Replay, target: str) -> None:
-    """Replay the first-parent commits after ``replay.head`` up to ``target``."""
-    log = git.first_parent_log(root, goals_dir.rstrip("/") + "/", since=replay.head,
-                               until=target)
-    commits = list(parse_log(log))
-    if not commits:
-        replay.head = target
-        return
-    blobs = {e.blob for c in commits for e in c[6] if e.status != "D" and is_goal_file(e.path)}
-    parsed = parse_blobs(git.read_blobs(root, sorted(blobs)))
-    credits = _merge_credits(root, [c for c in commits if len(c[1]) > 1], replay.head, target)
-    for commit_id, _parents, name, email, date, message, entries in commits:
-        authors = credits.get(commit_id) or (Author(name, email),)
-        commit = Commit(commit_id, datetime.fromisoformat(date), authors, message)
-        replay.apply(commit, [e for e in entries if is_goal_file(e.path)], parsed)
-    replay.head = target
-
-
-def _merge_credits(root: Path, merges: list[Any], since: str | None,
+def _merge_credits(root: Path, merges: list[LogRecord], since: str | None,
                    target: str) -> dict[str, tuple[Author, ...]]:
     """For each merge commit, the authors of the commits it brought into the main line.
 
@@ -400,33 +403,3 @@ def _merge_credits(root: Path, merges: list[Any], since: str | None,
         if authors:
             credits[commit_id] = tuple(authors)
     return credits
-
-
-def _load_cache(path: Path, goals_dir: str) -> Replay | None:
-    """The cached replay, or None when it is missing, foreign, stale in format or corrupt.
-
-    The cache is a pickle inside the git directory. Whoever can write there can already
-    run code through ``.git/hooks``, so reading it adds no way in; anything unexpected in
-    it is treated as no cache.
-    """
-    try:
-        with open(path, "rb") as fh:
-            version, cached_dir, replay = pickle.load(fh)
-    except Exception:  # truncated, corrupt, or from another version: rebuild
-        return None
-    if version != CACHE_VERSION or cached_dir != goals_dir or not isinstance(replay, Replay):
-        return None
-    return replay
-
-
-def _save_cache(path: Path, goals_dir: str, replay: Replay) -> None:
-    """Write the cache atomically: a temporary file in the same folder, then a rename."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".history-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((CACHE_VERSION, goals_dir, replay), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)

@@ -13,10 +13,12 @@ on demand, which only happens for files that have something to report.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,7 +134,7 @@ class _Construction:
 
     problems: list[tuple[str, str, Node]] = field(default_factory=list)
     flagged: set[PathT] = field(default_factory=set)
-    positions: dict[PathT, Position] = field(default_factory=dict)
+    positions: dict[PathT, Position] | None = field(default_factory=dict)
     seen: set[int] | None = None  # node ids, tracked only when the text holds an anchor
 
 
@@ -164,8 +166,9 @@ def _construct(node: Node, path: PathT, depth: int, ctx: _Construction) -> Any:
                     ("GR002", f"duplicate key `{key}` (first at line {first})", key_node)
                 )
             child = (*path, key)
-            vmark, kmark = value_node.start_mark, key_node.start_mark
-            positions[child] = (vmark.line, vmark.column, kmark.line, kmark.column)
+            if positions is not None:
+                vmark, kmark = value_node.start_mark, key_node.start_mark
+                positions[child] = (vmark.line, vmark.column, kmark.line, kmark.column)
             if type(value_node) is ScalarNode and value_node.tag == _IMPLICIT and ctx.seen is None:
                 data[key] = _scalar(value_node, child, ctx)  # the common case, inlined
             else:
@@ -175,8 +178,9 @@ def _construct(node: Node, path: PathT, depth: int, ctx: _Construction) -> Any:
         items = []
         for i, item in enumerate(node.value):
             child = (*path, i)
-            mark = item.start_mark
-            positions[child] = (mark.line, mark.column, mark.line, mark.column)
+            if positions is not None:
+                mark = item.start_mark
+                positions[child] = (mark.line, mark.column, mark.line, mark.column)
             items.append(_construct(item, child, depth + 1, ctx))
         return items
     raise _Refused("GR001", "unexpected YAML node", node)  # pragma: no cover
@@ -277,8 +281,12 @@ def _at(path: str, code: str, message: str, mark: Any) -> Diagnostic:
     return make(code, message, path, mark.line + 1, mark.column + 1)
 
 
-def parse(text: str, path: str) -> Document:
-    """Parse one file's text into a :class:`Document`; never raises for bad input."""
+def parse(text: str, path: str, *, positions: bool = True) -> Document:
+    """Parse one file's text into a :class:`Document`; never raises for bad input.
+
+    ``positions=False`` skips recording where values stand, for old versions read from
+    history, which are never reported on.
+    """
 
     def fail(code: str, message: str, mark: Any = None, line: int = 1, col: int = 1) -> Document:
         diag = _at(path, code, message, mark) if mark else make(code, message, path, line, col)
@@ -318,15 +326,16 @@ def parse(text: str, path: str) -> Document:
         kind = "a list" if isinstance(root, SequenceNode) else "a single value"
         message = f"the top level is {kind}; it must be a mapping of keys"
         return fail("GR010", message, root.start_mark)
-    ctx = _Construction(seen=set() if "*" in text else None)
+    ctx = _Construction(positions={} if positions else None,
+                        seen=set() if "*" in text else None)
     try:
         data = _construct(root, (), 1, ctx)
     except _Refused as exc:
         return fail(exc.code, str(exc), exc.node.start_mark)
     diagnostics = [_at(path, code, msg, node.start_mark) for code, msg, node in ctx.problems]
     start = root.start_mark
-    return Document(path, text, data, diagnostics, frozenset(ctx.flagged), ctx.positions,
-                    (start.line, start.column))
+    return Document(path, text, data, diagnostics, frozenset(ctx.flagged),
+                    ctx.positions or {}, (start.line, start.column))
 
 
 def _yaml_error(path: str, text: str, exc: yaml.MarkedYAMLError) -> Document:
@@ -362,7 +371,7 @@ def read(root: Path, relpath: str) -> Document:
     return decode_and_parse(raw, relpath)
 
 
-def decode_and_parse(raw: bytes, relpath: str) -> Document:
+def decode_and_parse(raw: bytes, relpath: str, *, positions: bool = True) -> Document:
     """Check the size, decode bytes strictly as UTF-8 (no BOM) and parse them."""
     if len(raw) > MAX_BYTES:
         return Document(relpath, "", None, [
@@ -383,7 +392,7 @@ def decode_and_parse(raw: bytes, relpath: str) -> Document:
             make("GR011", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
                  relpath, line, column)
         ])
-    return parse(text, relpath)
+    return parse(text, relpath, positions=positions)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -392,6 +401,23 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _unreadable(relpath: str, message: str) -> Document:
     return Document(relpath, "", None, [make("GR014", message, relpath, None, None)])
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while parsing many files.
+
+    Parsing makes hundreds of thousands of small objects that all stay alive, so each
+    collection rescans a growing heap for cycles that are not there; at 10,000 files that
+    tripled the run time. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 PARALLEL_MIN_FILES = 2000

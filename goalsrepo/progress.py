@@ -12,7 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from goalsrepo.config import Config, Health
-from goalsrepo.history import Event
+from goalsrepo.events import Activity
 from goalsrepo.model import Goal, KeyResult
 
 HEALTHS = ("done", "on_track", "at_risk", "off_track", "achieved", "missed", "dropped", "draft")
@@ -122,17 +122,6 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def last_checkin(events: Iterable[Event], zone: ZoneInfo) -> date | None:
-    days = [local_date(e.commit.date, zone) for e in events if e.is_checkin]
-    return max(days) if days else None
-
-
-def created_on(events: Iterable[Event], zone: ZoneInfo) -> date | None:
-    """The day of the goal's most recent creation (a deleted and re-added goal restarts)."""
-    days = [local_date(e.commit.date, zone) for e in events if e.kind == "created"]
-    return days[-1] if days else None
-
-
 def stale(status: str, last: date | None, created: date | None, today: date,
           checkin_days: int) -> bool:
     """Active, and the last check-in (else the creation) is more than ``checkin_days``
@@ -157,23 +146,26 @@ class GoalStatus:
     kr_progress: tuple[float, ...]
 
 
-def compute(goals: Iterable[Goal], config: Config, events: Mapping[str, list[Event]],
+def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activity],
             today: date) -> list[GoalStatus]:
-    """Every number of every goal at ``today`` (T), from the goals and their events."""
+    """Every number of every goal at ``today`` (T), from the goals and their history's
+    :class:`~goalsrepo.events.Activity` (latest creation and check-in)."""
     goals = list(goals)
     zone = config.zone
     progress = all_progress(goals)
+    periods = {p.id: p for p in config.periods}
+    nothing = Activity()
     out = []
     for goal in goals:
-        start, due = goal.span(config.period(goal.period))
-        history = events.get(goal.id, [])
-        last = last_checkin(history, zone)
+        start, due = goal.span(periods.get(goal.period) if goal.period else None)
+        act = activity.get(goal.id, nothing)
+        last = local_date(act.last_checkin, zone) if act.last_checkin else None
+        created = local_date(act.created, zone) if act.created else None
         exp = expected(start, due, today)
         out.append(GoalStatus(
             goal=goal, start=start, due=due, progress=progress[goal.id], expected=exp,
             health=health(goal.status, progress[goal.id], exp, config.health),
-            stale=stale(goal.status, last, created_on(history, zone), today,
-                        config.checkin_days),
+            stale=stale(goal.status, last, created, today, config.checkin_days),
             last_checkin=last,
             score=score(goal.status, progress[goal.id], due, today),
             kr_progress=tuple(kr_progress(kr) for kr in goal.key_results),

@@ -7,14 +7,13 @@ documents so later steps can point at lines.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from goalsrepo import git, loader, schema
+from goalsrepo.cache import FileCache
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Config, Person, Team
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.loader import Document
@@ -52,23 +51,6 @@ class Repository:
     def names(self) -> dict[str, str]:
         """Person id -> display name."""
         return {person.id: person.name for person in (self.people or {}).values()}
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while loading.
-
-    Loading makes hundreds of thousands of small objects that all stay alive, so each
-    collection rescans a growing heap for cycles that are not there; at 10,000 files that
-    tripled the run time. Reference counting still frees everything as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class WorkTree:
@@ -116,17 +98,23 @@ class CommitTree:
 Source = WorkTree | CommitTree
 
 
-def load(root: Path, commit: str | None = None) -> Repository:
+def load(root: Path, commit: str | None = None, *,
+         reuse: FileCache | None = None) -> Repository:
     """Read, parse and schema-check every file of the goals repository at ``root``: the
-    work tree, or the tree of ``commit``."""
+    work tree, or the tree of ``commit``.
+
+    With ``reuse`` (a cache of the work tree's parsed goal files), unchanged goal files are
+    not parsed again; their documents are then not kept, so ``validate``, which reports
+    positions, loads without it.
+    """
     source: Source = WorkTree(root) if commit is None else CommitTree(root, commit)
-    with _collector_paused():
-        return _load(root, source)
+    with loader.collector_paused():
+        return _load(root, source, reuse)
 
 
-def _load(root: Path, source: Source) -> Repository:
+def _load(root: Path, source: Source, reuse: FileCache | None = None) -> Repository:
     repo = Repository(root=root, config=Config())
-    config_data = _read(repo, source, CONFIG_FILE, "config")
+    config_data = _read(repo, source, CONFIG_FILE, "config", reuse)
     if config_data is not None:
         repo.config = Config.from_data(config_data)
     elif (doc := repo.documents.get(CONFIG_FILE)) and doc.data:
@@ -134,28 +122,60 @@ def _load(root: Path, source: Source) -> Repository:
         goals_dir = doc.data.get("goals_dir")
         if isinstance(goals_dir, str) and goals_dir.strip("/"):
             repo.config = Config(goals_dir=goals_dir.rstrip("/"))
-    people = _read(repo, source, PEOPLE_FILE, "people")
-    if PEOPLE_FILE in repo.documents:
+    people = _read(repo, source, PEOPLE_FILE, "people", reuse)
+    if PEOPLE_FILE in repo.kinds:
         repo.people = {}
         for item in (people or {}).get("people", []):
             repo.people.setdefault(item["id"], Person.from_data(item))
-    teams = _read(repo, source, TEAMS_FILE, "teams")
-    if TEAMS_FILE in repo.documents:
+    teams = _read(repo, source, TEAMS_FILE, "teams", reuse)
+    if TEAMS_FILE in repo.kinds:
         repo.teams = {}
         for item in (teams or {}).get("teams", []):
             repo.teams.setdefault(item["id"], Team.from_data(item))
-    for doc in source.read_all(source.goal_files(repo.config.goals_dir)):
+    paths = source.goal_files(repo.config.goals_dir)
+    if reuse is None:
+        for doc in source.read_all(paths):
+            data = _check(repo, doc, "goal")
+            if data is not None:
+                repo.goals.append(Goal.from_data(data, doc.path))
+        return repo
+    base = str(root)
+    signatures = {p: reuse.signature(os.path.join(base, p)) for p in paths}
+    found: dict[str, Goal | None] = {}
+    for path in paths:
+        hit, goal = reuse.get(path, signatures[path])
+        if hit:
+            found[path] = goal
+    for doc in source.read_all([p for p in paths if p not in found]):
         data = _check(repo, doc, "goal")
-        if data is not None:
-            repo.goals.append(Goal.from_data(data, doc.path))
+        found[doc.path] = None if data is None else Goal.from_data(data, doc.path)
+        reuse.put(doc.path, signatures[doc.path], found[doc.path])
+    reuse.save({*paths, CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE})
+    for path in paths:
+        repo.kinds[path] = "goal"
+        if (goal := found[path]) is not None:
+            repo.valid.add(path)
+            repo.goals.append(goal)
     return repo
 
 
-def _read(repo: Repository, source: Source, path: str, kind: str) -> dict[str, Any] | None:
+def _read(repo: Repository, source: Source, path: str, kind: str,
+          reuse: FileCache | None = None) -> dict[str, Any] | None:
     if not source.exists(path):
         return None
+    signature = reuse.signature(os.path.join(str(repo.root), path)) if reuse else None
+    if reuse is not None:
+        hit, data = reuse.get(path, signature)
+        if hit:
+            repo.kinds[path] = kind
+            if data is not None:
+                repo.valid.add(path)
+            return data  # type: ignore[no-any-return]
     (doc,) = source.read_all([path])
-    return _check(repo, doc, kind)
+    data = _check(repo, doc, kind)
+    if reuse is not None:
+        reuse.put(path, signature, data)
+    return data
 
 
 def _check(repo: Repository, doc: Document, kind: str) -> dict[str, Any] | None:

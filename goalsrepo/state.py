@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from goalsrepo import git, history, repository
+from goalsrepo import __version__, git, history, repository
+from goalsrepo.cache import FileCache
 from goalsrepo.diagnostics import Diagnostic, make
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.history import History
@@ -30,7 +31,7 @@ class State:
     notes: tuple[Diagnostic, ...] = ()
 
     def statuses(self) -> list[GoalStatus]:
-        return compute(self.repo.goals, self.repo.config, self.history.events, self.as_of)
+        return compute(self.repo.goals, self.repo.config, self.history.activity, self.as_of)
 
 
 NO_HISTORY = "not a git repository: no history, so no check-ins and nothing is stale"
@@ -46,7 +47,8 @@ def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = F
         note = make("GR901", NO_HISTORY)
         return State(repo, History(None, {}), moment, None, (note,))
     if as_of is None:
-        repo = repository.load(root)
+        reuse = FileCache(git.git_dir(root), __version__)
+        repo = repository.load(root, reuse=reuse)
         head_commit, head_date = git.head(root) or ("", "")
         found = history.read_history(root, repo.config.goals_dir, allow_shallow=allow_shallow)
         day = datetime.fromisoformat(head_date).astimezone(repo.config.zone).date()

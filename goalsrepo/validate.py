@@ -10,12 +10,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from goalsrepo import alignment, git, history, lint, progress
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE
 from goalsrepo.diagnostics import Diagnostic, Severity, make
+from goalsrepo.events import Activity
 from goalsrepo.loader import Document, PathT
 from goalsrepo.repository import Repository, load
 
@@ -68,14 +69,25 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
     head = git.head(root)
     if head is None:
         return []
-    try:
-        found = history.read_history(root, repo.config.goals_dir)
-    except history.ShallowCloneError:
+    if git.is_shallow(root):
         return [make("GR902", "shallow clone: checks that need history are skipped "
                               "(fetch the full history, e.g. `fetch-depth: 0` in Actions)")]
-    today = datetime.fromisoformat(head[1]).astimezone(repo.config.zone).date()
+    zone = repo.config.zone
+    moment = datetime.fromisoformat(head[1]).astimezone(zone)
+    today = moment.date()
+    # Staleness looks back checkin_days from T: the commits of that window (and a day
+    # either side for time zones) say all it needs, at a fraction of the whole history.
+    window = datetime.combine(today - timedelta(days=repo.config.checkin_days + 2),
+                              datetime.min.time(), zone)
+    recent = history.read_recent(root, repo.config.goals_dir, window)
+    # A committed goal with no creation or check-in in the window was last touched before
+    # it; a goal not committed yet has no history at all and is not stale.
+    committed = set(git.tracked_files(root, repo.config.goals_dir))
+    long_ago = Activity(created=datetime.min.replace(tzinfo=zone))
+    activity = {g.id: long_ago for g in repo.goals if g.path in committed}
+    activity.update(recent.activity)
     out = []
-    for status in progress.compute(repo.goals, repo.config, found.events, today):
+    for status in progress.compute(repo.goals, repo.config, activity, today):
         goal = status.goal
         doc = repo.documents[goal.path]
 

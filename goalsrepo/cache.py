@@ -1,0 +1,210 @@
+"""The history cache: events keyed by commit, inside the git directory, never the work tree.
+
+Layout (``.git/goalsrepo/history/``): ``index.pickle`` names the head commit the cache
+stands for, each goal's :class:`~goalsrepo.events.Activity` (all ``status`` needs), and the
+segment files that hold the events; each run that reads new commits appends one segment.
+Files are written to a temporary name and renamed, the index last, so a reader sees the
+old cache or the new one, never half of either, and two processes cannot corrupt it.
+
+The files are pickles. Whoever can write the git directory can already run code through
+``.git/hooks``, so reading them adds no way in; anything unexpected in them (truncated,
+corrupt, another version, another goals folder) makes the cache count as missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from goalsrepo.events import Activity, Author, Change, Commit, Event
+
+VERSION = 2
+MAX_SEGMENTS = 32
+
+
+class CacheError(Exception):
+    """A cache file is missing or unreadable; the caller rebuilds."""
+
+
+@dataclass(frozen=True)
+class Index:
+    head: str
+    activity: dict[str, Activity]
+    skipped: tuple[tuple[str, str, str], ...]
+    segments: tuple[str, ...]
+
+
+class Store:
+    """The cache of one repository and goals folder."""
+
+    def __init__(self, git_dir: Path, goals_dir: str) -> None:
+        self.folder = git_dir / "goalsrepo" / "history"
+        self.goals_dir = goals_dir
+
+    def load_index(self) -> Index | None:
+        try:
+            with open(self.folder / "index.pickle", "rb") as fh:
+                version, goals_dir, head, activity, skipped, segments = pickle.load(fh)
+            if version != VERSION or goals_dir != self.goals_dir:
+                return None
+            return Index(head, {g: Activity(*a) for g, a in activity.items()},
+                         tuple(skipped), tuple(segments))
+        except Exception:  # missing, truncated, corrupt or foreign: no cache
+            return None
+
+    def load_events(self) -> list[Event]:
+        """Every cached event, oldest first; :class:`CacheError` when a segment is bad."""
+        index = self.load_index()
+        if index is None:
+            raise CacheError("no cache index")
+        events: list[Event] = []
+        for name in index.segments:
+            events.extend(_decode(self._read(name)))
+        return events
+
+    def write(self, head: str, events: list[Event], activity: dict[str, Activity],
+              skipped: list[tuple[str, str, str]], *, fresh: bool) -> None:
+        """Record ``events`` (all of them when ``fresh``, else the new ones) up to ``head``.
+
+        Failing to write (a read-only or full disk) only costs the next run time.
+        """
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            index = None if fresh else self.load_index()
+            segments = list(index.segments) if index else []
+            if len(segments) >= MAX_SEGMENTS:  # compact: one segment for everything
+                events = [*self.load_events(), *events]
+                segments = []
+            if events or not segments:
+                name = f"seg-{uuid.uuid4().hex}.pickle"
+                self._write(name, _encode(events))
+                segments.append(name)
+            payload = (VERSION, self.goals_dir, head,
+                       {g: (a.created, a.last_checkin) for g, a in activity.items()},
+                       list(skipped), segments)
+            self._write("index.pickle", payload)
+            self._remove_others(set(segments) | {"index.pickle"})
+        except (OSError, CacheError):
+            return
+
+    def _read(self, name: str) -> Any:
+        try:
+            with open(self.folder / name, "rb") as fh:
+                return pickle.load(fh)
+        except Exception as exc:
+            raise CacheError(f"unreadable cache segment {name}") from exc
+
+    def _write(self, name: str, payload: Any) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.folder / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _remove_others(self, keep: set[str]) -> None:
+        """Delete segments no index names (left by a replaced cache or a crashed run)."""
+        for path in self.folder.glob("seg-*.pickle"):
+            if path.name not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    def clear(self) -> None:
+        for path in self.folder.glob("*.pickle"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _encode(events: list[Event]) -> tuple[list[Any], list[Any]]:
+    """Events as plain tuples: several times faster to pickle and load than dataclasses."""
+    commits: dict[str, int] = {}
+    rows: list[Any] = []
+    table: list[Any] = []
+    for event in events:
+        commit = event.commit
+        if commit.id not in commits:
+            commits[commit.id] = len(table)
+            table.append((commit.id, commit.date.isoformat(),
+                          tuple((a.name, a.email) for a in commit.authors), commit.message))
+        rows.append((event.goal, commits[commit.id], event.kind,
+                     tuple((c.kr, c.field, c.old, c.new) for c in event.changes), event.path))
+    return table, rows
+
+
+def _decode(payload: Any) -> list[Event]:
+    table, rows = payload
+    commits = [Commit(cid, datetime.fromisoformat(date), tuple(Author(*a) for a in authors),
+                      message) for cid, date, authors, message in table]
+    return [Event(goal, commits[index], kind, tuple(Change(*c) for c in changes), path)
+            for goal, index, kind, changes, path in rows]
+
+
+class FileCache:
+    """Parsed goal files of the work tree, keyed by path and the file's stat signature.
+
+    ``status`` and ``build`` read every goal file; with this cache a run after one edit
+    parses one file. A file whose size, modification time, inode or change time differ
+    from the cached ones is parsed again. Kept beside the history cache, in the git
+    directory; the package version is part of the key, so an upgrade starts afresh.
+    """
+
+    def __init__(self, git_dir: Path, version: str) -> None:
+        self.path = git_dir / "goalsrepo" / "files.pickle"
+        self.version = version
+        self.entries: dict[str, tuple[tuple[int, ...], Any]] = {}
+        self.changed = False
+        try:
+            with open(self.path, "rb") as fh:
+                stored_version, entries = pickle.load(fh)
+            if stored_version == (VERSION, version) and isinstance(entries, dict):
+                self.entries = entries
+        except Exception:  # missing, truncated, corrupt or foreign: start empty
+            self.entries = {}
+
+    @staticmethod
+    def signature(path: str) -> tuple[int, ...] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+    def get(self, relpath: str, signature: tuple[int, ...] | None) -> tuple[bool, Any]:
+        """(hit, value) for a file with this signature."""
+        entry = self.entries.get(relpath)
+        if entry is None or signature is None or entry[0] != signature:
+            return False, None
+        return True, entry[1]
+
+    def put(self, relpath: str, signature: tuple[int, ...] | None, value: Any) -> None:
+        if signature is not None:
+            self.entries[relpath] = (signature, value)
+            self.changed = True
+
+    def save(self, keep: set[str]) -> None:
+        """Write the cache (dropping files that are gone) when anything changed."""
+        stale = set(self.entries) - keep
+        if not self.changed and not stale:
+            return
+        for relpath in stale:
+            del self.entries[relpath]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(((VERSION, self.version), self.entries), fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)

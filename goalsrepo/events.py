@@ -1,0 +1,108 @@
+"""Events of a goal's history as values: who changed what, when, and what kind of change
+it was (SPEC §3 "Check-in" and "Adjustment"). Shared by the history reader, its cache and
+every view of history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+GOAL_FIELDS = ("title", "status", "owner", "team", "level", "period", "start", "due",
+               "aligns_to", "contributors", "superseded_by")
+KR_FIELDS = ("title", "unit", "start", "target", "current", "done", "keep", "weight")
+CHECKIN_KR_FIELDS = frozenset({"current", "done"})
+ADJUSTMENT_KR_FIELDS = frozenset({"target", "start"})
+ADJUSTMENT_GOAL_FIELDS = frozenset({"due", "period"})
+EVENT_KINDS = ("created", "checkin", "adjustment", "status", "edit", "moved", "deleted")
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field moving from ``old`` to ``new``; ``kr`` is None for goal-level fields.
+
+    Milestones have no id; their ``done`` is tracked as the field
+    ``milestones[<title>].done`` with ``kr`` None.
+    """
+
+    kr: str | None
+    field: str
+    old: Any
+    new: Any
+
+    @property
+    def is_checkin(self) -> bool:
+        if self.kr is not None:
+            return self.field in CHECKIN_KR_FIELDS
+        return self.field.startswith("milestones[") and self.field.endswith("].done")
+
+    @property
+    def is_adjustment(self) -> bool:
+        if self.kr is not None:
+            return self.field in ADJUSTMENT_KR_FIELDS
+        return self.field in ADJUSTMENT_GOAL_FIELDS
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A first-parent commit: its id, author date, the people credited, its message."""
+
+    id: str
+    date: datetime
+    authors: tuple[Author, ...]
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+@dataclass(frozen=True)
+class Event:
+    """What one commit did to one goal. ``kind`` is the most telling of what happened:
+    created, deleted, adjustment, checkin, status, moved, edit (in that order)."""
+
+    goal: str
+    commit: Commit
+    kind: str
+    changes: tuple[Change, ...]
+    path: str | None
+
+    @property
+    def is_checkin(self) -> bool:
+        """A check-in (SPEC §3): a KR's current or done, or a milestone's done, changed.
+
+        A goal's creation is not a check-in; it starts the stale clock in its own right.
+        """
+        return self.kind != "created" and any(c.is_checkin for c in self.changes)
+
+    @property
+    def is_adjustment(self) -> bool:
+        return self.kind != "created" and any(c.is_adjustment for c in self.changes)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What staleness needs of a goal's history: its latest creation and check-in."""
+
+    created: datetime | None = None
+    last_checkin: datetime | None = None
+
+
+def activity(events: Iterable[Event]) -> dict[str, Activity]:
+    """Per goal, the moment of its latest creation and latest check-in."""
+    out: dict[str, Activity] = {}
+    for event in events:
+        current = out.get(event.goal, Activity())
+        if event.kind == "created":
+            out[event.goal] = Activity(event.commit.date, current.last_checkin)
+        elif event.is_checkin:
+            out[event.goal] = Activity(current.created, event.commit.date)
+    return out
