@@ -124,9 +124,10 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
 
 def stale(status: str, last: date | None, created: date | None, today: date,
           checkin_days: int) -> bool:
-    """Active, and the last check-in (else the creation) is more than ``checkin_days``
-    days before T. Without history (no git) nothing is stale."""
-    since = last or created
+    """Active, and the later of the last check-in and the latest creation is more than
+    ``checkin_days`` days before T: a deleted and re-added goal restarts the clock, even
+    when it was checked in during its earlier life. Without history nothing is stale."""
+    since = max((d for d in (last, created) if d is not None), default=None)
     return status == "active" and since is not None and (today - since).days > checkin_days
 
 
