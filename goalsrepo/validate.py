@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from goalsrepo import alignment, git, history, lint, progress
-from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE
+from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Person, Team
 from goalsrepo.diagnostics import Diagnostic, Severity, make
 from goalsrepo.events import Activity
 from goalsrepo.loader import Document, PathT
@@ -186,8 +186,18 @@ def _check_config(repo: Repository) -> Iterator[Diagnostic]:
                   f"the goals folder `{config.goals_dir}/` does not exist")
 
 
+def _directory(repo: Repository) -> tuple[dict[str, Person] | None, dict[str, Team] | None]:
+    """People and teams to resolve references against: None for a file that is absent, and
+    for one with errors of its own, which are reported once; resolving against what little
+    could be read of it would make every owner and team of the repository "unknown"."""
+    people = repo.people if PEOPLE_FILE in repo.valid else None
+    teams = repo.teams if TEAMS_FILE in repo.valid else None
+    return people, teams
+
+
 def _check_directory(repo: Repository) -> Iterator[Diagnostic]:
     """people.yaml and teams.yaml: unique ids, references, the team hierarchy."""
+    people, teams = _directory(repo)
     if PEOPLE_FILE in repo.valid and repo.people is not None:
         data = repo.documents[PEOPLE_FILE].data or {}
         items = data.get("people", [])
@@ -206,7 +216,7 @@ def _check_directory(repo: Repository) -> Iterator[Diagnostic]:
                 if key in item and item[key] not in repo.people:
                     yield _at(repo, PEOPLE_FILE, ("people", i, key), "GR120",
                               f"{key} `{item[key]}` is not in {PEOPLE_FILE}")
-            if "team" in item and repo.teams is not None and item["team"] not in repo.teams:
+            if "team" in item and teams is not None and item["team"] not in teams:
                 yield _at(repo, PEOPLE_FILE, ("people", i, "team"), "GR120",
                           f"team `{item['team']}` is not in {TEAMS_FILE}")
     if TEAMS_FILE in repo.valid and repo.teams is not None:
@@ -218,7 +228,7 @@ def _check_directory(repo: Repository) -> Iterator[Diagnostic]:
             if "parent" in item and item["parent"] not in repo.teams:
                 yield _at(repo, TEAMS_FILE, ("teams", i, "parent"), "GR120",
                           f"parent team `{item['parent']}` is not in {TEAMS_FILE}")
-            if "lead" in item and repo.people is not None and item["lead"] not in repo.people:
+            if "lead" in item and people is not None and item["lead"] not in people:
                 yield _at(repo, TEAMS_FILE, ("teams", i, "lead"), "GR120",
                           f"lead `{item['lead']}` is not in {PEOPLE_FILE}")
         index = {t["id"]: i for i, t in enumerate(items)}
@@ -251,6 +261,7 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
     period_ids = {p.id for p in config.periods}
     # With a broken goalsrepo.yaml its periods are unknown: do not add an error per goal.
     config_ok = CONFIG_FILE in repo.valid or CONFIG_FILE not in repo.documents
+    people, teams = _directory(repo)
     for goal in repo.goals:
         file = goal.path
 
@@ -258,15 +269,15 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
                file: str = file) -> Diagnostic:
             return _at(repo, file, path, code, message, key=key)
 
-        if repo.people is not None:
+        if people is not None:
             refs = [(("owner",), goal.owner)]
             refs += [(("contributors", i), p) for i, p in enumerate(goal.contributors)]
             refs += [(("milestones", i, "owner"), m.owner)
                      for i, m in enumerate(goal.milestones) if m.owner]
             for path, person in refs:
-                if person not in repo.people:
+                if person not in people:
                     yield at(path, "GR120", f"person `{person}` is not in {PEOPLE_FILE}")
-        if goal.team and repo.teams is not None and goal.team not in repo.teams:
+        if goal.team and teams is not None and goal.team not in teams:
             yield at(("team",), "GR120", f"team `{goal.team}` is not in {TEAMS_FILE}")
         if goal.period and config_ok and goal.period not in period_ids:
             known = ", ".join(sorted(period_ids)) or f"none: add `periods` to {CONFIG_FILE}"
