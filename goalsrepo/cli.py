@@ -78,8 +78,8 @@ def validate(paths: tuple[Path, ...], repo: Path, fmt: str, strict: bool) -> Non
 
     root = repo.resolve()
     result = run_validate(root, [_relative(root, p) for p in paths])
-    stream = click.get_text_stream("stdout")
-    click.echo(report.RENDERERS[fmt](result, strict=strict, color=use_color(stream)), nl=False)
+    click.echo(report.RENDERERS[fmt](result, strict=strict, color=use_color(sys.stdout)),
+               nl=False)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:
         with open(summary_file, "a", encoding="utf-8") as fh:
@@ -277,7 +277,7 @@ def status(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tu
         click.echo(report.goals_json(statuses, state.as_of, state.commit), nl=False)
     else:
         click.echo(report.status_text(statuses, state.as_of, state.commit,
-                                      color=use_color(click.get_text_stream("stdout"))),
+                                      color=use_color(sys.stdout)),
                    nl=False)
 
 
