@@ -166,6 +166,9 @@ def _check_config(repo: Repository) -> Iterator[Diagnostic]:
         if not (repo.root / goals_dir).is_dir():
             yield make("GR134", f"no goals folder `{goals_dir}/` (run `goalsrepo init`)",
                        CONFIG_FILE if CONFIG_FILE in repo.documents else None)
+        elif _leads_outside(repo.root, goals_dir):
+            yield make("GR134", _OUTSIDE.format(goals_dir),
+                       CONFIG_FILE if CONFIG_FILE in repo.documents else None)
         return
     config = repo.config
     periods = [(p.id, ("periods", i, "id")) for i, p in enumerate(config.periods)]
@@ -184,6 +187,16 @@ def _check_config(repo: Repository) -> Iterator[Diagnostic]:
     if not (repo.root / config.goals_dir).is_dir():
         yield _at(repo, CONFIG_FILE, ("goals_dir",), "GR134",
                   f"the goals folder `{config.goals_dir}/` does not exist")
+    elif _leads_outside(repo.root, config.goals_dir):
+        yield _at(repo, CONFIG_FILE, ("goals_dir",), "GR134", _OUTSIDE.format(config.goals_dir))
+
+
+_OUTSIDE = "the goals folder `{}/` leads outside the repository (a link or `..`): not read"
+
+
+def _leads_outside(root: Path, goals_dir: str) -> bool:
+    """The loader reads nothing there (a pull request must not make CI read elsewhere)."""
+    return not (root / goals_dir).resolve().is_relative_to(root.resolve())
 
 
 def _directory(repo: Repository) -> tuple[dict[str, Person] | None, dict[str, Team] | None]:
