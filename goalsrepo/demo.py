@@ -601,7 +601,7 @@ def _apply(text: str, values: Mapping[str, Value], final: str) -> str:
     return text
 
 
-def _field_path(text: str, name: str) -> edit.Path:
+def _field_path(text: str, name: str) -> edit.KeyPath:
     """``status`` -> a top-level key; ``milestones.1.done``; ``<kr-id>.current``."""
     parts = name.split(".")
     if len(parts) == 1:
@@ -611,7 +611,7 @@ def _field_path(text: str, name: str) -> edit.Path:
     return ("key_results", edit.key_result_index(text, parts[0]), parts[1])
 
 
-def _lookup(text: str, path: edit.Path) -> Any:
+def _lookup(text: str, path: edit.KeyPath) -> Any:
     return reduce(lambda data, step: data[step], path, yaml.safe_load(text))
 
 

@@ -17,7 +17,8 @@ import yaml
 from goalsrepo.errors import GoalsrepoError
 
 Scalar = int | float | bool | str
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
+"""Where a value sits: mapping keys and list indices, e.g. ``("key_results", 0, "current")``."""
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Strings that can stay unquoted: a word character first, then only characters that mean
@@ -54,7 +55,7 @@ def format_scalar(value: Scalar) -> str:
 
 def _reads_as_itself(text: str) -> bool:
     try:
-        return yaml.load(text, Loader=_LOADER) == text  # the safe loader (C or Python)
+        return bool(yaml.load(text, Loader=_LOADER) == text)  # the safe loader (C or Python)
     except yaml.YAMLError:
         return False
 
@@ -71,7 +72,7 @@ def _escape(char: str) -> str:
     return char
 
 
-def set_value(text: str, path: Path, value: Scalar) -> str:
+def set_value(text: str, path: KeyPath, value: Scalar) -> str:
     """Set the scalar at ``path`` to ``value``, changing nothing else in ``text``.
 
     ``path`` holds mapping keys (str) and list indices (int). When only the last key is
@@ -105,7 +106,7 @@ def set_value(text: str, path: Path, value: Scalar) -> str:
 
 
 def _replace_literal(
-    text: str, node: yaml.ScalarNode, span: tuple[int, int], value: str, path: Path
+    text: str, node: yaml.ScalarNode, span: tuple[int, int], value: str, path: KeyPath
 ) -> str | None:
     """Keep a literal block (``description: |``) a literal block, at its indentation.
 
@@ -151,7 +152,7 @@ def _fits_literal(value: str) -> bool:
     )
 
 
-def remove_key(text: str, path: Path) -> str:
+def remove_key(text: str, path: KeyPath) -> str:
     """Remove the entry at ``path`` from its block mapping: the lines of its key and value.
 
     The inverse of adding a key with :func:`set_value`; comments on other lines stay.
@@ -206,7 +207,7 @@ def _compose(text: str) -> yaml.Node:
     return root
 
 
-def _walk(node: yaml.Node, path: Path) -> yaml.Node:
+def _walk(node: yaml.Node, path: KeyPath) -> yaml.Node:
     for depth, step in enumerate(path):
         here = path[: depth + 1]
         if isinstance(node, yaml.MappingNode) and isinstance(step, str):
@@ -220,7 +221,9 @@ def _walk(node: yaml.Node, path: Path) -> yaml.Node:
     return node
 
 
-def _lookup(mapping: yaml.MappingNode, key: str, path: Path) -> tuple[yaml.Node, yaml.Node] | None:
+def _lookup(
+    mapping: yaml.MappingNode, key: str, path: KeyPath
+) -> tuple[yaml.Node, yaml.Node] | None:
     matches = [
         (k, v) for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key
     ]
@@ -231,7 +234,7 @@ def _lookup(mapping: yaml.MappingNode, key: str, path: Path) -> tuple[yaml.Node,
     return matches[0] if matches else None
 
 
-def _child(node: yaml.Node, step: str | int, path: Path) -> yaml.Node:
+def _child(node: yaml.Node, step: str | int, path: KeyPath) -> yaml.Node:
     if not isinstance(node, yaml.SequenceNode) or not isinstance(step, int):
         raise EditError(f"{_show(path)} does not exist: its parent is a {_kind(node)}")
     if not 0 <= step < len(node.value):
@@ -242,13 +245,13 @@ def _child(node: yaml.Node, step: str | int, path: Path) -> yaml.Node:
     return item
 
 
-def _check_not_alias(node: yaml.Node, floor: int, path: Path) -> None:
+def _check_not_alias(node: yaml.Node, floor: int, path: KeyPath) -> None:
     """Refuse a value that is an alias (``*name``): editing it would edit its anchor."""
     if node.start_mark.index < floor:
         raise EditError(f"{_show(path)} is an alias (*name); edit its anchor by hand")
 
 
-def _span(text: str, node: yaml.ScalarNode, path: Path) -> tuple[int, int]:
+def _span(text: str, node: yaml.ScalarNode, path: KeyPath) -> tuple[int, int]:
     start = node.start_mark.index
     if text[start : start + 1] in ("&", "!"):
         raise EditError(f"{_show(path)} carries an anchor or a tag; edit it by hand")
@@ -263,9 +266,11 @@ def _content_end(text: str, node: yaml.Node) -> int:
     lines further down.
     """
     if isinstance(node, yaml.ScalarNode):
-        start, end = node.start_mark.index, node.end_mark.index
-        if node.style in ("|", ">") and "+" in text[start : text.find("\n", start)]:
-            return int(end)  # keep chomping (`|+`): the trailing line breaks are the value's
+        start: int = node.start_mark.index
+        end: int = node.end_mark.index
+        header = text[start:_line_end(text, start)].split("#")[0]
+        if node.style in ("|", ">") and "+" in header:
+            return end  # keep chomping (`|+`): the trailing line breaks are the value's
         return start + len(text[start:end].rstrip())
     if node.flow_style or not node.value:
         return int(node.end_mark.index)
@@ -290,7 +295,7 @@ def _insert(text: str, mapping: yaml.MappingNode, key: str, value: Scalar) -> st
         return text[:at] + ", " + entry + text[at:]
     assert last_key is not None and last_value is not None  # block mappings are never empty
     newline = "\r\n" if "\r\n" in text else "\n"
-    indent = " " * last_key.start_mark.column
+    indent = " " * int(last_key.start_mark.column)
     at = _line_end(text, _content_end(text, last_value))
     if at == len(text) and not text.endswith("\n"):
         return text + newline + indent + entry
@@ -305,7 +310,7 @@ def _kind(node: yaml.Node) -> str:
     return "single value"
 
 
-def _show(path: Path) -> str:
+def _show(path: KeyPath) -> str:
     """A path as people write it: ``key_results[0].current``."""
     out = ""
     for step in path:

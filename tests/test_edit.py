@@ -147,6 +147,8 @@ def test_insert_after_a_literal_block_that_keeps_its_trailing_newlines() -> None
     after = set_value("c: 0\na: |+\n  x\n\n", ("d",), 1)
     assert after == "c: 0\na: |+\n  x\n\nd: 1\n"
     assert yaml.safe_load(after) == {"c": 0, "a": "x\n\n", "d": 1}
+    clipped = set_value("c: 0\na: |  # 1+1\n  x\n\n", ("d",), 1)
+    assert clipped == "c: 0\na: |  # 1+1\n  x\nd: 1\n\n"
 
 
 def test_block_scalar_replaced_keeps_the_blank_line_after_it() -> None:
