@@ -179,6 +179,67 @@ def _git_floor(repo: Path) -> Sample:
     return Sample(seconds, max(log_rss, cat_rss), log_code or cat_code)
 
 
+def history_cold(repo: Path) -> Run:
+    """Whole-process ``goalsrepo history`` with no cache: reads every goal's history."""
+    argv, env = goalsrepo_command()
+    goal = _some_goal(repo)
+
+    def run() -> Sample:
+        shutil.rmtree(repo / ".git" / "goalsrepo", ignore_errors=True)
+        return run_process([*argv, "history", goal, "-C", str(repo)], repo, env)
+
+    return run
+
+
+def history_git(repo: Path) -> Run:
+    """The git-reading part of history alone: goalsrepo's log and blob reads, no parsing."""
+    script = (
+        "import sys; from pathlib import Path; from goalsrepo import git, history\n"
+        "root = Path(sys.argv[1])\n"
+        "records = list(history.parse_log(git.first_parent_log(root, 'goals/')))\n"
+        "blobs = {b for r in records for e in r[6] for b in (e.old_blob, e.blob)"
+        " if b.strip('0')}\n"
+        "sum(len(raw or b'') for _, raw in git.read_blobs(root, sorted(blobs)))\n"
+    )
+    return lambda: run_process([sys.executable, "-c", script, str(repo)], repo)
+
+
+def status_after_commit(repo: Path) -> Run:
+    """``goalsrepo status`` right after one new check-in commit on a cached repository.
+
+    Works in a local clone (hard-linked objects), so the generated repository is untouched;
+    each run commits one more check-in (not timed), then times the whole status process.
+    """
+    argv, env = goalsrepo_command()
+    clone = Path(tempfile.mkdtemp(prefix="goalsrepo-bench-")) / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--local", str(repo), str(clone)], check=True)
+    subprocess.run([*argv, "status", "-C", str(clone)], cwd=clone, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    goal_file = next((clone / "goals").rglob("*.yaml"))
+    counter = iter(range(1, 1_000_000))
+
+    def run() -> Sample:
+        n = next(counter)
+        text = goal_file.read_text()
+        goal_file.write_text(re.sub(r"current: [0-9.]+", f"current: {n}", text, count=1))
+        date = f"2027-01-01T12:{n % 60:02d}:00+00:00"
+        commit_env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
+                      "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+                      "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+        subprocess.run(["git", "commit", "--quiet", "-am", f"checkin {n}"], cwd=clone,
+                       env=commit_env, check=True)
+        return run_process([*argv, "status", "-C", str(clone)], clone, env)
+
+    return run
+
+
+def _some_goal(repo: Path) -> str:
+    first = next((repo / "goals").rglob("*.yaml"))
+    match = re.search(r"^id: (\S+)", first.read_text(), re.M)
+    assert match, first
+    return match.group(1)
+
+
 BENCHES = (
     Bench(
         "validate",
@@ -197,6 +258,12 @@ BENCHES = (
         "git log --first-parent --raw -z --no-abbrev -- goals + git cat-file --batch",
         git_floor,
     ),
+    Bench("history", "goalsrepo history GOAL, no cache (every goal's history)", history_cold,
+          compare_to="floor"),
+    Bench("history-git", "goalsrepo's git reading alone (log + blobs, no parsing)",
+          history_git, compare_to="floor"),
+    Bench("status-after-commit", "goalsrepo status after one new commit, cached",
+          status_after_commit),
 )
 
 
