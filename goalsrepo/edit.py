@@ -77,7 +77,9 @@ def set_value(text: str, path: KeyPath, value: Scalar) -> str:
 
     ``path`` holds mapping keys (str) and list indices (int). When only the last key is
     missing, it is added as a new ``key: value`` entry at the end of its mapping (a new
-    line in a block mapping, ``, key: value`` in a flow mapping).
+    line in a block mapping, ``, key: value`` in a flow mapping). Values keep the
+    value's place and the comment after it; a literal block (``description: |``) stays a
+    literal block when the new text fits one.
     """
     root = _compose(text)
     if not path:
