@@ -370,8 +370,10 @@ def _merge_credits(root: Path, merges: list[LogRecord], since: str | None,
                    target: str) -> dict[str, tuple[Author, ...]]:
     """For each merge commit, the authors of the commits it brought into the main line.
 
-    One ``git log`` of the commit graph; from each merge's other parents, walk back until
-    the main line (the first-parent chain) is reached.
+    One ``git log`` of the commit graph. A merge brought in what its other parents reach and
+    its first parent does not: neither the main line (the first-parent chain) nor what an
+    earlier merge brought in. So merges are walked oldest first, each stopping at what is
+    on the main line by then, and a long-lived branch merged twice is not credited twice.
     """
     if not merges:
         return {}
@@ -381,25 +383,26 @@ def _merge_credits(root: Path, merges: list[LogRecord], since: str | None,
         fields = record.strip(b"\n\x00").decode("utf-8", "replace").split("\x00")
         if len(fields) >= 4:
             graph[fields[0]] = (fields[1].split(), Author(fields[2], fields[3]))
-    mainline: set[str] = set()
+    mainline: list[str] = []
     walker: str | None = target
     while walker in graph:
-        mainline.add(walker)
+        mainline.append(walker)
         parents = graph[walker][0]
         walker = parents[0] if parents else None
+    wanted = {record[0] for record in merges}
+    on_main = set(mainline)  # grows with what each merge brought in
     credits: dict[str, tuple[Author, ...]] = {}
-    for commit_id, parents, *_ in merges:
+    for commit_id in reversed(mainline):
         authors: dict[Author, None] = {}
-        todo = list(parents[1:])
-        seen: set[str] = set()
+        todo = list(graph[commit_id][0][1:])
         while todo:
             sha = todo.pop()
-            if sha in seen or sha in mainline or sha not in graph:
+            if sha in on_main or sha not in graph:
                 continue
-            seen.add(sha)
+            on_main.add(sha)
             sha_parents, author = graph[sha]
             authors[author] = None
             todo.extend(sha_parents)
-        if authors:
+        if authors and commit_id in wanted:
             credits[commit_id] = tuple(authors)
     return credits
