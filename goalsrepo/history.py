@@ -116,6 +116,9 @@ class Replay:
         self.live: dict[str, Version] = {}  # blob id -> version, for the files of the tip
         self.events: list[Event] = []
         self.skipped: list[tuple[str, str, str]] = []
+        # Whether a commit replaced a blob that neither parsed nor was seen in this replay:
+        # only a replay from the first commit knows which goal such a file held before.
+        self.blind = False
 
     def wanted(self, entries: Iterable[RawEntry]) -> set[str]:
         """The blobs that must be read to apply these entries."""
@@ -137,6 +140,8 @@ class Replay:
             old = self.live.pop(entry.old_blob, None) or parsed.get(entry.old_blob)
             if isinstance(old, Version):
                 before[old.goal] = (entry.path, old.snapshot)
+            else:
+                self.blind = True
         after: dict[str, tuple[str, Snapshot]] = {}
         for entry in entries:
             if entry.status == "D":
@@ -144,10 +149,12 @@ class Replay:
             new = parsed.get(entry.blob)
             if not isinstance(new, Version):
                 self.skipped.append((commit.id, entry.path, new or "unreadable"))
-                # An unreadable version changes nothing: the goal keeps its last good one.
+                # An unreadable version changes nothing: the goal keeps its last good one,
+                # which the commit that replaces this blob must find as its "before".
                 for goal, (path, snap) in list(before.items()):
                     if path == entry.path:
                         after[goal] = (path, snap)
+                        self.live[entry.blob] = Version(goal, snap)
                 continue
             after[new.goal] = (entry.path, new.snapshot)
             self.live[entry.blob] = new
@@ -291,6 +298,9 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
     if index is None or index.head != target:
         since = index.head if index is not None else None
         replay = _replay_range(root, goals_dir, since, target)
+        if since is not None and replay.blind:  # a file broken at the cached head was fixed
+            index = since = None
+            replay = _replay_range(root, goals_dir, None, target)
         merged = dict(index.activity) if index is not None else {}
         for goal, new in activity(replay.events).items():
             old = merged.get(goal, Activity())
