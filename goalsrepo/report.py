@@ -27,13 +27,21 @@ _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}
 
 
 def diagnostic_line(d: Diagnostic, color: bool = False) -> str:
-    """``file:line:column: severity: message [code]`` (the compilers' format)."""
+    """``file:line:column: severity: message [code]`` (the compilers' format).
+
+    Always one line: a message quotes file content (a key may hold a newline), and a
+    line of its own starting with ``::`` would be a workflow command in a CI log.
+    """
     where = ":".join(str(x) for x in (d.file or "goalsrepo", d.line, d.column) if x is not None)
     severity = d.severity.value
     if color:
         severity = f"\x1b[1;{_COLORS[d.severity]}m{severity}\x1b[0m"
         where = f"\x1b[1m{where}\x1b[0m"
-    return f"{where}: {severity}: {d.message} [{d.code}]"
+    return f"{_one_line(where)}: {severity}: {_one_line(d.message)} [{d.code}]"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def summary(result: ValidationResult) -> str:
@@ -129,7 +137,7 @@ def _md(text: str) -> str:
     """Table-cell text: pipes, backticks and HTML cannot break out of the cell."""
     return (
         text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-        .replace(">", "&gt;").replace("\n", " ").replace("`", "'")
+        .replace(">", "&gt;").replace("\r", " ").replace("\n", " ").replace("`", "'")
     )
 
 
