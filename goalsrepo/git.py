@@ -159,7 +159,10 @@ def first_parent_log(cwd: Path, pathspec: str, since: str | None = None,
     """
     revision = f"{since}..{until}" if since else until
     dates = [f"--since={since_date}"] if since_date else []
-    return _read(cwd, "log", *dates, "--first-parent", "--reverse", "--raw", "-z", "--no-abbrev",
+    # -m with --first-parent: a merge's changes against its first parent, also in git
+    # releases older than 2.31, where --first-parent alone shows no diff for merges.
+    return _read(cwd, "log", *dates, "-m", "--first-parent", "--reverse", "--raw", "-z",
+                 "--no-abbrev",
                  "--no-renames", "--no-color", f"--format={LOG_FORMAT}", "--end-of-options",
                  revision, "--", pathspec)
 

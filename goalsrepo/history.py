@@ -40,11 +40,16 @@ if TYPE_CHECKING:
 # Fields of a goal version that history tracks; (kr id or None, field) -> value.
 Snapshot = dict[tuple[str | None, str], Any]
 
+# What a goal file means when it leaves these out (SPEC §1), so that adding
+# `status: achieved` to a file without one reads as active -> achieved.
+GOAL_DEFAULTS = {"status": "active", "level": "team"}
+
+
 def snapshot(data: Mapping[str, Any]) -> Snapshot:
     """The tracked fields of one goal version, flat, so two versions diff field by field."""
     out: Snapshot = {}
     for name in GOAL_FIELDS:
-        value = data.get(name)
+        value = data.get(name, GOAL_DEFAULTS.get(name))
         if value is not None:
             out[(None, name)] = tuple(value) if isinstance(value, list) else value
     for kr in data.get("key_results") or ():

@@ -6,9 +6,10 @@ each rule is one small function with the formula in its docstring.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from goalsrepo.config import Config, Health
@@ -48,15 +49,19 @@ def own_progress(goal: Goal) -> float | None:
     return sum(kr.weight * kr_progress(kr) for kr in goal.key_results) / total
 
 
-def all_progress(goals: Iterable[Goal]) -> dict[str, float]:
-    """Progress of every goal: its own, else the plain average of the goals aligned to it
-    (recursively), else 0. Cycles (a validation error) count as 0 instead of looping."""
+T = TypeVar("T")
+
+
+def roll_up(goals: Iterable[Goal], own: Mapping[str, T | None],
+            combine: Callable[[list[T]], T], empty: T) -> dict[str, T]:
+    """Each goal's own value, else ``combine`` of the values of the goals aligned to it
+    (recursively), else ``empty``. Cycles (a validation error) end in ``empty``."""
     by_id = {g.id: g for g in goals}
     children: dict[str, list[str]] = {}
     for goal in by_id.values():
         for parent in goal.aligns_to:
             children.setdefault(parent, []).append(goal.id)
-    result: dict[str, float] = {}
+    result: dict[str, T] = {}
     for goal_id in by_id:
         # Iterative post-order walk: a 10,000-deep chain must not hit the recursion limit.
         stack = [(goal_id, False)]
@@ -65,20 +70,32 @@ def all_progress(goals: Iterable[Goal]) -> dict[str, float]:
             current, expanded = stack.pop()
             if current in result:
                 continue
-            goal = by_id[current]
-            own = own_progress(goal)
+            value = own.get(current)
             kids = [k for k in children.get(current, ()) if k in by_id]
-            if own is not None or not kids:
-                result[current] = own if own is not None else 0.0
+            if value is not None or not kids:
+                result[current] = value if value is not None else empty
                 continue
             if expanded:
                 visiting.discard(current)
-                result[current] = sum(result.get(k, 0.0) for k in kids) / len(kids)
+                result[current] = combine([result.get(k, empty) for k in kids])
                 continue
             visiting.add(current)
             stack.append((current, True))
             stack.extend((k, False) for k in kids if k not in result and k not in visiting)
     return result
+
+
+def all_progress(goals: Iterable[Goal]) -> dict[str, float]:
+    """Progress of every goal: its own, else the plain average of the goals aligned to it
+    (recursively), else 0."""
+    goals = list(goals)
+    return roll_up(goals, {g.id: own_progress(g) for g in goals},
+                   lambda values: sum(values) / len(values), 0.0)
+
+
+def _latest(values: list[date | None]) -> date | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
 
 
 def expected(start: date | None, due: date | None, today: date) -> float | None:
@@ -156,11 +173,19 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     progress = all_progress(goals)
     periods = {p.id: p for p in config.periods}
     nothing = Activity()
+    checkins: dict[str, date | None] = {}
+    for goal in goals:
+        moment = activity.get(goal.id, nothing).last_checkin
+        checkins[goal.id] = local_date(moment, zone) if moment else None
+    # A goal with nothing to check in (no key results, no milestones) is checked in through
+    # the goals aligned to it: their latest check-in is its own.
+    rolled = roll_up(goals, {g.id: checkins[g.id] for g in goals
+                             if g.key_results or g.milestones}, _latest, None)
     out = []
     for goal in goals:
         start, due = goal.span(periods.get(goal.period) if goal.period else None)
         act = activity.get(goal.id, nothing)
-        last = local_date(act.last_checkin, zone) if act.last_checkin else None
+        last = checkins[goal.id] if goal.key_results or goal.milestones else rolled[goal.id]
         created = local_date(act.created, zone) if act.created else None
         exp = expected(start, due, today)
         out.append(GoalStatus(

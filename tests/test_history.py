@@ -152,6 +152,19 @@ def test_a_status_change(repo: Repo) -> None:
     assert last["author"]["person"] == "carol"
 
 
+def test_a_status_added_to_a_file_without_one_changes_from_active(tmp_path: Path) -> None:
+    # SPEC §1: status defaults to active, so a file that gains `status: achieved` moved
+    # from active to achieved, not from nothing.
+    r = new_repo(tmp_path / "repo")
+    r.write_yaml(A, goal("a", period="2026-Q4", key_results=[numeric("k", 0, 10, 10)]))
+    r.commit("Add goal a", date=day("2026-10-01"))
+    r.update(A, status="achieved")
+    r.commit("Done", date=day("2026-10-02"))
+    last = events_json(r, "a")[-1]
+    assert (last["kind"], last["changes"]) == (
+        "status", [{"kr": None, "field": "status", "old": "active", "new": "achieved"}])
+
+
 def test_a_commit_that_moves_target_and_current_is_an_adjustment_and_a_checkin(
         repo: Repo) -> None:
     repo.update_kr(A, "k", target=8, current=3)

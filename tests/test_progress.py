@@ -12,7 +12,7 @@ import pytest
 
 from goalsrepo import progress
 from goalsrepo.config import Config, Health, Period
-from goalsrepo.events import Author, Change, Commit, Event
+from goalsrepo.events import Activity, Author, Change, Commit, Event
 from goalsrepo.model import Goal, KeyResult
 from goalsrepo.progress import (
     all_progress,
@@ -390,6 +390,25 @@ def test_a_readded_goal_restarts_the_clock_from_its_new_creation() -> None:
     # Checked in on Oct 2, deleted, added again on Nov 10: the clock runs from Nov 10
     # (5 days before T), not from the check-in of its earlier life (44 days).
     assert not stale("active", date(2026, 10, 2), date(2026, 11, 10), date(2026, 11, 15), 14)
+
+
+def test_a_goal_with_nothing_to_check_in_takes_its_childrens_latest_checkin() -> None:
+    # "org" has no key results and no milestones: it is checked in through its children.
+    # Child "a" was checked in on Nov 10, "b" on Oct 1; T is Nov 15, checkin_days 14:
+    # org's last check-in is Nov 10 (5 days), so it is not stale although it was created
+    # on Oct 1 (45 days). "b" itself is stale (45 days).
+    goals = [goal("org", period="2026-Q4"),
+             goal("a", numeric(0, 10, 5), aligns_to=("org",), period="2026-Q4"),
+             goal("b", numeric(0, 10, 5), aligns_to=("org",), period="2026-Q4")]
+    oct1 = datetime(2026, 10, 1, 9, tzinfo=timezone.utc)
+    nov10 = datetime(2026, 11, 10, 9, tzinfo=timezone.utc)
+    activity = {"org": Activity(created=oct1), "a": Activity(oct1, nov10),
+                "b": Activity(oct1, oct1)}
+    config = Config(periods=(Q4,))
+    got = {s.goal.id: (s.last_checkin, s.stale)
+           for s in compute(goals, config, activity, date(2026, 11, 15))}
+    assert got == {"org": (date(2026, 11, 10), False), "a": (date(2026, 11, 10), False),
+                   "b": (date(2026, 10, 1), True)}
 
 
 # --- what counts as a check-in -------------------------------------------------------------
