@@ -139,6 +139,19 @@ def test_people_and_teams_are_not_checked_without_their_files(goals_repo: RepoFa
     assert found(root) == []
 
 
+def test_person_team_unchecked_without_teams_file(goals_repo: RepoFactory) -> None:
+    people = PEOPLE_TEXT.replace("team: platform", "team: nowhere")
+    assert found(goals_repo(people=people, teams=None)) == []
+    assert found(goals_repo(people=people)) == [("people.yaml", 5, 11, "GR120"),
+                                                ("people.yaml", 9, 11, "GR120")]
+
+
+def test_team_lead_unchecked_without_people_file(goals_repo: RepoFactory) -> None:
+    teams = TEAMS_TEXT.replace("lead: alice", "lead: trent")
+    assert found(goals_repo(people=None, teams=teams)) == []
+    assert found(goals_repo(teams=teams)) == [("teams.yaml", 4, 11, "GR120")]
+
+
 def test_a_broken_people_file_does_not_unresolve_every_owner(goals_repo: RepoFactory) -> None:
     # One schema error in people.yaml; the people it lists still exist.
     root = goals_repo(people=PEOPLE_TEXT + "    emial: typo@example.org\n")
