@@ -61,7 +61,8 @@ class WorkTree:
         self.root = root
 
     def exists(self, path: str) -> bool:
-        return (self.root / path).exists()
+        # lexists: a dangling link is there to report (GR014), not silently absent.
+        return os.path.lexists(self.root / path)
 
     def goal_files(self, goals_dir: str) -> list[str]:
         if not (self.root / goals_dir).is_dir():

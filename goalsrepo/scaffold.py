@@ -16,6 +16,7 @@ from pathlib import Path
 from goalsrepo import git, schema
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.repository import load
+from goalsrepo.validate import unsafe_as_file_name
 
 GOAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -153,10 +154,11 @@ def goal_text(goal: NewGoal) -> str:
 
 def new_goal(root: Path, goal: NewGoal) -> Path:
     """Write ``goals/<team>/<period>/<id>.yaml`` after checking the id and references."""
-    if not GOAL_ID.match(goal.id):
+    if not GOAL_ID.match(goal.id) or unsafe_as_file_name(goal.id):
         raise ScaffoldError(
             f"`{goal.id}` is not a goal id: use lowercase letters, digits and hyphens, "
-            "starting with a letter or digit, at most 64 characters"
+            "starting with a letter or digit, at most 64 characters, and not a name "
+            "Windows reserves (con, nul, aux, prn, com1-9, lpt1-9)"
         )
     for what, value in (("owner", goal.owner), ("team", goal.team), ("period", goal.period)):
         if value is not None and not REF.match(value):

@@ -150,8 +150,6 @@ def test_new_refuses_a_bad_id(goals_repo: RepoFactory, run_cli: Callable[..., Ru
     assert _all_files(root) == before
 
 
-@pytest.mark.xfail(strict=True, reason="scaffold.new_goal accepts ids that validate rejects "
-                   "as unsafe file names (GR113); reported, scaffold.py is not ours to change")
 def test_new_refuses_an_id_unsafe_as_a_file_name(goals_repo: RepoFactory,
                                                  run_cli: Callable[..., Run]) -> None:
     root = goals_repo()

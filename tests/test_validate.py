@@ -5,6 +5,8 @@ Lines and columns are counted by hand in each text (1-based).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import (
     COMPANY_GOAL,
@@ -351,3 +353,12 @@ def test_counts_files(goals_repo: RepoFactory) -> None:
     result = validate(goals_repo())
     assert result.files == 5  # config, people, teams and two goals
     assert (result.errors, result.warnings) == (0, 0)
+
+
+def test_a_dangling_people_link_is_reported_not_ignored(tmp_path: Path) -> None:
+    from goalsrepo.validate import validate
+
+    (tmp_path / "goals").mkdir()
+    (tmp_path / "people.yaml").symlink_to(tmp_path / "gone.yaml")
+    found = [(d.file, d.code) for d in validate(tmp_path).diagnostics]
+    assert ("people.yaml", "GR014") in found
