@@ -243,7 +243,7 @@ def _scan_events(text: str) -> tuple[str, str, Any] | None:
 
 @dataclass
 class Document:
-    """One YAML file: its text, the plain data it holds, and where each value stands.
+    """One YAML file: the plain data it holds, and where each value stands.
 
     ``data`` is None when the file could not be read or parsed; ``diagnostics`` then says why.
     ``flagged`` holds the paths that already have a loader diagnostic, so the schema check
@@ -252,7 +252,6 @@ class Document:
     """
 
     path: str
-    text: str
     data: dict[str, Any] | None
     diagnostics: list[Diagnostic]
     flagged: frozenset[PathT] = frozenset()
@@ -290,7 +289,7 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
 
     def fail(code: str, message: str, mark: Any = None, line: int = 1, col: int = 1) -> Document:
         diag = _at(path, code, message, mark) if mark else make(code, message, path, line, col)
-        return Document(path, text, None, [diag])
+        return Document(path, None, [diag])
 
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
@@ -334,7 +333,7 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
         return fail(exc.code, str(exc), exc.node.start_mark)
     diagnostics = [_at(path, code, msg, node.start_mark) for code, msg, node in ctx.problems]
     start = root.start_mark
-    return Document(path, text, data, diagnostics, frozenset(ctx.flagged),
+    return Document(path, data, diagnostics, frozenset(ctx.flagged),
                     ctx.positions or {}, (start.line, start.column))
 
 
@@ -349,7 +348,7 @@ def _yaml_error(path: str, text: str, exc: yaml.MarkedYAMLError) -> Document:
         code, message = "GR001", f"YAML syntax error: {problem}"
     if "undefined alias" in problem:
         code, message = "GR004", "aliases (`*name`) are not allowed"
-    return Document(path, text, None, [_at(path, code, message, mark)])
+    return Document(path, None, [_at(path, code, message, mark)])
 
 
 def read(root: Path, relpath: str) -> Document:
@@ -360,7 +359,7 @@ def read(root: Path, relpath: str) -> Document:
             return _unreadable(relpath, "the file is a link to outside the repository")
         size = full.stat().st_size
         if size > MAX_BYTES:
-            return Document(relpath, "", None, [
+            return Document(relpath, None, [
                 make("GR006", f"the file has {size:,} bytes; at most {MAX_BYTES:,} are read",
                      relpath, None, None)
             ])
@@ -374,11 +373,11 @@ def read(root: Path, relpath: str) -> Document:
 def decode_and_parse(raw: bytes, relpath: str, *, positions: bool = True) -> Document:
     """Check the size, decode bytes strictly as UTF-8 (no BOM) and parse them."""
     if len(raw) > MAX_BYTES:
-        return Document(relpath, "", None, [
+        return Document(relpath, None, [
             make("GR006", f"the file has more than {MAX_BYTES:,} bytes", relpath, None, None)
         ])
     if raw.startswith(b"\xef\xbb\xbf"):
-        return Document(relpath, "", None, [
+        return Document(relpath, None, [
             make("GR012", "the file starts with a byte order mark (BOM)", relpath, 1, 1)
         ])
     try:
@@ -388,7 +387,7 @@ def decode_and_parse(raw: bytes, relpath: str, *, positions: bool = True) -> Doc
         # Columns count characters, as in every other diagnostic; the line's bytes before
         # the bad one decoded fine.
         column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8")) + 1
-        return Document(relpath, "", None, [
+        return Document(relpath, None, [
             make("GR011", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
                  relpath, line, column)
         ])
@@ -400,7 +399,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _unreadable(relpath: str, message: str) -> Document:
-    return Document(relpath, "", None, [make("GR014", message, relpath, None, None)])
+    return Document(relpath, None, [make("GR014", message, relpath, None, None)])
 
 
 @contextmanager
