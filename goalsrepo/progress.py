@@ -61,8 +61,10 @@ def roll_up(goals: Iterable[Goal], own: Mapping[str, T | None],
     for goal in by_id.values():
         for parent in goal.aligns_to:
             children.setdefault(parent, []).append(goal.id)
-    result: dict[str, T] = {}
+    result: dict[str, T] = {g: v for g, v in own.items() if v is not None and g in by_id}
     for goal_id in by_id:
+        if goal_id in result:
+            continue
         # Iterative post-order walk: a 10,000-deep chain must not hit the recursion limit.
         stack = [(goal_id, False)]
         visiting: set[str] = set()
@@ -70,10 +72,9 @@ def roll_up(goals: Iterable[Goal], own: Mapping[str, T | None],
             current, expanded = stack.pop()
             if current in result:
                 continue
-            value = own.get(current)
             kids = [k for k in children.get(current, ()) if k in by_id]
-            if value is not None or not kids:
-                result[current] = value if value is not None else empty
+            if not kids:
+                result[current] = empty
                 continue
             if expanded:
                 visiting.discard(current)
