@@ -1,4 +1,6 @@
-"""The history cache: events keyed by commit, inside the git directory, never the work tree.
+"""The caches: history events keyed by commit, and parsed goal files keyed by stat.
+
+The history cache holds events keyed by commit, inside the git directory, never the work tree.
 
 Layout (``.git/goalsrepo/history/``): ``index.pickle`` names the head commit the cache
 stands for, each goal's :class:`~goalsrepo.events.Activity` (all ``status`` needs), and the
@@ -14,16 +16,20 @@ corrupt, another version, another goals folder) makes the cache count as missing
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import pickle
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from goalsrepo import loader
 from goalsrepo.events import Activity, Author, Change, Commit, Event
+from goalsrepo.model import Goal
 
 VERSION = 2
 MAX_SEGMENTS = 32
@@ -150,26 +156,33 @@ def _decode(payload: Any) -> list[Event]:
 
 
 class FileCache:
-    """Parsed goal files of the work tree, keyed by path and the file's stat signature.
+    """Parsed goal files of the work tree, keyed by path and the file's stat signature, and
+    the list of goal files, keyed by the modification times of the folders.
 
     ``status`` and ``build`` read every goal file; with this cache a run after one edit
-    parses one file. A file whose size, modification time, inode or change time differ
-    from the cached ones is parsed again. Kept beside the history cache, in the git
-    directory; the package version is part of the key, so an upgrade starts afresh.
+    parses one file and walks no folder. A file whose size, modification time, inode or
+    change time differ from the cached ones is parsed again; a folder whose modification
+    time changed (a file added, removed or renamed in it) makes the list be walked again.
+    Like git's index, a file or folder changed within a second of being cached is not
+    trusted, since a second change in the same clock tick would leave no trace. Kept beside
+    the history cache, in the git directory, as :mod:`marshal` data (fast and inert); the
+    package version is part of the key, so an upgrade starts afresh.
     """
 
     def __init__(self, git_dir: Path, version: str) -> None:
-        self.path = git_dir / "goalsrepo" / "files.pickle"
-        self.version = version
+        self.path = git_dir / "goalsrepo" / "files.marshal"
+        self.key = (VERSION, version)
         self.entries: dict[str, tuple[tuple[int, ...], Any]] = {}
+        self.listing: tuple[str, dict[str, int], list[str]] | None = None
         self.changed = False
         try:
             with open(self.path, "rb") as fh:
-                stored_version, entries = pickle.load(fh)
-            if stored_version == (VERSION, version) and isinstance(entries, dict):
-                self.entries = entries
+                key, entries, listing = marshal.load(fh)
+            if tuple(key) == self.key and isinstance(entries, dict):
+                self.entries, self.listing = entries, listing
         except Exception:  # missing, truncated, corrupt or foreign: start empty
-            self.entries = {}
+            self.entries, self.listing = {}, None
+        self.now = time.time_ns()
 
     @staticmethod
     def signature(path: str) -> tuple[int, ...] | None:
@@ -180,16 +193,32 @@ class FileCache:
         return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
     def get(self, relpath: str, signature: tuple[int, ...] | None) -> tuple[bool, Any]:
-        """(hit, value) for a file with this signature."""
+        """(hit, value) for a file with this signature; a goal comes back as a Goal."""
         entry = self.entries.get(relpath)
-        if entry is None or signature is None or entry[0] != signature:
+        if entry is None or signature is None or tuple(entry[0]) != signature:
             return False, None
-        return True, entry[1]
+        kind, value = entry[1]
+        return True, Goal.from_row(value) if kind == "goal" else value
 
     def put(self, relpath: str, signature: tuple[int, ...] | None, value: Any) -> None:
-        if signature is not None:
-            self.entries[relpath] = (signature, value)
-            self.changed = True
+        if signature is None or signature[1] > self.now - _RACY_NS:
+            return
+        stored = ("goal", value.to_row()) if isinstance(value, Goal) else ("data", value)
+        self.entries[relpath] = (signature, stored)
+        self.changed = True
+
+    def goal_files(self, root: Path, goals_dir: str) -> list[str]:
+        """The goal files below ``goals_dir``, walked only when a folder changed."""
+        if self.listing is not None and self.listing[0] == goals_dir:
+            folders, files = self.listing[1], self.listing[2]
+            if all(_mtime(os.path.join(str(root), d)) == m for d, m in folders.items()):
+                return list(files)
+        folders = {}
+        files = loader.find_goal_files(root, goals_dir, folders=folders)
+        recent = any(m > self.now - _RACY_NS for m in folders.values())
+        self.listing = None if recent else (goals_dir, folders, files)
+        self.changed = True
+        return files
 
     def save(self, keep: set[str]) -> None:
         """Write the cache (dropping files that are gone) when anything changed."""
@@ -202,9 +231,18 @@ class FileCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(((VERSION, self.version), self.entries), fh,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                marshal.dump((self.key, self.entries, self.listing), fh)
             os.replace(tmp, self.path)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a value marshal cannot store
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
+
+
+_RACY_NS = 1_000_000_000
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None

@@ -450,12 +450,14 @@ def _read_chunk(root: Path, relpaths: list[str]) -> list[Document]:
     return [read(root, p) for p in relpaths]
 
 
-def find_goal_files(root: Path, goals_dir: str) -> list[str]:
+def find_goal_files(root: Path, goals_dir: str,
+                    folders: dict[str, int] | None = None) -> list[str]:
     """Every ``*.yaml``/``*.yml`` below the goals folder, as sorted ``/`` paths from root.
 
     Hidden files and folders (``.git``, editor swap folders) are skipped. A goals folder
     that leads out of the repository (a link, or ``..`` in ``goals_dir``) yields nothing:
-    a pull request must not make CI read files elsewhere on the machine.
+    a pull request must not make CI read files elsewhere on the machine. ``folders``, when
+    given, receives each folder walked with its modification time (for the file cache).
     """
     base = root / goals_dir
     if not _inside(base.resolve(), root.resolve()):
@@ -464,6 +466,8 @@ def find_goal_files(root: Path, goals_dir: str) -> list[str]:
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         rel = Path(dirpath).relative_to(root).as_posix()
+        if folders is not None:
+            folders[rel] = os.stat(dirpath).st_mtime_ns
         found.extend(
             f"{rel}/{name}"
             for name in filenames

@@ -133,7 +133,10 @@ def _load(root: Path, source: Source, reuse: FileCache | None = None) -> Reposit
         repo.teams = {}
         for item in (teams or {}).get("teams", []):
             repo.teams.setdefault(item["id"], Team.from_data(item))
-    paths = source.goal_files(repo.config.goals_dir)
+    if reuse is None or not isinstance(source, WorkTree):
+        paths = source.goal_files(repo.config.goals_dir)
+    else:
+        paths = reuse.goal_files(root, repo.config.goals_dir)
     if reuse is None:
         for doc in source.read_all(paths):
             data = _check(repo, doc, "goal")
