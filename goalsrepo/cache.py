@@ -176,8 +176,8 @@ class FileCache:
         self.listing: tuple[str, dict[str, int], list[str]] | None = None
         self.changed = False
         try:
-            with open(self.path, "rb") as fh:
-                key, entries, listing = marshal.load(fh)
+            with open(self.path, "rb") as fh:  # loads(read()): load(fh) is 7x slower
+                key, entries, listing = marshal.loads(fh.read())
             if tuple(key) == self.key and isinstance(entries, dict):
                 self.entries, self.listing = entries, listing
         except Exception:  # missing, truncated, corrupt or foreign: start empty
