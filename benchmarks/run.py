@@ -213,6 +213,9 @@ def status_after_commit(repo: Path) -> Run:
     argv, env = goalsrepo_command()
     clone = Path(tempfile.mkdtemp(prefix="goalsrepo-bench-")) / "repo"
     subprocess.run(["git", "clone", "--quiet", "--local", str(repo), str(clone)], check=True)
+    # The file cache trusts no file changed within the last second (as git's index does):
+    # let the fresh checkout settle, as a user's work tree has, before warming the cache.
+    time.sleep(1.5)
     subprocess.run([*argv, "status", "-C", str(clone)], cwd=clone, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     goal_file = next((clone / "goals").rglob("*.yaml"))
