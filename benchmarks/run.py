@@ -196,10 +196,9 @@ def history_git(repo: Path) -> Run:
     script = (
         "import sys; from pathlib import Path; from goalsrepo import git, history\n"
         "root = Path(sys.argv[1])\n"
-        "records = list(history.parse_log(git.first_parent_log(root, 'goals/')))\n"
-        "blobs = {b for r in records for e in r[6] for b in (e.old_blob, e.blob)"
-        " if b.strip('0')}\n"
-        "sum(len(raw or b'') for _, raw in git.read_blobs(root, sorted(blobs)))\n"
+        "records = list(history.parse_log(git.first_parent_log(root, 'goals/')))[::-1]\n"
+        "blobs = history.Replay().wanted(e for r in records for e in r[6])\n"
+        "sum(len(raw or b'') for _, raw in git.read_blobs(root, blobs))\n"
     )
     return lambda: run_process([sys.executable, "-c", script, str(repo)], repo)
 

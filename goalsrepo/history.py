@@ -125,15 +125,19 @@ class Replay:
         # only a replay from the first commit knows which goal such a file held before.
         self.blind = False
 
-    def wanted(self, entries: Iterable[RawEntry]) -> set[str]:
-        """The blobs that must be read to apply these entries."""
-        out = set()
+    def wanted(self, entries: Iterable[RawEntry]) -> list[str]:
+        """The blobs that must be read to apply these entries, in history order.
+
+        The order matters: git stores versions of a file near each other, so reading them
+        in the order history made them is twice as fast as in the order of their ids.
+        """
+        out: dict[str, None] = {}
         for entry in entries:
             if not _absent(entry.old_blob) and entry.old_blob not in self.live:
-                out.add(entry.old_blob)
+                out[entry.old_blob] = None
             if entry.status != "D":
-                out.add(entry.blob)
-        return out
+                out[entry.blob] = None
+        return list(out)
 
     def apply(self, commit: Commit, entries: list[RawEntry],
               parsed: Mapping[str, Version | str]) -> None:
@@ -329,7 +333,8 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
 
 def _replay_range(root: Path, goals_dir: str, since: str | None, target: str) -> Replay:
     pathspec = goals_dir.rstrip("/") + "/"
-    records = list(parse_log(git.first_parent_log(root, pathspec, since=since, until=target)))
+    log = git.first_parent_log(root, pathspec, since=since, until=target)
+    records = list(parse_log(log))[::-1]  # oldest first
     return _replay(root, records, since, target)
 
 
@@ -348,7 +353,7 @@ def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
     pathspec = goals_dir.rstrip("/") + "/"
     replay = Replay()
     log = git.first_parent_log(root, pathspec, since_date=since.isoformat())
-    records = [r for r in parse_log(log) if datetime.fromisoformat(r[4]) >= since]
+    records = [r for r in parse_log(log) if datetime.fromisoformat(r[4]) >= since][::-1]
     if records:
         # Who merged what does not change what was checked in when: no merge credits.
         replay = _replay(root, records, None, head[0] if head else "HEAD", credit=False)
@@ -370,7 +375,7 @@ def _replay(root: Path, records: list[LogRecord], since: str | None, target: str
             chunk = records[start:start + CHUNK_COMMITS]
             wanted = replay.wanted(e for r in chunk for e in r[6])
             parsed = {blob: parse_version(raw)
-                      for blob, raw in git.read_blobs(root, sorted(wanted))}
+                      for blob, raw in git.read_blobs(root, wanted)}
             for commit_id, _parents, name, email, date, message, entries in chunk:
                 authors = credits.get(commit_id) or (Author(name, email),)
                 commit = Commit(commit_id, datetime.fromisoformat(date), authors, message)
