@@ -33,6 +33,7 @@ from goalsrepo.model import Goal
 
 VERSION = 2
 MAX_SEGMENTS = 32
+SEGMENT_EVENTS = 10_000
 
 
 class CacheError(Exception):
@@ -88,9 +89,12 @@ class Store:
             if len(segments) >= MAX_SEGMENTS:  # compact: one segment for everything
                 events = [*self.load_events(), *events]
                 segments = []
-            if events or not segments:
+            # Slices bound the memory the encoded copy of the events takes while written.
+            for start in range(0, max(len(events), 1), SEGMENT_EVENTS):
+                if not events and segments:
+                    break
                 name = f"seg-{uuid.uuid4().hex}.pickle"
-                self._write(name, _encode(events))
+                self._write(name, _encode(events[start:start + SEGMENT_EVENTS]))
                 segments.append(name)
             payload = (VERSION, self.goals_dir, head,
                        {g: (a.created, a.last_checkin) for g, a in activity.items()},
