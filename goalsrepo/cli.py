@@ -364,6 +364,34 @@ def export(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tu
         click.echo(report.goals_json(statuses, state.as_of, state.commit), nl=False)
 
 
+@cli.command("checkin")
+@click.argument("goal")
+@click.argument("kr")
+@click.argument("value")
+@repo_option
+@click.option("-m", "--message", help="Why the value moved; the commit's body.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit the goal file alone, as your git identity.")
+def checkin_command(goal: str, kr: str, value: str, repo: Path, message: str | None,
+                    do_commit: bool) -> None:
+    """Set a key result's current value (or mark a milestone done) in its goal file.
+
+    KR is a key result's id, or a milestone's number (from 1) or title. VALUE is a number,
+    or `done` / `not-done` for milestones. The file is edited in place: comments,
+    order, quoting and blank lines stay as they are, and exactly one line changes.
+
+    \b
+    Example:
+        goalsrepo checkin faster-deploys deploy-time 18 -m "cache landed" --commit
+    """
+    from goalsrepo.checkin import checkin
+
+    result = checkin(repo.resolve(), goal, kr, value, message=message, commit=do_commit)
+    click.echo(f"{result.path}: {result.message}")
+    if result.commit:
+        click.echo(f"Committed {result.commit[:10]}")
+
+
 def main() -> None:
     """Console-script entry point.
 

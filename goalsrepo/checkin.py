@@ -1,0 +1,125 @@
+"""``checkin``: move one key result or milestone by editing its goal file in place.
+
+The edit changes exactly one value and keeps every other byte (:mod:`goalsrepo.edit`),
+so the commit that follows is a one-line check-in in review and in history. Nothing is
+written unless the goal file validates before and after the change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from goalsrepo import edit, git, loader, schema
+from goalsrepo.errors import GoalsrepoError
+from goalsrepo.model import Goal
+from goalsrepo.repository import load
+
+DONE_WORDS = {"done": True, "not-done": False}
+
+
+class CheckinError(GoalsrepoError):
+    """The goal, key result or value is wrong, or the file does not validate."""
+
+
+@dataclass(frozen=True)
+class Checkin:
+    """What a check-in changed: where, which field, from what to what."""
+
+    goal: str
+    target: str  # a KR id, or a milestone's title
+    path: str  # the goal file, relative to the repository root
+    field: tuple[str | int, ...]
+    old: float | bool | None
+    new: float | bool
+    commit: str | None = None
+
+    @property
+    def message(self) -> str:
+        """``checkin(goal/kr): old -> new``, the subject of the commit."""
+        return f"checkin({self.goal}/{_slug(self.target)}): {_show(self.old)} -> {_show(self.new)}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "milestone"
+
+
+def _show(value: float | bool | None) -> str:
+    if isinstance(value, bool):
+        return "done" if value else "not done"
+    if value is None:
+        return "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def checkin(root: Path, goal_id: str, target: str, value: str, *, message: str | None = None,
+            commit: bool = False) -> Checkin:
+    """Set ``target`` of goal ``goal_id`` to ``value`` and optionally commit that one file.
+
+    ``target`` is a key result's id, or a milestone's number (from 1) or exact title.
+    ``value`` is a number for a numeric or control key result, ``done`` or ``not-done``
+    for a milestone key result or a milestone.
+    """
+    repo = load(root)
+    goal = next((g for g in repo.goals if g.id == goal_id), None)
+    if goal is None:
+        known = {doc.data.get("id"): p for p, doc in repo.documents.items()
+                 if repo.kinds.get(p) == "goal" and doc.data}
+        if goal_id in known:
+            raise CheckinError(f"{known[goal_id]} does not validate; run `goalsrepo validate` "
+                               "and fix it first")
+        raise CheckinError(f"no goal `{goal_id}`")
+    field, old, new = _locate(goal, target, value)
+    full = root / goal.path
+    raw = full.read_bytes()
+    text = raw.decode("utf-8")
+    changed = edit.set_value(text, field, new)
+    doc = loader.parse(changed, goal.path)
+    if doc.diagnostics or schema.check(doc, "goal"):
+        raise CheckinError(f"{goal.path} would not validate after the change; nothing written")
+    # Bytes in, bytes out: no newline translation, so exactly one line changes.
+    full.write_bytes(changed.encode("utf-8"))
+    result = Checkin(goal.id, target, goal.path, field, old, new)
+    if commit:
+        subject = result.message
+        body = f"{subject}\n\n{message}" if message else subject
+        git.run(root, "add", "--", goal.path)
+        git.run(root, "commit", "--quiet", "-m", body, "--only", "--", goal.path)
+        result = Checkin(goal.id, target, goal.path, field, old, new,
+                         git.run(root, "rev-parse", "HEAD").strip())
+    return result
+
+
+def _locate(goal: Goal, target: str, value: str,
+            ) -> tuple[tuple[str | int, ...], float | bool | None, float | bool]:
+    """The field to change, its value now, and the new value parsed for its kind."""
+    for i, kr in enumerate(goal.key_results):
+        if kr.id != target:
+            continue
+        if kr.kind == "milestone":
+            return ("key_results", i, "done"), kr.done, _done(value, target)
+        return ("key_results", i, "current"), kr.current, _number(value, target)
+    for i, milestone in enumerate(goal.milestones):
+        if target in (str(i + 1), milestone.title):
+            return ("milestones", i, "done"), milestone.done, _done(value, target)
+    krs = ", ".join(kr.id for kr in goal.key_results) or "none"
+    raise CheckinError(f"goal `{goal.id}` has no key result or milestone `{target}` "
+                       f"(key results: {krs}; milestones by number 1-{len(goal.milestones)} "
+                       "or title)")
+
+
+def _number(value: str, target: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise CheckinError(f"`{target}` takes a number, not `{value}`") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise CheckinError(f"`{target}` takes a finite number, not `{value}`")
+    return int(number) if number.is_integer() and "." not in value else number
+
+
+def _done(value: str, target: str) -> bool:
+    if value not in DONE_WORDS:
+        raise CheckinError(f"`{target}` takes `done` or `not-done`, not `{value}`")
+    return DONE_WORDS[value]
