@@ -59,9 +59,10 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @repo_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "gitlab"]),
               default="text", show_default=True,
-              help="text for people, json for tools, github for Actions annotations.")
+              help="text for people, json for tools, github for Actions annotations, "
+                   "gitlab for a Code Quality report.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
 def validate(paths: tuple[Path, ...], repo: Path, fmt: str, strict: bool) -> None:
     """Check goal files: schema, references, cycles and the SMART lint.

@@ -7,6 +7,7 @@ computed results and return strings, never compute anything themselves.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections import Counter
@@ -141,10 +142,37 @@ def _md(text: str) -> str:
     )
 
 
+_GITLAB_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.NOTE: "info"}
+
+
+def render_gitlab(result: ValidationResult, strict: bool = False, color: bool = False) -> str:
+    """A GitLab Code Quality report (a JSON list), shown on merge requests.
+
+    Fingerprints hash the code, file and message, not the line, so a problem keeps its
+    identity when lines above it move, and GitLab can tell new problems from old ones;
+    the same problem twice in one file is told apart by its order.
+    """
+    seen: Counter[str] = Counter()
+    issues = []
+    for d in result.diagnostics:
+        key = f"{d.code}\x00{d.file or ''}\x00{d.message}"
+        seen[key] += 1
+        fingerprint = hashlib.sha256(f"{key}\x00{seen[key]}".encode()).hexdigest()
+        issues.append({
+            "description": d.message,
+            "check_name": d.code,
+            "fingerprint": fingerprint,
+            "severity": _GITLAB_SEVERITY[d.severity],
+            "location": {"path": d.file or "goalsrepo.yaml", "lines": {"begin": d.line or 1}},
+        })
+    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+
 RENDERERS: dict[str, Callable[..., str]] = {
     "text": render_text,
     "json": render_json,
     "github": render_github,
+    "gitlab": render_gitlab,
 }
 
 

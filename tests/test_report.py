@@ -15,8 +15,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from helpers import COMPANY_GOAL, RepoFactory, Run
 
 from goalsrepo import report
@@ -334,3 +336,32 @@ def test_make_takes_severity_from_the_registry() -> None:
     assert make("GR201", "m").severity is W
     assert make("GR001", "m").severity is E
     assert make("GR901", "m").severity is N
+
+
+def test_gitlab_code_quality_report(tmp_path: Path) -> None:
+    """Keys GitLab reads; fingerprints stable across line moves and distinct per problem."""
+    from goalsrepo.cli import cli
+
+    (tmp_path / "goals").mkdir()
+    body = "id: a\ntitle: Short\nowner: x\nperiod: 2026-Q4\n"
+    (tmp_path / "goals/a.yaml").write_text(body)
+    (tmp_path / "goals/b.yaml").write_text("id: b\ntitle: Tiny\nowner: x\nperiod: 2026-Q4\n")
+
+    def report() -> list[dict[str, Any]]:
+        result = CliRunner().invoke(cli, ["validate", "-C", str(tmp_path), "--format", "gitlab"])
+        assert result.exit_code == 1, result.output
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    first = report()
+    assert {frozenset(i) for i in first} == {frozenset(
+        {"description", "check_name", "fingerprint", "severity", "location"})}
+    period = [i for i in first if i["location"]["path"] == "goals/a.yaml"
+              and i["check_name"] == "GR120"]
+    assert period and period[0]["severity"] == "major"
+    assert period[0]["location"]["lines"]["begin"] == 4
+    assert len({i["fingerprint"] for i in first}) == len(first)
+    (tmp_path / "goals/a.yaml").write_text("# moved down\n\n" + body)
+    moved = [i for i in report() if i["location"]["path"] == "goals/a.yaml"
+             and i["check_name"] == "GR120"]
+    assert moved[0]["location"]["lines"]["begin"] == 6
+    assert moved[0]["fingerprint"] == period[0]["fingerprint"]
