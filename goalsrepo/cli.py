@@ -393,6 +393,31 @@ def checkin_command(goal: str, kr: str, value: str, repo: Path, message: str | N
         click.echo(f"Committed {result.commit[:10]}")
 
 
+@cli.command("diff")
+@click.argument("base")
+@click.argument("head", default="HEAD")
+@repo_option
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="markdown for a pull-request comment; json (SPEC §8).")
+def diff_command(base: str, head: str, repo: Path, fmt: str) -> None:
+    """Show what a change does to the goals, for a pull-request comment.
+
+    Compares HEAD with the merge base of BASE and HEAD, as a forge does: new and removed
+    goals, check-ins, adjustments (targets, starts, due dates and periods that moved,
+    flagged first), status changes and other edits, then the validation of HEAD.
+
+    \b
+    Example:
+        goalsrepo diff origin/main >> "$GITHUB_STEP_SUMMARY"
+    """
+    from goalsrepo import report
+    from goalsrepo.diff import diff_revisions
+
+    result = diff_revisions(repo.resolve(), base, head)
+    render = report.diff_json if fmt == "json" else report.diff_markdown
+    click.echo(render(result), nl=False)
+
+
 def main() -> None:
     """Console-script entry point.
 

@@ -251,3 +251,11 @@ def tracked_files(cwd: Path, folder: str) -> list[str]:
     """Paths (from the work tree's root) of the files git tracks under ``folder``."""
     out = _read(cwd, "ls-files", "-z", "--full-name", "--", folder.rstrip("/") + "/")
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\x00") if p]
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str:
+    """The best common ancestor of two commit ids (a forge compares a branch with it)."""
+    out = _read(cwd, "merge-base", "--end-of-options", a, b, check=False).decode().strip()
+    if not out:
+        raise GitError(f"{a[:10]} and {b[:10]} have no common history")
+    return out

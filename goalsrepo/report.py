@@ -17,6 +17,7 @@ from typing import Any
 
 from goalsrepo import alignment
 from goalsrepo.diagnostics import Diagnostic, Severity
+from goalsrepo.diff import GoalsDiff
 from goalsrepo.history import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
 from goalsrepo.validate import ValidationResult
@@ -444,3 +445,71 @@ def history_text(goal_id: str, events: list[Event], people: Mapping[str, str],
 def _who(author: Author, people: Mapping[str, str], names: Mapping[str, str]) -> str:
     person = people.get(author.email.lower())
     return names.get(person, author.name) if person else author.name
+
+
+# --- diff (SPEC §8) ----------------------------------------------------------------------
+
+
+def diff_json(result: GoalsDiff) -> str:
+    payload = {
+        "version": JSON_VERSION,
+        "base": result.base,
+        "head": result.head,
+        "added": list(result.added),
+        "removed": list(result.removed),
+        "changed": [
+            {
+                "id": c.id,
+                "checkins": [change_json(x) for x in c.checkins],
+                "adjustments": [change_json(x) for x in c.adjustments],
+                "status": change_json(c.status) if c.status else None,
+                "other": list(c.other),
+            }
+            for c in result.changed
+        ],
+        "diagnostics": [diagnostic_json(d) for d in result.diagnostics],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _change_md(change: Change) -> str:
+    name = f"{change.kr}.{change.field}" if change.kr else change.field
+    return f"`{_md(name)}`: {_md(_value(change.old))} → {_md(_value(change.new))}"
+
+
+def diff_markdown(result: GoalsDiff) -> str:
+    """The pull-request comment: what the change does to the goals, adjustments first."""
+    lines = [f"### Goals in this change ({result.base[:10]}…{result.head[:10]})", ""]
+    if result.empty:
+        lines.append("No goal changed.")
+    adjusted = [c for c in result.changed if c.adjustments]
+    if adjusted:
+        lines += ["#### ⚠️ Adjustments: targets, starts, due dates or periods moved", ""]
+        for c in adjusted:
+            moved = "; ".join(_change_md(x) for x in c.adjustments)
+            lines.append(f"- **{_md(c.id)}** ({_md(c.title)}): {moved}")
+        lines.append("")
+    sections = [
+        ("New goals", [f"- **{_md(g)}**: {_md(result.titles.get(g, g))}" for g in result.added]),
+        ("Removed goals", [f"- **{_md(g)}**: {_md(result.titles.get(g, g))}"
+                           for g in result.removed]),
+        ("Check-ins", [f"- **{_md(c.id)}**: " + "; ".join(_change_md(x) for x in c.checkins)
+                       for c in result.changed if c.checkins]),
+        ("Status changes", [f"- **{_md(c.id)}**: {_change_md(c.status)}"
+                            for c in result.changed if c.status]),
+        ("Other edits", [f"- **{_md(c.id)}**: " + ", ".join(f"`{_md(o)}`" for o in c.other)
+                         for c in result.changed if c.other]),
+    ]
+    for heading, items in sections:
+        if items:
+            lines += [f"#### {heading}", "", *items, ""]
+    errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in result.diagnostics)
+    verdict = "✅" if errors == 0 else "❌"
+    if lines[-1]:
+        lines.append("")
+    lines += [f"{verdict} validation at {result.head[:10]}: "
+              f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"]
+    lines += [f"- `{_md(d.file or '')}:{d.line or ''}` {d.code}: {_md(d.message)}"
+              for d in result.diagnostics if d.severity is Severity.ERROR][:20]
+    return "\n".join(lines).rstrip() + "\n"
