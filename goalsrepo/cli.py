@@ -418,6 +418,49 @@ def diff_command(base: str, head: str, repo: Path, fmt: str) -> None:
     click.echo(render(result), nl=False)
 
 
+@cli.command("digest")
+@repo_option
+@click.option("--since", "since_days", type=click.IntRange(1, 366), default=7, show_default=True,
+              help="How many days back from the as-of date the digest covers.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "slack", "teams"]),
+              default="markdown", show_default=True,
+              help="markdown or json, or a Slack or Microsoft Teams webhook payload.")
+@click.option("--post", "post_url", default=None, envvar="GOALSREPO_WEBHOOK_URL",
+              show_envvar=True, metavar="URL",
+              help="Send the slack or teams payload to this incoming webhook (a secret: "
+                   "prefer the environment variable).")
+@shallow_option
+def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
+                   allow_shallow: bool) -> None:
+    """The agenda of a goals review: progress moved, wins, at-risk and stale goals.
+
+    Covers the days up to the author date of HEAD. With --post (or GOALSREPO_WEBHOOK_URL
+    set), the Slack or Teams payload is sent to the webhook instead of printed; the URL is
+    never printed.
+
+    \b
+    Example:
+        GOALSREPO_WEBHOOK_URL=... goalsrepo digest --since 14 --format slack
+    """
+    from goalsrepo import chat, report
+    from goalsrepo.digest import build_digest
+
+    if post_url and fmt not in ("slack", "teams"):
+        raise click.UsageError("--post sends a chat payload: use --format slack or teams")
+    found = build_digest(repo.resolve(), since_days, allow_shallow=allow_shallow)
+    if fmt in ("slack", "teams"):
+        payload = chat.slack_payload(found) if fmt == "slack" else chat.teams_payload(found)
+        if post_url:
+            status = chat.post(post_url, payload)
+            click.echo(f"Posted the digest ({fmt}): HTTP {status}")
+            return
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    elif fmt == "json":
+        click.echo(report.digest_json(found), nl=False)
+    else:
+        click.echo(report.digest_markdown(found), nl=False)
+
+
 def main() -> None:
     """Console-script entry point.
 

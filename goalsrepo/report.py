@@ -18,6 +18,7 @@ from typing import Any
 from goalsrepo import alignment
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.diff import GoalsDiff
+from goalsrepo.digest import Digest, Item
 from goalsrepo.history import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
 from goalsrepo.validate import ValidationResult
@@ -512,4 +513,44 @@ def diff_markdown(result: GoalsDiff) -> str:
               f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"]
     lines += [f"- `{_md(d.file or '')}:{d.line or ''}` {d.code}: {_md(d.message)}"
               for d in result.diagnostics if d.severity is Severity.ERROR][:20]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- digest (SPEC §8) --------------------------------------------------------------------
+
+
+def digest_item_json(item: Item) -> dict[str, Any]:
+    return {"goal": item.goal, "title": item.title, "owner": item.owner, "what": item.what,
+            "people": list(item.people), "commit": item.commit, "date": _iso(item.day)}
+
+
+def digest_json(digest: Digest) -> str:
+    payload = {
+        "version": JSON_VERSION,
+        "since": digest.since.isoformat(),
+        "as_of": digest.as_of.isoformat(),
+        "moved": [digest_item_json(i) for i in digest.moved],
+        "wins": [digest_item_json(i) for i in digest.wins],
+        "at_risk": [digest_item_json(i) for i in digest.at_risk],
+        "stale": [digest_item_json(i) for i in digest.stale],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def digest_markdown(digest: Digest) -> str:
+    """The review meeting's agenda as Markdown."""
+    lines = [f"## {_md(digest.title)}: goals review, {digest.since} to {digest.as_of}", ""]
+    sections = (("Progress moved", digest.moved), ("🎉 Wins to celebrate", digest.wins),
+                ("At risk or off track", digest.at_risk), ("Stale: no recent check-in",
+                                                           digest.stale))
+    for heading, items in sections:
+        lines += [f"### {heading}", ""]
+        if not items:
+            lines += ["Nothing.", ""]
+            continue
+        for item in items:
+            who = ", ".join(item.people) if item.people else f"owner {item.owner}"
+            lines.append(f"- **{_md(item.goal)}** ({_md(item.title)}): {_md(item.what)} "
+                         f"— {_md(who)}")
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
