@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from goalsrepo import git, schema
+from goalsrepo import __version__, git, schema
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.repository import load
 from goalsrepo.validate import unsafe_as_file_name
@@ -22,6 +22,46 @@ GOAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EDITOR_SCHEMAS_DIR = ".goalsrepo/schemas"
 GITIGNORE = "# goalsrepo build output\n/site/\n"
+
+# Least privilege, a full-history checkout (history is the check-in log), a pinned
+# goalsrepo, and no ${{ }} of untrusted text inside run: (branch names go through env:).
+WORKFLOW = """\
+name: goals
+on:
+  pull_request:
+permissions:
+  contents: read
+jobs:
+  goals:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: python -m pip install "goalsrepo==VERSION"
+      - name: Validate the goals
+        run: goalsrepo validate --format github
+      - name: What this pull request does to the goals
+        env:
+          BASE_REF: ${{ github.base_ref }}
+        run: goalsrepo diff "origin/$BASE_REF" >> "$GITHUB_STEP_SUMMARY"
+"""
+
+PRE_COMMIT = """\
+# Validate goal files before each commit: pip install pre-commit && pre-commit install
+repos:
+  - repo: local
+    hooks:
+      - id: goalsrepo-validate
+        name: goalsrepo validate
+        entry: goalsrepo validate
+        language: system
+        files: ^((goalsrepo|people|teams)\\.yaml|goals/.*\\.ya?ml)$
+        require_serial: true
+"""
 
 
 class ScaffoldError(GoalsrepoError):
@@ -33,11 +73,10 @@ def example_source() -> Path:
     return Path(str(resources.files("goalsrepo.example_goals")))
 
 
-def _editor_files() -> dict[str, str]:
-    """Schemas for editors and the VS Code wiring that maps them to the files.
-
-    yaml-language-server speaks Draft 7, so the copies written here are Draft 7.
-    """
+def _scaffold_files() -> dict[str, str]:
+    """What ``init`` writes besides the example: schemas for editors and the VS Code
+    wiring (Draft 7, which yaml-language-server speaks), a .gitignore, the GitHub Actions
+    workflow and the pre-commit config."""
     files = {
         f"{EDITOR_SCHEMAS_DIR}/{kind}.json": json.dumps(
             schema.printable(kind, draft=7), indent=2) + "\n"
@@ -53,6 +92,8 @@ def _editor_files() -> dict[str, str]:
     }
     files[".vscode/settings.json"] = json.dumps(settings, indent=2) + "\n"
     files[".gitignore"] = GITIGNORE
+    files[".github/workflows/goals.yml"] = WORKFLOW.replace("VERSION", __version__)
+    files[".pre-commit-config.yaml"] = PRE_COMMIT
     return files
 
 
@@ -72,7 +113,7 @@ def init(directory: Path, demo: bool = False) -> InitResult:
     """
     source = example_source()
     root = directory.resolve()
-    targets = _editor_files()
+    targets = _scaffold_files()
     example = sorted(p.relative_to(source).as_posix() for p in source.rglob("*.yaml"))
     existing = [p for p in [*targets, *example] if (root / p).exists()]
     if existing:
