@@ -274,7 +274,7 @@ def _content_end(text: str, node: yaml.Node) -> int:
         if node.style in ("|", ">") and "+" in header:
             return end  # keep chomping (`|+`): the trailing line breaks are the value's
         return start + len(text[start:end].rstrip())
-    if node.flow_style or not node.value:
+    if getattr(node, "flow_style", False) or not node.value:  # collections only have it
         return int(node.end_mark.index)
     last = node.value[-1]
     return _content_end(text, last[1] if isinstance(node, yaml.MappingNode) else last)

@@ -36,7 +36,7 @@ PathT = tuple[str | int, ...]
 Position = tuple[int, int, int, int]
 
 try:
-    from yaml.cyaml import CParser as _BaseParser
+    from yaml.cyaml import CParser as _BaseParser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - PyYAML's wheels carry libyaml
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -55,7 +55,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = frozenset({_IMPLICIT, _STR_TAG, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
-class _Parser(_BaseParser):  # type: ignore[misc,valid-type]
+class _Parser(_BaseParser):
     """libyaml's composer with a no-op resolver: :func:`_construct` resolves scalars itself.
 
     PyYAML's resolver runs a chain of regular expressions in Python for every scalar and
@@ -77,7 +77,7 @@ def compose(text: str) -> Node | None:
     """Compose ``text`` into a node tree (or None for an empty document)."""
     parser = _Parser(text)
     try:
-        return parser.get_single_node()  # type: ignore[no-any-return]
+        return parser.get_single_node()
     finally:
         parser.dispose()
 
@@ -149,7 +149,7 @@ def _construct(node: Node, path: PathT, depth: int, ctx: _Construction) -> Any:
     if node.tag not in _ALLOWED_TAGS:
         raise _Refused("GR005", f"tags such as `{_short_tag(node.tag)}` are not allowed", node)
     cls = type(node)
-    if cls is ScalarNode:
+    if isinstance(node, ScalarNode):
         return _scalar(node, path, ctx)
     positions = ctx.positions
     if cls is MappingNode:

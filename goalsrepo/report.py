@@ -19,7 +19,7 @@ from goalsrepo import alignment
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.diff import GoalsDiff
 from goalsrepo.digest import Digest, Item
-from goalsrepo.history import Author, Change, Event
+from goalsrepo.events import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
 from goalsrepo.validate import ValidationResult
 

@@ -145,7 +145,7 @@ def _fold(value: str) -> str:
     return unicodedata.normalize("NFC", value).casefold()
 
 
-def _unique(repo: Repository, file: str, items: list[tuple[str, PathT]], what: str,
+def _unique(repo: Repository, file: str, items: Sequence[tuple[str, PathT]], what: str,
             code: str) -> Iterator[Diagnostic]:
     """Duplicate and unsafe ids among ``(id, path)`` pairs of one file."""
     first: dict[str, str] = {}
@@ -283,13 +283,13 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
             return _at(repo, file, path, code, message, key=key)
 
         if people is not None:
-            refs = [(("owner",), goal.owner)]
+            refs: list[tuple[PathT, str | None]] = [(("owner",), goal.owner)]
             refs += [(("contributors", i), p) for i, p in enumerate(goal.contributors)]
             refs += [(("milestones", i, "owner"), m.owner)
                      for i, m in enumerate(goal.milestones) if m.owner]
-            for path, person in refs:
+            for where, person in refs:
                 if person not in people:
-                    yield at(path, "GR120", f"person `{person}` is not in {PEOPLE_FILE}")
+                    yield at(where, "GR120", f"person `{person}` is not in {PEOPLE_FILE}")
         if goal.team and teams is not None and goal.team not in teams:
             yield at(("team",), "GR120", f"team `{goal.team}` is not in {TEAMS_FILE}")
         if goal.period and config_ok and goal.period not in period_ids:
