@@ -60,3 +60,27 @@ def children(parents: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
     for kids in out.values():
         kids.sort()
     return out
+
+
+LEVEL_ORDER = {"organization": 0, "team": 1, "individual": 2}
+
+
+def roots_and_orphans(parents: Mapping[str, Iterable[str]], levels: Mapping[str, str],
+                      ) -> tuple[list[str], list[str]]:
+    """The tops of the alignment graph, and the goals aligned to nothing (SPEC §5, §8).
+
+    A goal with no known parent is a root when it is an organisation goal, names parents
+    that do not exist, or has goals aligned to it; otherwise it is an orphan. Both lists
+    run organisation -> team -> individual, then by id.
+    """
+    kids = children(parents)
+    roots, orphans = [], []
+    for goal_id in sorted(parents, key=lambda g: (LEVEL_ORDER.get(levels.get(g, ""), 9), g)):
+        named = list(parents[goal_id])
+        if any(p in parents for p in named):
+            continue
+        if levels.get(goal_id) == "organization" or named or kids.get(goal_id):
+            roots.append(goal_id)
+        else:
+            orphans.append(goal_id)
+    return roots, orphans

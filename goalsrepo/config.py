@@ -23,10 +23,6 @@ class Period:
     end: date
     name: str | None = None
 
-    @property
-    def label(self) -> str:
-        return self.name or self.id
-
 
 @dataclass(frozen=True)
 class Health:

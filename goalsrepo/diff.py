@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from goalsrepo import git, history, lint, repository
-from goalsrepo.diagnostics import Diagnostic, Severity
+from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.events import Change
 from goalsrepo.validate import check
 
@@ -81,7 +81,3 @@ def diff_revisions(root: Path, base: str, head: str = "HEAD") -> GoalsDiff:
         tuple(sorted(set(before) - set(after))), tuple(changed),
         tuple(sorted(problems, key=Diagnostic.sort_key)), titles,
     )
-
-
-def errors(result: GoalsDiff) -> int:
-    return sum(d.severity is Severity.ERROR for d in result.diagnostics)

@@ -7,7 +7,7 @@ the adjustments made, and the goals at risk, off track or stale with their owner
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -63,14 +63,8 @@ def _reached(kr: KeyResult | None, change: Change) -> bool:
     """Whether this change made a key result reach its target (a win)."""
     if kr is None or change.field not in ("current", "done") or change.new is None:
         return False
-    before = kr_progress(KeyResult(kr.id, kr.title, kr.kind, kr.unit, kr.start, kr.target,
-                                   change.old if change.field == "current" else kr.current,
-                                   change.old if change.field == "done" else kr.done,
-                                   kr.keep, kr.weight))
-    after = kr_progress(KeyResult(kr.id, kr.title, kr.kind, kr.unit, kr.start, kr.target,
-                                  change.new if change.field == "current" else kr.current,
-                                  change.new if change.field == "done" else kr.done,
-                                  kr.keep, kr.weight))
+    before = kr_progress(replace(kr, **{change.field: change.old}))
+    after = kr_progress(replace(kr, **{change.field: change.new}))
     return before < 1 <= after
 
 

@@ -15,7 +15,6 @@ KR_FIELDS = ("title", "unit", "start", "target", "current", "done", "keep", "wei
 CHECKIN_KR_FIELDS = frozenset({"current", "done"})
 ADJUSTMENT_KR_FIELDS = frozenset({"target", "start"})
 ADJUSTMENT_GOAL_FIELDS = frozenset({"due", "period"})
-EVENT_KINDS = ("created", "checkin", "adjustment", "status", "edit", "moved", "deleted")
 
 
 @dataclass(frozen=True)

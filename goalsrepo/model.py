@@ -12,8 +12,6 @@ from datetime import date
 from typing import Any, Literal
 
 KrKind = Literal["numeric", "milestone", "control"]
-LEVELS = ("organization", "team", "individual")
-STATUSES = ("draft", "active", "achieved", "missed", "dropped")
 
 
 @dataclass(frozen=True)

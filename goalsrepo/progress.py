@@ -16,8 +16,6 @@ from goalsrepo.config import Config, Health
 from goalsrepo.events import Activity
 from goalsrepo.model import Goal, KeyResult
 
-HEALTHS = ("done", "on_track", "at_risk", "off_track", "achieved", "missed", "dropped", "draft")
-
 
 def clamp(value: float) -> float:
     return max(0.0, min(1.0, value))

@@ -321,14 +321,11 @@ def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
 
 
 def tree_nodes(statuses: list[GoalStatus]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The alignment graph as nested nodes, and the orphans (SPEC §8 ``tree``).
-
-    Roots are goals with no parent in the repository that are organisation goals (or
-    whose parents are all unknown); team and individual goals aligned to nothing are
-    orphans. A goal with several parents appears under each of them.
-    """
+    """The alignment graph as nested nodes, and the orphans (SPEC §8 ``tree``); a goal with
+    several parents appears under each of them."""
     by_id = {s.goal.id: s for s in statuses}
-    kids = alignment.children({s.goal.id: s.goal.aligns_to for s in statuses})
+    parents = {s.goal.id: s.goal.aligns_to for s in statuses}
+    kids = alignment.children(parents)
 
     def node(goal_id: str, above: frozenset[str]) -> dict[str, Any]:
         s = by_id[goal_id]
@@ -337,18 +334,9 @@ def tree_nodes(statuses: list[GoalStatus]) -> tuple[list[dict[str, Any]], list[s
         return {"id": goal_id, "title": s.goal.title, "level": s.goal.level,
                 "progress": fraction(s.progress), "children": children}
 
-    roots, orphans = [], []
-    for s in sorted(statuses, key=lambda s: (LEVEL_ORDER.get(s.goal.level, 9), s.goal.id)):
-        if any(p in by_id for p in s.goal.aligns_to):
-            continue
-        if s.goal.level == "organization" or s.goal.aligns_to or kids.get(s.goal.id):
-            roots.append(node(s.goal.id, frozenset()))
-        else:
-            orphans.append(s.goal.id)
-    return roots, orphans
-
-
-LEVEL_ORDER = {"organization": 0, "team": 1, "individual": 2}
+    levels = {s.goal.id: s.goal.level for s in statuses}
+    roots, orphans = alignment.roots_and_orphans(parents, levels)
+    return [node(r, frozenset()) for r in roots], orphans
 
 
 def tree_json(statuses: list[GoalStatus], as_of: date) -> str:

@@ -113,6 +113,13 @@ def load(root: Path, commit: str | None = None, *,
         return _load(root, source, reuse)
 
 
+def read_config(root: Path) -> Config:
+    """goalsrepo.yaml alone, with defaults when it is missing or invalid."""
+    repo = Repository(root=root, config=Config())
+    data = _read(repo, WorkTree(root), CONFIG_FILE, "config")
+    return Config.from_data(data) if data is not None else Config()
+
+
 def _load(root: Path, source: Source, reuse: FileCache | None = None) -> Repository:
     repo = Repository(root=root, config=Config())
     config_data = _read(repo, source, CONFIG_FILE, "config", reuse)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from goalsrepo import __version__, git, history, repository
 from goalsrepo.cache import FileCache
+from goalsrepo.config import Config
 from goalsrepo.diagnostics import Diagnostic, make
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.history import History
@@ -37,10 +38,16 @@ class State:
 NO_HISTORY = "not a git repository: no history, so no check-ins and nothing is stale"
 
 
+def day_of(moment: str, config: Config) -> date:
+    """The calendar day of an ISO 8601 commit date in the repository's time zone."""
+    return datetime.fromisoformat(moment).astimezone(config.zone).date()
+
+
 def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = False,
                today: date | None = None) -> State:
     """Goals, history and T for ``root``; ``today`` stands in for the clock in tests."""
-    if not git.in_repository(root) or git.head(root) is None:
+    head = git.head(root) if git.in_repository(root) else None
+    if head is None:
         repo = repository.load(root)
         zone = repo.config.zone
         moment = as_of or today or datetime.now(zone).date()
@@ -49,12 +56,9 @@ def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = F
     if as_of is None:
         reuse = FileCache(git.git_dir(root), __version__)
         repo = repository.load(root, reuse=reuse)
-        head_commit, head_date = git.head(root) or ("", "")
         found = history.read_history(root, repo.config.goals_dir, allow_shallow=allow_shallow)
-        day = datetime.fromisoformat(head_date).astimezone(repo.config.zone).date()
-        return State(repo, found, day, head_commit)
-    current = repository.load(root)  # for the time zone and goals folder of today
-    zone = current.config.zone
+        return State(repo, found, day_of(head[1], repo.config), head[0])
+    zone = repository.read_config(root).zone  # today's time zone picks the commit
     commit = None
     for sha, when in git.first_parent_dates(root):
         if datetime.fromisoformat(when).astimezone(zone).date() <= as_of:

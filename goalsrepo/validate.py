@@ -19,6 +19,7 @@ from goalsrepo.diagnostics import Diagnostic, Severity, make
 from goalsrepo.events import Activity
 from goalsrepo.loader import Document, PathT
 from goalsrepo.repository import Repository, load
+from goalsrepo.state import day_of
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,7 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
         return [make("GR902", "shallow clone: checks that need history are skipped "
                               "(fetch the full history, e.g. `fetch-depth: 0` in Actions)")]
     zone = repo.config.zone
-    moment = datetime.fromisoformat(head[1]).astimezone(zone)
-    today = moment.date()
+    today = day_of(head[1], repo.config)
     # Staleness looks back checkin_days from T: the commits of that window (and a day
     # either side for time zones) say all it needs, at a fraction of the whole history.
     window = datetime.combine(today - timedelta(days=repo.config.checkin_days + 2),
