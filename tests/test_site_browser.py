@@ -1,0 +1,454 @@
+"""The built site in a real headless Chromium, opened from file:// (SPEC §5).
+
+Two sites: the example (``init --demo``) and the hostile repository of :mod:`adversarial`.
+Every page of both opens without a script error, a failed or outside request, or a dialog;
+hostile text shows as text and no script but the site's own is on any page; the pages are
+light and dark, keyboard-usable, narrow-screen-safe, searchable offline, and charts have a
+text alternative. One Chromium per session (the system's, never a downloaded one), a fresh
+context per test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import adversarial
+import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, Site, demo_site, goal_data, hostile_site, need
+
+try:
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        ConsoleMessage,
+        Page,
+        Request,
+        sync_playwright,
+    )
+except ImportError:  # the test extra was not installed
+    sync_playwright = None  # type: ignore[assignment]
+
+NARROW = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    need(sync_playwright is not None, "playwright (pip install -e '.[test]')")
+    need(os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """A page in a fresh browser context (options as for ``new_context``), offline, so no
+    request can leave the machine even if the site tried; closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> Page:
+        context = browser.new_context(offline=True, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return demo_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return hostile_site(tmp_path_factory)
+
+
+@pytest.fixture(params=["demo", "hostile"])
+def site(request: pytest.FixtureRequest) -> Site:
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+class Watch:
+    """Everything a page does that it should not: script errors and warnings, failed
+    requests, requests to anything but file://, dialogs (each dismissed at once)."""
+
+    def __init__(self, page: Page) -> None:
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("requestfailed", self._failed)
+        page.on("request", self._request)
+        page.on("dialog", self._dialog)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _failed(self, request: Request) -> None:
+        self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def _request(self, request: Request) -> None:
+        if not request.url.startswith("file://"):
+            self.problems.append(f"request to {request.url}")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.problems.append(f"a {dialog.type} dialog opened: {dialog.message!r}")
+        dialog.dismiss()
+
+    def take(self) -> list[str]:
+        found, self.problems = self.problems, []
+        return found
+
+
+# Run in each page: what the data must never have put there.
+SAFETY = """(assets) => {
+  const out = [];
+  for (const e of document.querySelectorAll('*')) {
+    for (const a of e.attributes) {
+      if (a.name.toLowerCase().startsWith('on')) out.push(`<${e.localName} ${a.name}>`);
+    }
+  }
+  for (const e of document.querySelectorAll('[href], [src], [action], [formaction]')) {
+    for (const name of ['href', 'src', 'action', 'formaction']) {
+      const value = e.getAttribute(name);
+      if (value === null) continue;
+      let scheme;
+      try { scheme = new URL(value, document.baseURI).protocol; } catch (_) { continue; }
+      if (['javascript:', 'data:', 'vbscript:'].includes(scheme))
+        out.push(`script link <${e.localName} ${name}=${value}>`);
+    }
+  }
+  for (const s of document.querySelectorAll('script')) {
+    if (!s.src) out.push('an inline script: ' + s.textContent.slice(0, 80));
+    else if (!s.src.startsWith(assets)) out.push('a script from elsewhere: ' + s.src);
+  }
+  for (const e of document.querySelectorAll('iframe, frame, object, embed, base, img, image'))
+    out.push(`<${e.localName}> from ${e.getAttribute('src') || e.getAttribute('href') || '?'}`);
+  const csp = [...document.querySelectorAll('meta[http-equiv]')]
+    .filter(m => m.httpEquiv.toLowerCase() === 'content-security-policy');
+  if (csp.length !== 1) out.push(`${csp.length} Content-Security-Policy meta tags`);
+  else if (!/(default|script)-src /.test(csp[0].content)
+           || /unsafe-(inline|eval)/.test(csp[0].content))
+    out.push('a weak Content-Security-Policy: ' + csp[0].content);
+  return out;
+}"""
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What opening every page of a site showed: problems, and pages wider than NARROW."""
+
+    problems: list[str]
+    too_wide: list[str]
+
+
+@pytest.fixture(scope="module")
+def walk(browser: Browser) -> Callable[[Site], Walk]:
+    """Open every page of a site once, from file://, at a phone's width; what it showed.
+    One walk serves the tests that look at every page, so each page loads once."""
+    done: dict[str, Walk] = {}
+
+    def run(site: Site) -> Walk:
+        if site.name in done:
+            return done[site.name]
+        context = browser.new_context(offline=True, viewport=NARROW)
+        try:
+            page = context.new_page()
+            watch = Watch(page)
+            assets = site.url("assets/")
+            problems, too_wide = [], []
+            for path in site.pages():
+                page.goto(path.as_uri(), wait_until="load")
+                found = watch.take() + page.evaluate(SAFETY, assets)
+                problems += [f"{site.relpath(path)}: {p}" for p in found]
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > NARROW["width"] + 1:
+                    too_wide.append(f"{site.relpath(path)}: {width}px")
+        finally:
+            context.close()
+        done[site.name] = Walk(problems, too_wide)
+        return done[site.name]
+
+    return run
+
+
+def test_every_page_opens_cleanly_from_file(site: Site, walk: Callable[[Site], Walk]) -> None:
+    """No script error or warning, no failed or outside request, no dialog; no script but
+    the site's own, no event-handler attribute, no script link; the CSP on every page."""
+    assert len(site.pages()) > 10, site.pages()
+    problems = walk(site).problems
+    assert not problems, "\n".join(problems)
+
+
+def test_no_page_overflows_a_narrow_screen(site: Site, walk: Callable[[Site], Walk]) -> None:
+    too_wide = walk(site).too_wide
+    assert not too_wide, f"wider than {NARROW['width']}px: {too_wide}"
+
+
+def text_of(page: Page, selector: str = "body") -> str:
+    return page.inner_text(selector)
+
+
+def test_hostile_text_shows_literally(hostile: Site, new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    watch = Watch(page)
+    a = adversarial
+    page.goto(hostile.url())
+    assert text_of(page, ".brand") == a.SITE_TITLE
+    assert page.title() == f"Dashboard · {a.SITE_TITLE}"
+    dashboard = text_of(page)
+    assert a.TITLES["org-root"] in dashboard           # needs attention
+    assert a.TITLES["achieved-goal"] in dashboard      # a recent win
+
+    for goal_id, title in a.TITLES.items():
+        page.goto(hostile.url(f"goals/{goal_id}.html"))
+        assert text_of(page, "h1") == title, goal_id
+        assert page.title() == f"{title} · {a.SITE_TITLE}", goal_id
+
+    page.goto(hostile.url("goals/team-quote.html"))
+    body = text_of(page)
+    for expected in (a.KR_TITLE, a.KR_UNIT, a.MILESTONE_TITLE, a.MILESTONE_DONE,
+                     a.CHECKIN_MESSAGE, a.STRANGER_NAME, "Eve " + a.QUOTES + " O'Brien",
+                     a.TITLES["org-root"]):
+        assert expected in body, expected
+    reasons = page.locator(".adjustments .reason").all_inner_texts()
+    assert [r.strip() for r in reasons] == [a.ADJUST_MESSAGE], reasons
+    assert page.locator("h3", has_text="Heading <script>").count() == 1
+
+    page.goto(hostile.url("goals/org-root.html"))
+    body = text_of(page)
+    for expected in ("Why <b>this</b> matters: <script>alert(1)</script>", a.IMG, a.QUOTES,
+                     a.TEMPLATES, "code <b>not bold</b>", "click me", a.LINK_TITLE,
+                     a.LONG_WORD):
+        assert expected in body, expected
+    links = page.locator(".description a")
+    hrefs = sorted(links.evaluate_all("as => as.map(a => a.getAttribute('href'))"))
+    assert hrefs == ["https://example.org/plan?a=1&b=2#top", "https://tracker.example/pixel.png"]
+    assert page.get_by_role("link", name=a.LINK_TITLE).get_attribute("href") == a.LINK_URL
+    # The multi-parent goal is listed under both of its parents.
+    assert a.TITLES["multi-parent"] in body
+    page.goto(hostile.url("goals/org-two.html"))
+    assert a.TITLES["multi-parent"] in text_of(page)
+    page.goto(hostile.url("goals/old-goal.html"))
+    assert page.get_by_role("link", name=a.TITLES["new-goal"]).count() >= 1
+
+    for team in a.TEAMS["teams"]:
+        page.goto(hostile.url(f"teams/{_file_name(team['id'])}.html"))
+        assert text_of(page, "h1") == team["name"]
+        assert team["mission"].strip() in text_of(page)
+    for person in a.PEOPLE["people"]:
+        page.goto(hostile.url(f"people/{_file_name(person['id'])}.html"))
+        assert text_of(page, "h1") == person["name"]
+        assert person.get("role", "") in text_of(page)
+    page.goto(hostile.url("periods/2026-_q4.html"))
+    assert text_of(page, "h1") == a.PERIOD_NAME
+
+    page.goto(hostile.url("drift.html"))
+    assert a.ADJUST_MESSAGE in text_of(page)
+    assert a.STRANGER_NAME in text_of(page)
+    page.goto(hostile.url("alignment.html"))
+    body = text_of(page)
+    assert body.count(a.TITLES["multi-parent"]) >= 2, "not shown under both parents"
+    orphans = page.locator("#orphans-h ~ * a").all_inner_texts()
+    assert a.TITLES["orphan-goal"] in orphans
+    page.goto(hostile.url("wins.html"))
+    assert a.TITLES["achieved-goal"] in text_of(page)
+    assert watch.take() == []
+
+
+def _file_name(ident: str) -> str:
+    from goalsrepo.pages import file_name
+
+    return file_name(ident)
+
+
+def luminance(css: str) -> float:
+    """The relative luminance (WCAG) of a computed ``rgb()``/``rgba()`` colour."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css)[:3])
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_light_and_dark(scheme: str, site: Site, new_page: Callable[..., Page]) -> None:
+    page = new_page(color_scheme=scheme)
+    goal = next(iter(sorted((site.folder / "goals").glob("*.html"))))
+    for path in (site.folder / "index.html", goal):
+        page.goto(path.as_uri())
+        colours = page.evaluate("""() => {
+          const s = getComputedStyle(document.body);
+          return [s.backgroundColor, s.color];
+        }""")
+        background, text = (luminance(c) for c in colours)
+        if scheme == "dark":
+            assert background < 0.05 and text > 0.6, (path.name, colours)
+        else:
+            assert background > 0.8 and text < 0.1, (path.name, colours)
+        contrast = (max(background, text) + 0.05) / (min(background, text) + 0.05)
+        assert contrast >= 7, (path.name, colours, contrast)
+
+
+FOCUS = """() => {
+  const e = document.activeElement;
+  const s = getComputedStyle(e);
+  const box = e.getBoundingClientRect();
+  return {tag: e.localName, cls: e.className, href: e.getAttribute('href'),
+          style: s.outlineStyle, width: parseFloat(s.outlineWidth),
+          visible: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0
+                   && box.left < innerWidth && box.top < innerHeight};
+}"""
+
+
+def test_keyboard_focus_is_visible(demo: Site, new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    page.goto(demo.url())
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUS)
+    assert first["tag"] == "a" and first["href"] == "#main", f"first Tab stop: {first}"
+    seen = [first]
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(FOCUS))
+    for focused in seen:
+        assert focused["style"] != "none" and focused["width"] > 0, focused
+        assert focused["visible"], f"focused but off screen: {focused}"
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUS)["href"] == "#main"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def _goal(site: Site, goal_id: str) -> dict[str, Any]:
+    return next(g for g in goal_data(site) if g["id"] == goal_id)
+
+
+def test_search_works_from_file(demo: Site, new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    watch = Watch(page)
+    goal = _goal(demo, "faster-deploys")
+    words = goal["title"].split()
+    query = " ".join(words[1:3])
+    page.goto(demo.url("search.html") + "?q=" + quote(query))
+    result = page.locator("#search-results a", has_text=goal["title"])
+    result.wait_for()
+    assert result.get_attribute("href") == "goals/faster-deploys.html"
+    result.click()
+    page.wait_for_url("**/goals/faster-deploys.html")
+    assert text_of(page, "h1") == goal["title"]
+
+    page.goto(demo.url("search.html"))
+    results = page.locator("#search-results li")
+    assert results.count() == 0
+    page.locator("#q").press_sequentially(words[1][:4].lower())
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 0")
+    broad = results.count()
+    page.locator("#q").fill(query)
+    page.wait_for_function(f"document.querySelectorAll('#search-results li').length < {broad}"
+                           f" || {broad} === 1")
+    assert page.locator("#search-results a", has_text=goal["title"]).count() == 1
+    page.locator("#q").fill("no goal is called this, surely")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length === 0")
+    assert watch.take() == []
+
+
+def test_search_shows_hostile_titles_as_text(hostile: Site,
+                                             new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    watch = Watch(page)
+    a = adversarial
+    page.goto(hostile.url("search.html") + "?q=" + quote("<script>alert(1)</script> every"))
+    found = page.locator("#search-results a")
+    found.first.wait_for()
+    assert found.all_inner_texts() == [a.TITLES["org-root"]]
+    # Zero-width characters are folded away: "zerowidth" finds "zero\u200bwidth".
+    page.locator("#q").fill("zerowidth")
+    page.wait_for_function("document.querySelectorAll('#search-results a').length === 1")
+    assert found.all_inner_texts() == [a.TITLES["multi-parent"]]
+    page.locator("#q").fill('"\'><svg onload=alert(1)>')
+    page.wait_for_function("document.querySelectorAll('#search-results a').length >= 1")
+    assert a.TITLES["team-quote"] in found.all_inner_texts()
+    assert page.evaluate(SAFETY, hostile.url("assets/")) == []
+    assert watch.take() == []
+
+
+@pytest.mark.parametrize(("which", "goal_id"), [("demo", "faster-deploys"),
+                                                ("hostile", "team-quote")])
+def test_charts_have_a_text_alternative(which: str, goal_id: str,
+                                        request: pytest.FixtureRequest,
+                                        new_page: Callable[..., Page]) -> None:
+    site: Site = request.getfixturevalue(which)
+    page = new_page()
+    page.goto(site.url(f"goals/{goal_id}.html"))
+    assert page.locator(".log li").count() > 0, "the goal has no check-ins"
+    charts = page.locator("svg[role=img]")
+    assert charts.count() >= 1
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        title = chart.locator("title").first.text_content() or ""
+        desc = chart.locator("desc").first.text_content() or ""
+        assert title.strip() and desc.strip(), index
+        labelled = (chart.get_attribute("aria-labelledby") or "").split()
+        for ident in labelled:
+            assert page.locator(f"[id='{ident}']").count() == 1, ident
+    numeric = [kr for kr in _goal(site, goal_id)["key_results"] if "done" not in kr]
+    first = numeric[0]
+    named = page.get_by_role("img", name=first["title"])
+    assert named.count() >= 1, f"no chart is named {first['title']!r}"
+    table = page.locator("table.values").first
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 2
+    cells = rows.first.locator("td").all_text_contents()  # in a closed <details>
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", cells[0]), cells
+    if which == "hostile":
+        assert "45 <b>min</b>" in cells[1]
+        assert "<b>min</b>" in (named.first.locator("desc").text_content() or "")
+
+
+def test_the_checks_catch_a_hostile_page(tmp_path: Path,
+                                         new_page: Callable[..., Page]) -> None:
+    """The harness itself: a page that does what the site must not is caught each way."""
+    (tmp_path / "assets").mkdir()
+    bad = tmp_path / "bad.html"
+    bad.write_text("""<!DOCTYPE html><title>bad</title>
+        <link rel="stylesheet" href="https://cdn.example/x.css">
+        <script>alert(1)</script><img src="x" onerror="console.error('ran')">
+        <a href=" JavaScript:alert(1)">x</a><script src="missing.js"></script>""",
+                   encoding="utf-8")
+    page = new_page()
+    watch = Watch(page)
+    page.goto(bad.as_uri(), wait_until="load")
+    found = watch.take() + page.evaluate(SAFETY, (tmp_path / "assets").as_uri() + "/")
+    expected = ["request to https://cdn.example/x.css", "dialog opened", "console error: ran",
+                "request failed: file://", "<img onerror>", "script link <a",
+                "an inline script", "a script from elsewhere", "<img> from x",
+                "0 Content-Security-Policy"]
+    for fragment in expected:
+        assert any(fragment in f for f in found), (fragment, found)
+
+
+def test_a_missing_browser_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule of :func:`browser.need`: skip on a laptop, fail under CI=true."""
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        need(False, "a tool")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        need(False, "a tool")
+
