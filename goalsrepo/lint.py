@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from goalsrepo.config import PEOPLE_FILE
 from goalsrepo.diagnostics import Diagnostic, make
-from goalsrepo.loader import Document
 from goalsrepo.repository import Repository
 
 MIN_TITLE_WORDS = 4
@@ -39,12 +38,10 @@ def lint(repo: Repository) -> Iterator[Diagnostic]:
     for goal in repo.goals:
         if goal.status not in OPEN_STATUSES:
             continue
-        doc = repo.documents[goal.path]
-
-        def warn(path: tuple[str | int, ...], code: str, message: str, doc: Document = doc,
+        def warn(path: tuple[str | int, ...], code: str, message: str, file: str = goal.path,
                  ) -> Diagnostic:
-            line, column = doc.locate(path)
-            return make(code, message, doc.path, line, column)
+            line, column = repo.locate(file, path)
+            return make(code, message, file, line, column)
 
         words = _WORD.findall(goal.title)
         if len(words) < MIN_TITLE_WORDS:
@@ -77,17 +74,16 @@ def _overloaded_owners(repo: Repository) -> Iterator[Diagnostic]:
     limit = repo.config.lint.max_owner_goals
     active = [g for g in repo.goals if g.status == "active"]
     counts = Counter(g.owner for g in active)
-    people_doc = repo.documents.get(PEOPLE_FILE)
-    valid = people_doc is not None and PEOPLE_FILE in repo.valid
-    ids = [p["id"] for p in (people_doc.data or {})["people"]] if valid and people_doc else []
+    people = repo.data_of(PEOPLE_FILE) if PEOPLE_FILE in repo.valid else None
+    ids = [p["id"] for p in (people or {}).get("people", [])]
     for owner, count in sorted(counts.items()):
         if count <= limit:
             continue
         message = f"`{owner}` owns {count} active goals (more than {limit}); hand some on"
-        if people_doc is not None and owner in ids:
-            line, column = people_doc.locate(("people", ids.index(owner), "id"))
-            yield make("GR206", message, people_doc.path, line, column)
+        if owner in ids:
+            line, column = repo.locate(PEOPLE_FILE, ("people", ids.index(owner), "id"))
+            yield make("GR206", message, PEOPLE_FILE, line, column)
         else:
             first = min((g for g in active if g.owner == owner), key=lambda g: g.path)
-            line, column = repo.documents[first.path].locate(("owner",))
+            line, column = repo.locate(first.path, ("owner",))
             yield make("GR206", message, first.path, line, column)

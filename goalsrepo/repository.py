@@ -38,10 +38,29 @@ class Repository:
     goals: list[Goal] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     valid: set[str] = field(default_factory=set)
+    # Data of files taken from the parsed-file cache, which keeps no document.
+    cached: dict[str, Any] = field(default_factory=dict)
 
     @property
     def goal_files(self) -> list[str]:
         return [p for p, k in self.kinds.items() if k == "goal"]
+
+    def data_of(self, path: str) -> Any:
+        """A file's data, parsed now or taken from the cache (None when unreadable)."""
+        doc = self.documents.get(path)
+        return doc.data if doc is not None else self.cached.get(path)
+
+    def locate(self, file: str, path: tuple[str | int, ...], *, key: bool = False,
+               ) -> tuple[int | None, int | None]:
+        """Line and column of a value; none for a file taken from the cache, whose
+        positions were not kept (a build then loads again to report errors)."""
+        doc = self.documents.get(file)
+        return doc.locate(path, key=key) if doc is not None else (None, None)
+
+    @property
+    def complete(self) -> bool:
+        """Every file was read and passed its schema (nothing hides in the cache)."""
+        return not self.diagnostics and set(self.kinds) <= self.valid
 
     def people_by_email(self) -> dict[str, str]:
         """Lower-cased e-mail -> person id: how git authors become people (SPEC §3)."""
@@ -179,6 +198,7 @@ def _read(repo: Repository, source: Source, path: str, kind: str,
         hit, data = reuse.get(path, signature)
         if hit:
             repo.kinds[path] = kind
+            repo.cached[path] = data
             if data is not None:
                 repo.valid.add(path)
             return data  # type: ignore[no-any-return]

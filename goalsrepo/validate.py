@@ -17,7 +17,7 @@ from goalsrepo import alignment, git, history, lint, progress
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Person, Team
 from goalsrepo.diagnostics import Diagnostic, Severity, make
 from goalsrepo.events import Activity
-from goalsrepo.loader import Document, PathT
+from goalsrepo.loader import PathT
 from goalsrepo.repository import Repository, load
 from goalsrepo.state import day_of
 
@@ -89,11 +89,10 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
     out = []
     for status in progress.compute(repo.goals, repo.config, activity, today):
         goal = status.goal
-        doc = repo.documents[goal.path]
 
-        def warn(path: PathT, code: str, message: str, doc: Document = doc) -> Diagnostic:
-            line, column = doc.locate(path)
-            return make(code, message, doc.path, line, column)
+        def warn(path: PathT, code: str, message: str, file: str = goal.path) -> Diagnostic:
+            line, column = repo.locate(file, path)
+            return make(code, message, file, line, column)
 
         if status.stale:
             since = status.last_checkin
@@ -126,7 +125,7 @@ def check(repo: Repository) -> list[Diagnostic]:
 
 def _at(repo: Repository, file: str, path: PathT, code: str, message: str, *,
         key: bool = False) -> Diagnostic:
-    line, column = repo.documents[file].locate(path, key=key)
+    line, column = repo.locate(file, path, key=key)
     return make(code, message, file, line, column)
 
 
@@ -212,7 +211,7 @@ def _check_directory(repo: Repository) -> Iterator[Diagnostic]:
     """people.yaml and teams.yaml: unique ids, references, the team hierarchy."""
     people, teams = _directory(repo)
     if PEOPLE_FILE in repo.valid and repo.people is not None:
-        data = repo.documents[PEOPLE_FILE].data or {}
+        data = repo.data_of(PEOPLE_FILE) or {}
         items = data.get("people", [])
         yield from _unique(repo, PEOPLE_FILE,
                            [(p["id"], ("people", i, "id")) for i, p in enumerate(items)],
@@ -233,7 +232,7 @@ def _check_directory(repo: Repository) -> Iterator[Diagnostic]:
                 yield _at(repo, PEOPLE_FILE, ("people", i, "team"), "GR120",
                           f"team `{item['team']}` is not in {TEAMS_FILE}")
     if TEAMS_FILE in repo.valid and repo.teams is not None:
-        items = (repo.documents[TEAMS_FILE].data or {}).get("teams", [])
+        items = (repo.data_of(TEAMS_FILE) or {}).get("teams", [])
         yield from _unique(repo, TEAMS_FILE,
                            [(t["id"], ("teams", i, "id")) for i, t in enumerate(items)],
                            "team", "GR112")
@@ -257,9 +256,10 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
     # turn every reference to it into a second error.
     ids: dict[str, str] = {}
     folded: dict[str, str] = {}
+    cached = {g.path: g.id for g in repo.goals if g.path not in repo.documents}
     for path in repo.goal_files:
-        data = repo.documents[path].data
-        goal_id = data.get("id") if data else None
+        data = repo.data_of(path)
+        goal_id = cached.get(path) or (data.get("id") if data else None)
         if not isinstance(goal_id, str):
             continue
         if unsafe_as_file_name(goal_id):
