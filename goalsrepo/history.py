@@ -339,6 +339,16 @@ def _replay_range(root: Path, goals_dir: str, since: str | None, target: str) ->
     return _replay(root, records, since, target)
 
 
+def read_between(root: Path, goals_dir: str, since: str, target: str) -> list[Event] | None:
+    """The events of the commits after ``since`` up to ``target``, oldest first; None when
+    ``target`` does not continue ``since``'s first-parent line (history was rewritten)."""
+    if since == target:
+        return []
+    if not _extends(root, since, target):
+        return None
+    return _replay_range(root, goals_dir, since, target).events
+
+
 def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
     """The events of the commits authored on or after ``since`` only.
 

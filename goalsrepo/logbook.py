@@ -1,0 +1,150 @@
+"""Each goal's logbook: its events, kept per goal for the site, so a page can be drawn
+from the history of its own goal without loading the history of ten thousand others.
+
+The history cache (:mod:`goalsrepo.cache`) keeps events in commit order, which is what
+``status`` and ``history`` want. A site rebuilt after one commit wants the opposite: every
+event of the few goals that changed. The logbook files the same events by goal, in 256
+buckets by a hash of the goal id, inside the git directory; a rebuild replays only the
+commits since the logbook's head, and rewrites only the buckets of the goals they touched.
+Buckets are :mod:`marshal` data (fast and inert); anything unexpected in them makes the
+logbook count as missing, and it is rebuilt from the history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import tempfile
+import uuid
+import zlib
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from goalsrepo.events import Author, Change, Commit, Event
+
+VERSION = 1
+BUCKETS = 256
+
+Row = tuple[Any, ...]
+
+
+def encode(event: Event) -> Row:
+    """An event as a tuple of plain values (what marshal stores)."""
+    commit = event.commit
+    return (commit.id, commit.date.isoformat(), tuple((a.name, a.email) for a in commit.authors),
+            commit.message, event.kind,
+            tuple((c.kr, c.field, c.old, c.new) for c in event.changes), event.path)
+
+
+def decode(goal: str, row: Row) -> Event:
+    commit_id, moment, authors, message, kind, changes, path = row
+    commit = Commit(commit_id, datetime.fromisoformat(moment),
+                    tuple(Author(*a) for a in authors), message)
+    return Event(goal, commit, kind, tuple(Change(*c) for c in changes), path)
+
+
+def bucket_of(goal: str) -> int:
+    return zlib.crc32(goal.encode()) % BUCKETS
+
+
+class Logbook:
+    """Every goal's events up to ``head``, read from disk a bucket at a time."""
+
+    def __init__(self, folder: Path, key: tuple[Any, ...]) -> None:
+        self.folder = folder
+        self.key = key
+        self.head: str | None = None
+        self.signatures: dict[str, tuple[int, str]] = {}  # goal -> (events, last commit)
+        # What the site derived from each goal's events (plain rows, see pages.Derived).
+        self.derived: dict[str, Any] = {}
+        self._files: dict[int, str] = {}  # bucket -> its file, named afresh on each write
+        self._buckets: dict[int, dict[str, list[Row]]] = {}
+        self._dirty: set[int] = set()
+        try:
+            with open(folder / "index.marshal", "rb") as fh:
+                stored, head, signatures, files, derived = marshal.loads(fh.read())
+            if tuple(stored) == key and isinstance(signatures, dict):
+                self.head, self.signatures, self._files = head, signatures, files
+                self.derived = derived
+        except Exception:  # missing, truncated, corrupt or foreign: empty
+            self.head, self.signatures, self._files = None, {}, {}
+
+    def reset(self) -> None:
+        """Forget everything: the caller refills the logbook from the whole history."""
+        self.head, self.signatures, self._files, self.derived = None, {}, {}, {}
+        self._buckets = {b: {} for b in range(BUCKETS)}
+        self._dirty = set(range(BUCKETS))
+
+    def _bucket(self, number: int) -> dict[str, list[Row]]:
+        found = self._buckets.get(number)
+        if found is None and number not in self._files:
+            found = self._buckets[number] = {}
+        if found is None:
+            try:
+                with open(self.folder / self._files[number], "rb") as fh:
+                    found = marshal.loads(fh.read())
+                if not isinstance(found, dict):
+                    raise ValueError("not a bucket")
+            except Exception:
+                raise LogbookError(f"logbook bucket {number} is unreadable") from None
+            self._buckets[number] = found
+        return found
+
+    def add(self, events: Iterable[Event], head: str) -> set[str]:
+        """File ``events`` (oldest first) under their goals; the goals they touched."""
+        touched: set[str] = set()
+        for event in events:
+            number = bucket_of(event.goal)
+            rows = self._bucket(number).setdefault(event.goal, [])
+            rows.append(encode(event))
+            self._dirty.add(number)
+            self.signatures[event.goal] = (len(rows), event.commit.id)
+            touched.add(event.goal)
+        self.head = head
+        return touched
+
+    def events(self, goal: str) -> list[Event]:
+        """The goal's events, oldest first."""
+        if goal not in self.signatures:
+            return []
+        return [decode(goal, row) for row in self._bucket(bucket_of(goal)).get(goal, [])]
+
+    def save(self) -> None:
+        """Write the changed buckets under new names, then the index that names them, so a
+        reader sees the old logbook or the new one, never half of each. A failure only
+        costs the next run time."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for number in sorted(self._dirty):
+                name = f"bucket-{number:03d}-{uuid.uuid4().hex[:12]}.marshal"
+                _write(self.folder / name, self._buckets[number])
+                self._files[number] = name
+            _write(self.folder / "index.marshal",
+                   (self.key, self.head, self.signatures, self._files, self.derived))
+            self._dirty.clear()
+        except (OSError, ValueError):
+            return
+        keep = set(self._files.values())
+        for path in self.folder.glob("bucket-*.marshal"):
+            if path.name not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+class LogbookError(Exception):
+    """A bucket is unreadable: the caller rebuilds the logbook."""
+
+
+def _write(path: Path, payload: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            marshal.dump(payload, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
