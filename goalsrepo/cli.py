@@ -461,6 +461,90 @@ def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
         click.echo(report.digest_markdown(found), nl=False)
 
 
+def _progress_reporter() -> Any:
+    """Progress on stderr for long work, only when stderr is a terminal (SPEC §2)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(what: str, done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\r  {what}: {done}/{total}", err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+    return report
+
+
+@cli.command()
+@repo_option
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder to write the site to (default: site/ in the repository).")
+@as_of_option
+@click.option("--base-url", default=None,
+              help="The site's public URL (e.g. https://acme.github.io/goals), for the "
+                   "absolute links of the Atom feed, the sitemap and the 404 page; "
+                   "overrides base_url in goalsrepo.yaml.")
+@shallow_option
+def build(repo: Path, output: Path | None, as_of: Any, base_url: str | None,
+          allow_shallow: bool) -> None:
+    """Render the static site: dashboard, alignment map, a page per goal, team, person and
+    period, wins with an Atom feed, the drift report and search.
+
+    The new site is written beside the old one and swapped in, so a failure leaves the
+    previous site as it was; exit 1 on validation errors, writing nothing. After one new
+    commit only the pages that changed are rendered again.
+
+    \b
+    Example:
+        goalsrepo build -o public --base-url https://acme.github.io/goals
+    """
+    from goalsrepo import report
+    from goalsrepo.site import BuildError
+    from goalsrepo.site import build as run_build
+
+    if base_url is not None and not base_url.lower().startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
+    try:
+        result = run_build(repo.resolve(), output, as_of=as_of.date() if as_of else None,
+                           base_url=base_url, allow_shallow=allow_shallow,
+                           progress=_progress_reporter())
+    except BuildError as exc:
+        for d in exc.diagnostics:
+            click.echo(report.diagnostic_line(d, use_color(sys.stderr)), err=True)
+        raise
+    for note in result.notes:
+        click.echo(report.diagnostic_line(note), err=True)
+    click.echo(f"Built {result.pages} pages ({result.rendered} rendered) in "
+               f"{result.seconds:.2f} s: {result.output}")
+
+
+@cli.command()
+@repo_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port to serve on (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; anything but loopback shows the goals to "
+                   "the network, with a warning.")
+@as_of_option
+@shallow_option
+def serve(repo: Path, port: int, host: str, as_of: Any, allow_shallow: bool) -> None:
+    """Build the site, serve it on this computer and rebuild when a goal file changes.
+
+    A broken file is reported here and on the page, and the server keeps running; the
+    page reloads itself after each build. Ctrl-C stops it.
+
+    \b
+    Example:
+        goalsrepo serve --port 8080
+    """
+    from goalsrepo.serve import run
+
+    run(repo.resolve(), host=host, port=port, as_of=as_of.date() if as_of else None,
+        allow_shallow=allow_shallow, echo=click.echo,
+        warn=lambda text: click.echo(f"goalsrepo: warning: {text}", err=True))
+    click.echo("Stopped.")
+
+
 def main() -> None:
     """Console-script entry point.
 

@@ -1,0 +1,219 @@
+"""The site's output folder: which folders may be written, and a writer that builds the
+new site beside the old one and swaps it in, so a failure leaves the old site as it was.
+
+Every path is checked to stay inside the output folder (the Pelican habit), whatever an
+id holds. A folder is only ever replaced when it is empty or holds a site goalsrepo built
+(the ``.goalsrepo`` marker), so ``-o ~/Documents`` cannot wipe anyone's files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from goalsrepo.errors import GoalsrepoError
+
+if TYPE_CHECKING:
+    from goalsrepo.pages import Page
+
+MARKER = ".goalsrepo"
+KEYS_VERSION = 1
+
+
+class OutputError(GoalsrepoError):
+    """The output folder cannot be used; the message says why."""
+
+
+def choose(root: Path, wanted: Path | None, goals_dir: str) -> Path:
+    """The output folder (default ``site/`` in the repository), or :class:`OutputError`
+    when writing there could destroy something: the repository itself or a folder that
+    holds it, the goals folder, a git directory, a file, or a folder of other files."""
+    target = (wanted if wanted is not None else root / "site").absolute().resolve()
+    root = root.resolve()
+    goals = (root / goals_dir).resolve()
+    if target == root or root.is_relative_to(target):
+        raise OutputError(f"refusing to write the site to {target}: it holds the goals "
+                          "repository; choose a folder such as site/")
+    if target == goals or target.is_relative_to(goals) or goals.is_relative_to(target):
+        raise OutputError(f"refusing to write the site to {target}: it is or holds the "
+                          "goals folder")
+    if any(part == ".git" for part in target.parts) or (target / ".git").exists():
+        raise OutputError(f"refusing to write the site to {target}: it is or holds a git "
+                          "repository")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"refusing to write the site to {target}: it is a file")
+    if target.is_dir() and not (target / MARKER).is_file() and any(target.iterdir()):
+        raise OutputError(f"refusing to replace {target}: it holds files goalsrepo did not "
+                          f"write (no {MARKER} file); empty it or choose another folder")
+    return target
+
+
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+
+
+def inside(folder: Path, relpath: str) -> Path:
+    """``folder / relpath``, refusing any path that could end up outside ``folder``: only
+    plain names of letters, digits, ``.``, ``_`` and ``-``, none starting with a dot."""
+    if not _PLAIN_PATH.fullmatch(relpath):
+        raise OutputError(f"refusing to write {relpath!r}: not a plain path inside the site")
+    return Path(os.path.join(folder, relpath))
+
+
+class Writer:
+    """Writes a site into a temporary sibling of ``target`` and swaps it in.
+
+    ``cache`` (a folder in the git directory, or None) keeps each page's key from the
+    previous build: a page whose key is unchanged is hard-linked from the previous site
+    instead of rendered again.
+    """
+
+    def __init__(self, target: Path, cache: Path | None) -> None:
+        self.target = target
+        self.keys_file = (cache / f"pages-{_name_of(target)}.marshal") if cache else None
+
+    def _previous(self) -> dict[str, bytes]:
+        if self.keys_file is None:
+            return {}
+        try:
+            with open(self.keys_file, "rb") as fh:
+                version, marker, keys = marshal.loads(fh.read())
+            if version != KEYS_VERSION or not isinstance(keys, dict):
+                return {}
+            if (self.target / MARKER).read_bytes() != marker:
+                return {}  # the folder is not the site these keys describe
+            return keys
+        except Exception:  # missing, corrupt, foreign: render everything
+            return {}
+
+    def write(self, pages: Iterable[Page], render: Callable[[Page], bytes],
+              progress: Callable[[str, int, int], None] | None = None) -> int:
+        """Write every page; the number of pages rendered.
+
+        Without a previous build (or with one these keys do not describe) the whole site is
+        written into a temporary sibling, which then replaces the old folder. After a
+        previous build, only the pages whose key changed are rendered, into a staging
+        sibling; only once all of them are written are they renamed into place and the
+        pages that are gone removed. Either way every failure that can happen (an
+        exception, a full disk) happens before the site is touched.
+        """
+        pages = list(pages)
+        seen: set[str] = set()
+        for page in pages:
+            inside(self.target, page.path)
+            if page.path in seen:
+                raise OutputError(f"two pages would be written to {page.path}")
+            seen.add(page.path)
+        keys = {p.path: p.key for p in pages}
+        marker = b"goalsrepo site " + _digest_of(keys) + b"\n"
+        previous = self._previous()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        if previous:
+            rendered = self._update(pages, previous, render, marker, progress)
+        else:
+            rendered = self._replace(pages, render, marker, progress)
+        self._save(marker, keys)
+        return rendered
+
+    def _replace(self, pages: list[Page], render: Callable[[Page], bytes], marker: bytes,
+                 progress: Callable[[str, int, int], None] | None) -> int:
+        tmp = self._sibling("new")
+        try:
+            made: set[str] = set()
+            for done, page in enumerate(pages, 1):
+                path = os.path.join(tmp, page.path)
+                folder = os.path.dirname(path)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                with open(path, "wb") as fh:
+                    fh.write(render(page))
+                if progress is not None and (done % 500 == 0 or done == len(pages)):
+                    progress("pages", done, len(pages))
+            (tmp / MARKER).write_bytes(marker)
+            self._swap(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return len(pages)
+
+    def _update(self, pages: list[Page], previous: dict[str, bytes],
+                render: Callable[[Page], bytes], marker: bytes,
+                progress: Callable[[str, int, int], None] | None) -> int:
+        changed = [p for p in pages if previous.get(p.path) != p.key]
+        gone = sorted(set(previous) - {p.path for p in pages})
+        stage = self._sibling("stage")
+        try:
+            for number, page in enumerate(changed):
+                (stage / str(number)).write_bytes(render(page))
+                if progress is not None and ((number + 1) % 500 == 0 or
+                                             number + 1 == len(changed)):
+                    progress("pages", number + 1, len(changed))
+            (stage / MARKER).write_bytes(marker)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        # Renames only from here on. The keys go first: should this be cut short, the
+        # next build finds no keys matching the folder and writes the whole site again.
+        if self.keys_file is not None:
+            with contextlib.suppress(OSError):
+                self.keys_file.unlink()
+        for number, page in enumerate(changed):
+            path = os.path.join(self.target, page.path)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.replace(stage / str(number), path)
+        for relpath in gone:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.target, relpath))
+        os.replace(stage / MARKER, self.target / MARKER)
+        shutil.rmtree(stage, ignore_errors=True)
+        return len(changed)
+
+    def _sibling(self, kind: str) -> Path:
+        path = self.target.parent / f".{self.target.name}.{kind}-{uuid.uuid4().hex[:8]}"
+        path.mkdir()
+        return path
+
+    def _swap(self, tmp: Path) -> None:
+        old = None
+        if self.target.exists():
+            old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(self.target, old)
+        try:
+            os.rename(tmp, self.target)
+        except BaseException:
+            if old is not None:
+                os.rename(old, self.target)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _save(self, marker: bytes, keys: dict[str, bytes]) -> None:
+        if self.keys_file is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self.keys_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.keys_file.with_name(self.keys_file.name + f".{uuid.uuid4().hex[:8]}")
+            tmp.write_bytes(marshal.dumps((KEYS_VERSION, marker, keys)))
+            os.replace(tmp, self.keys_file)
+
+
+def _digest_of(keys: dict[str, bytes]) -> bytes:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(keys):
+        h.update(path.encode() + b"\0" + keys[path])
+    return h.hexdigest().encode()
+
+
+def _name_of(target: Path) -> str:
+    import hashlib
+
+    return hashlib.blake2b(str(target).encode(), digest_size=8).hexdigest()

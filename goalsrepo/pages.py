@@ -1,0 +1,561 @@
+"""The pages of the site (SPEC §5) as data: what each page shows, and a key that changes
+whenever that changes.
+
+:func:`plan` turns the computed goals into :class:`Page` values. A page's ``key`` is a
+digest of everything its template sees, so a build can reuse the previous file whenever
+the key is unchanged; its ``context`` is built only for pages that are rendered. Nothing
+here writes files or renders HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import marshal
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from goalsrepo import alignment
+from goalsrepo.config import Config, Period, Person, Team
+from goalsrepo.model import Goal
+from goalsrepo.progress import GoalStatus
+
+HEALTHS = ("off_track", "at_risk", "on_track", "done", "achieved", "missed", "dropped", "draft")
+HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
+                 "done": "Done", "achieved": "Achieved", "missed": "Missed",
+                 "dropped": "Dropped", "draft": "Draft"}
+SMART = (
+    ("S", "Specific", ("GR201", "GR202")),
+    ("M", "Measurable", ("GR203", "GR204")),
+    ("A", "Achievable", ("GR205", "GR206")),
+    ("R", "Relevant", ("GR207",)),
+    ("T", "Time-bound", ("GR208",)),
+)
+RECENT_CHECKINS = 15
+RECENT_WINS = 10
+ATTENTION = 25
+PERSON_CHECKINS = 20
+WINS_PAGE = 500
+FEED_ENTRIES = 50
+
+
+@functools.cache
+def file_name(ident: str) -> str:
+    """An id as a file name that is the same on every file system: lower case letters,
+    digits, ``-`` and ``.`` stay; an upper-case letter becomes ``_`` and its lower case, an
+    underscore ``__``. Injective, so two ids never share a page, even on a file system that
+    ignores case. Ids are schema-checked before a build; the writer still refuses any path
+    that would leave the output folder."""
+    out = []
+    for char in ident:
+        if "A" <= char <= "Z":
+            out.append("_" + char.lower())
+        elif char == "_":
+            out.append("__")
+        elif char.isascii() and (char.isalnum() or char in "-."):
+            out.append(char)
+        else:
+            out.append(f"_{ord(char):x}_")
+    return "".join(out)
+
+
+def digest(data: Any) -> bytes:
+    """A stable digest of plain data (the page key). Marshal format 2 has no back-references,
+    so equal values give equal bytes whether or not they share objects."""
+    return hashlib.blake2b(marshal.dumps(data, 2), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class Card:
+    """A goal as lists show it: enough for a row, a link and a progress bar."""
+
+    id: str
+    title: str
+    path: str
+    level: str
+    owner: str
+    owner_name: str
+    team: str | None
+    team_name: str | None
+    period: str | None
+    progress: float
+    expected: float | None
+    health: str
+    stale: bool
+    status: str
+    due: str | None
+    last_checkin: str | None
+    score: float | None
+    owner_path: str
+    team_path: str | None
+    period_path: str | None
+
+    def row(self) -> tuple[Any, ...]:
+        return (self.id, self.title, self.level, self.owner_name, self.team_name, self.period,
+                self.progress, self.expected, self.health, self.stale, self.due,
+                self.last_checkin, self.score)
+
+
+@dataclass(frozen=True)
+class CheckinRow:
+    """A check-in as lists across goals show it (person pages, the dashboard)."""
+
+    goal: str
+    day: str
+    commit: str
+    authors: tuple[tuple[str, str], ...]
+    summary: str
+
+
+@dataclass(frozen=True)
+class WinRow:
+    goal: str
+    what: str
+    name: str
+    day: str
+    commit: str
+    authors: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class DriftRow:
+    goal: str
+    moves: tuple[tuple[str, str, Any, Any], ...]     # (kr or "", field, first, now)
+    adjustments: tuple[tuple[str, str, tuple[tuple[str, str], ...], str, str], ...]
+    # (day, commit, authors, message, what changed)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the site keeps of a goal's history between builds (see :mod:`logbook`)."""
+
+    checkins: tuple[CheckinRow, ...] = ()
+    wins: tuple[WinRow, ...] = ()
+    drift: DriftRow | None = None
+
+    def to_row(self) -> tuple[Any, ...]:
+        return (_plain(self.checkins), _plain(self.wins),
+                _plain([self.drift])[0] if self.drift else None)
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Derived:
+        checkins, wins, drift = row
+        return cls(tuple(CheckinRow(*c) for c in checkins), tuple(WinRow(*w) for w in wins),
+                   DriftRow(*drift) if drift else None)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One file of the site. ``template`` renders ``context()``; ``raw`` gives bytes."""
+
+    path: str
+    key: bytes
+    template: str | None = None
+    context: Callable[[], dict[str, Any]] | None = None
+    raw: Callable[[], bytes] | None = None
+
+
+@dataclass
+class SiteData:
+    """Everything the pages are made of, computed once per build."""
+
+    config: Config
+    as_of: date
+    commit: str | None
+    base_url: str | None
+    statuses: dict[str, GoalStatus]
+    people: dict[str, Person]
+    teams: dict[str, Team]
+    derived: dict[str, Derived]
+    smart: dict[str, tuple[tuple[str, str], ...]]   # goal id -> (code, message) warnings
+    goal_page: Callable[[str], dict[str, Any]]      # the goal page's own context (site.py)
+    goal_page_key: Callable[[str], Any]
+    global_key: Any
+    cards: dict[str, Card] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    replaced: dict[str, list[Card]] = field(default_factory=dict)  # new goal -> old ones
+    by_email: dict[str, str] = field(default_factory=dict)
+
+    def person_name(self, person: str | None) -> str:
+        if person is None:
+            return ""
+        found = self.people.get(person)
+        return found.name if found else person
+
+    def team_name(self, team: str | None) -> str | None:
+        if team is None:
+            return None
+        found = self.teams.get(team)
+        return found.name if found else team
+
+
+def card(status: GoalStatus, data: SiteData) -> Card:
+    goal = status.goal
+    return Card(
+        goal.id, goal.title, f"goals/{file_name(goal.id)}.html", goal.level, goal.owner,
+        data.person_name(goal.owner), goal.team, data.team_name(goal.team), goal.period,
+        status.progress, status.expected, status.health, status.stale, goal.status,
+        status.due.isoformat() if status.due else None,
+        status.last_checkin.isoformat() if status.last_checkin else None, status.score,
+        f"people/{file_name(goal.owner)}.html",
+        f"teams/{file_name(goal.team)}.html" if goal.team else None,
+        f"periods/{file_name(goal.period)}.html" if goal.period else None,
+    )
+
+
+def prepare(data: SiteData) -> None:
+    """Fill the cards, the alignment children and the e-mail directory."""
+    data.cards = {gid: card(s, data) for gid, s in data.statuses.items()}
+    data.children = alignment.children({gid: [p for p in s.goal.aligns_to if p in data.statuses]
+                                        for gid, s in data.statuses.items()})
+    data.by_email = {email.lower(): person.id for person in data.people.values()
+                     for email in person.emails}
+    for gid in sorted(data.statuses):
+        new = data.statuses[gid].goal.superseded_by
+        if new is not None:
+            data.replaced.setdefault(new, []).append(data.cards[gid])
+
+
+def attention_order(cards: Iterable[Card]) -> list[Card]:
+    """Off track first, then at risk, then by due date, then id (the status command's)."""
+    rank = {h: i for i, h in enumerate(HEALTHS)}
+    return sorted(cards, key=lambda c: (rank.get(c.health, 9), c.due or "9999", c.id))
+
+
+def summary(cards: list[Card]) -> dict[str, Any]:
+    """Counts by health and the average progress and expectation of a group of goals."""
+    counts = Counter(c.health for c in cards)
+    expected = [c.expected for c in cards if c.expected is not None]
+    open_cards = [c for c in cards if c.status in ("active", "draft")]
+    return {
+        "goals": len(cards),
+        "health": [(h, HEALTH_LABELS[h], counts[h]) for h in HEALTHS if counts[h]],
+        "progress": sum(c.progress for c in cards) / len(cards) if cards else 0.0,
+        "expected": sum(expected) / len(expected) if expected else None,
+        "stale": sum(c.stale for c in cards),
+        "open": len(open_cards),
+    }
+
+
+def _rows(cards: Iterable[Card]) -> tuple[Any, ...]:
+    return tuple(c.row() for c in cards)
+
+
+def _who(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    """Commit authors as people: linked to their page when people.yaml knows them."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, email in authors:
+        person = data.by_email.get(email.lower())
+        if person is not None:
+            out.setdefault(person, {"name": data.person_name(person),
+                                    "path": f"people/{file_name(person)}.html"})
+        else:
+            out.setdefault(name, {"name": name, "path": None})
+    return list(out.values())
+
+
+def checkin_view(data: SiteData, row: CheckinRow) -> dict[str, Any]:
+    goal = data.cards.get(row.goal)
+    return {"goal": goal, "day": row.day, "commit": row.commit,
+            "who": _who(data, row.authors), "summary": row.summary}
+
+
+def win_view(data: SiteData, row: WinRow) -> dict[str, Any]:
+    goal = data.cards[row.goal]
+    if row.what == "goal":
+        text = "Goal achieved"
+    elif row.what == "milestone":
+        text = f"Milestone done: {row.name}"
+    else:
+        kr = next((k for k in data.statuses[row.goal].goal.key_results if k.id == row.name),
+                  None)
+        text = f"Key result hit: {kr.title if kr else row.name}"
+    return {"goal": goal, "day": row.day, "commit": row.commit, "text": text,
+            "who": _who(data, row.authors), "id": f"{row.commit}-{file_name(row.goal)}-"
+            f"{row.what}-{digest(row.name).hex()[:8]}"}
+
+
+def all_wins(data: SiteData) -> list[WinRow]:
+    """Wins of the goals that still exist, newest first."""
+    wins = [w for gid, d in data.derived.items() if gid in data.cards for w in d.wins]
+    return sorted(wins, key=lambda w: (w.day, w.commit, w.goal, w.what, w.name), reverse=True)
+
+
+def all_checkins(data: SiteData) -> list[CheckinRow]:
+    rows = [c for gid, d in data.derived.items() if gid in data.cards for c in d.checkins]
+    return sorted(rows, key=lambda c: (c.day, c.commit, c.goal), reverse=True)
+
+
+def plan(data: SiteData) -> list[Page]:
+    """Every page of the site, in a fixed order."""
+    prepare(data)
+    ordered = sorted(data.cards.values(), key=lambda c: c.id)
+    by_period: dict[str | None, list[Card]] = {}
+    by_team: dict[str | None, list[Card]] = {}
+    for c in ordered:
+        by_period.setdefault(c.period, []).append(c)
+        by_team.setdefault(c.team, []).append(c)
+    periods = [(p, by_period.get(p.id, [])) for p in data.config.periods]
+    teams = [(t, by_team.get(t.id, [])) for t in data.teams.values()]
+    checkins = all_checkins(data)
+    wins = all_wins(data)
+    key = digest(data.global_key)
+    return [
+        *_overview_pages(data, key, ordered, periods, teams, checkins, wins),
+        *(Page(c.path, digest((key, "goal", data.goal_page_key(c.id))), "goal.html",
+               _bind(data.goal_page, c.id)) for c in ordered),
+        *_team_pages(data, key, teams),
+        *_people_pages(data, key, ordered, checkins),
+        *_period_pages(data, key, periods),
+        *_record_pages(data, key, wins),
+    ]
+
+
+def _overview_pages(data: SiteData, key: bytes, ordered: list[Card],
+                    periods: list[tuple[Period, list[Card]]],
+                    teams: list[tuple[Team, list[Card]]], checkins: list[CheckinRow],
+                    wins: list[WinRow]) -> list[Page]:
+    """The dashboard and the alignment map."""
+    attention = [c for c in attention_order(ordered) if c.health in ("off_track", "at_risk")]
+    stale = [c for c in ordered if c.stale]
+    recent_checkins = checkins[:RECENT_CHECKINS]
+    recent_wins = wins[:RECENT_WINS]
+
+    def dashboard() -> dict[str, Any]:
+        return {
+            "overall": summary(ordered),
+            "periods": [(p, summary(cs)) for p, cs in periods if cs],
+            "teams": [(t, summary(cs)) for t, cs in teams if cs],
+            "attention": attention[:ATTENTION], "attention_total": len(attention),
+            "stale": stale[:ATTENTION], "stale_total": len(stale),
+            "checkins": [checkin_view(data, c) for c in recent_checkins],
+            "wins": [win_view(data, w) for w in recent_wins],
+        }
+
+    edges = tuple((c, tuple(k)) for c, k in sorted(data.children.items()))
+    return [
+        Page("index.html", digest((key, "index", data.commit, _rows(ordered),
+                                   _plain(recent_checkins), _plain(recent_wins))),
+             "dashboard.html", dashboard),
+        Page("alignment.html", digest((key, "alignment", _rows(ordered), edges)),
+             "alignment.html", lambda: alignment_context(data)),
+    ]
+
+
+def _team_pages(data: SiteData, key: bytes,
+                teams: list[tuple[Team, list[Card]]]) -> list[Page]:
+    members: dict[str, list[Person]] = {}
+    for person in data.people.values():
+        if person.team:
+            members.setdefault(person.team, []).append(person)
+    sub_teams: dict[str, list[Team]] = {}
+    for team in data.teams.values():
+        if team.parent:
+            sub_teams.setdefault(team.parent, []).append(team)
+    out = [Page("teams/index.html",
+                digest((key, "teams", tuple((t.id, _rows(cs)) for t, cs in teams))),
+                "teams.html", lambda: {"teams": [(t, summary(cs)) for t, cs in teams]})]
+    for team, cards in teams:
+        cs = attention_order(cards)
+        here = members.get(team.id, [])
+        subs = sub_teams.get(team.id, [])
+        out.append(Page(
+            f"teams/{file_name(team.id)}.html",
+            digest((key, "team", team.id, _rows(cs), tuple(p.id for p in here),
+                    tuple(t.id for t in subs))),
+            "team.html",
+            _bind(lambda t, cs, ps, subs: {"team": t, "cards": cs, "summary": summary(cs),
+                                           "members": ps, "subteams": subs},
+                  team, cs, here, subs)))
+    return out
+
+
+def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
+                  checkins: list[CheckinRow]) -> list[Page]:
+    """A page per person: what they own and contribute to, their check-ins, their
+    accountability partner (and whom they are partner for)."""
+    owns: dict[str, list[Card]] = {}
+    contributes: dict[str, list[Card]] = {}
+    for c in ordered:
+        owns.setdefault(c.owner, []).append(c)
+        for contributor in data.statuses[c.id].goal.contributors:
+            contributes.setdefault(contributor, []).append(c)
+    activity: dict[str, list[CheckinRow]] = {}
+    for row in checkins:
+        for who in dict.fromkeys(data.by_email.get(e.lower()) for _, e in row.authors):
+            if who is not None:
+                activity.setdefault(who, []).append(row)
+    partners_of: dict[str, list[Person]] = {}
+    for person in data.people.values():
+        if person.partner:
+            partners_of.setdefault(person.partner, []).append(person)
+    people = sorted(data.people.values(), key=lambda p: p.name.lower())
+    counts = [(p, len(owns.get(p.id, ())), len(contributes.get(p.id, ())),
+               len(activity.get(p.id, ()))) for p in people]
+    out = [Page("people/index.html",
+                digest((key, "people", tuple((p.id, *n) for p, *n in counts))),
+                "people.html", lambda: {"people": counts})]
+
+    def context(person: Person, own: list[Card], contrib: list[Card],
+                acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
+        return {
+            "person": person, "owns": own, "contributes": contrib,
+            "checkin_count": len(acts), "checkin_days": len({a.day for a in acts}),
+            "checkins": [checkin_view(data, a) for a in acts[:PERSON_CHECKINS]],
+            "partner": data.people.get(person.partner) if person.partner else None,
+            "partner_for": partner_for,
+            "manager": data.people.get(person.manager) if person.manager else None,
+        }
+
+    for person in data.people.values():
+        own = attention_order(owns.get(person.id, []))
+        contrib = attention_order(contributes.get(person.id, []))
+        acts = activity.get(person.id, [])
+        partner_for = partners_of.get(person.id, [])
+        out.append(Page(
+            f"people/{file_name(person.id)}.html",
+            digest((key, "person", person.id, _rows(own), _rows(contrib), len(acts),
+                    len({a.day for a in acts}), _plain(acts[:PERSON_CHECKINS]),
+                    tuple(p.id for p in partner_for))),
+            "person.html", _bind(context, person, own, contrib, acts, partner_for)))
+    return out
+
+
+def _period_pages(data: SiteData, key: bytes,
+                  periods: list[tuple[Period, list[Card]]]) -> list[Page]:
+    out = [Page("periods/index.html",
+                digest((key, "periods", tuple((p.id, _rows(cs)) for p, cs in periods))),
+                "periods.html",
+                lambda: {"periods": [(p, summary(cs)) for p, cs in periods]})]
+    for period, cards in periods:
+        groups: dict[str | None, list[Card]] = {}
+        for c in attention_order(cards):
+            groups.setdefault(c.team, []).append(c)
+        ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        out.append(Page(
+            f"periods/{file_name(period.id)}.html",
+            digest((key, "period", period.id, _rows(cards))),
+            "period.html",
+            _bind(lambda p, cs, groups: {"period": p, "summary": summary(cs), "groups": [
+                (data.teams.get(t) if t else None, t, summary(gcs), gcs) for t, gcs in groups]},
+                period, cards, ordered)))
+    return out
+
+
+def _record_pages(data: SiteData, key: bytes, wins: list[WinRow]) -> list[Page]:
+    """Wins and their feed, the drift report, search and the 404 page."""
+    cards = data.cards
+    shown = wins[:WINS_PAGE]
+    feed = wins[:FEED_ENTRIES]
+    drifts = sorted((d.drift for gid, d in data.derived.items()
+                     if d.drift is not None and gid in cards),
+                    key=lambda d: (d.adjustments[-1][0] if d.adjustments else "", d.goal),
+                    reverse=True)
+    return [
+        Page("wins.html", digest((key, "wins", _plain(shown), len(wins), _titles(cards, shown))),
+             "wins.html",
+             lambda: {"wins": [win_view(data, w) for w in shown], "total": len(wins)}),
+        Page("wins.atom", digest((key, "feed", _plain(feed), _titles(cards, feed))),
+             "wins.atom", lambda: {"wins": [win_view(data, w) for w in feed]}),
+        Page("drift.html", digest((key, "drift", _plain(drifts),
+                                   tuple(cards[d.goal].row() for d in drifts))),
+             "drift.html", lambda: drift_context(data, drifts)),
+        Page("search.html", digest((key, "search")), "search.html", dict),
+        Page("404.html", digest((key, "404")), "404.html", dict),
+    ]
+
+
+def _titles(cards: Mapping[str, Card], rows: Iterable[WinRow]) -> tuple[str, ...]:
+    return tuple(cards[r.goal].title for r in rows)
+
+
+def _bind(func: Callable[..., dict[str, Any]], *args: Any) -> Callable[[], dict[str, Any]]:
+    return lambda: func(*args)
+
+
+def _plain(rows: Iterable[Any]) -> tuple[Any, ...]:
+    """Dataclass rows as plain tuples, for a key."""
+    out = []
+    for row in rows:
+        values = []
+        for value in vars(row).values():
+            values.append(_plain([value])[0] if hasattr(value, "__dataclass_fields__")
+                          else value)
+        out.append(tuple(values))
+    return tuple(out)
+
+
+def alignment_context(data: SiteData) -> dict[str, Any]:
+    """The alignment map as a flat list of rows (open a level, a goal, close a level), so
+    a 10,000-goal graph renders without recursion. A goal with several parents shows under
+    each; its own children are listed under the first only, with a pointer elsewhere."""
+    parents = {gid: [p for p in s.goal.aligns_to if p in data.statuses]
+               for gid, s in data.statuses.items()}
+    levels = {gid: s.goal.level for gid, s in data.statuses.items()}
+    roots, orphans = alignment.roots_and_orphans(parents, levels)
+    rows: list[tuple[str, Any, int]] = []
+    expanded: set[str] = set()
+    for root in roots:
+        stack: list[tuple[str, int, frozenset[str]] | None] = [(root, 0, frozenset())]
+        while stack:
+            item = stack.pop()
+            if item is None:
+                rows.append(("close", None, 0))
+                continue
+            gid, depth, above = item
+            kids = [k for k in data.children.get(gid, []) if k not in above]
+            if gid in expanded and kids:
+                rows.append(("goal", (data.cards[gid], "elsewhere", len(kids)), depth))
+                continue
+            expanded.add(gid)
+            if not kids:
+                rows.append(("goal", (data.cards[gid], "leaf", 0), depth))
+                continue
+            rows.append(("open", (data.cards[gid], "branch", len(kids)), depth))
+            stack.append(None)
+            for kid in reversed(kids):
+                stack.append((kid, depth + 1, above | {gid}))
+    return {"rows": rows, "orphans": [data.cards[o] for o in orphans],
+            "summary": summary(list(data.cards.values()))}
+
+
+def drift_context(data: SiteData, drifts: list[DriftRow]) -> dict[str, Any]:
+    return {"drifts": [{
+        "goal": data.cards[d.goal],
+        "moves": d.moves,
+        "adjustments": [{"day": day, "commit": commit, "who": _who(data, authors),
+                         "message": message, "what": what}
+                        for day, commit, authors, message, what in d.adjustments],
+    } for d in drifts]}
+
+
+def periods_of(config: Config) -> dict[str, Period]:
+    return {p.id: p for p in config.periods}
+
+
+def goal_neighbours(data: SiteData, goal: Goal) -> tuple[list[Card], list[Card]]:
+    parents = [data.cards[p] for p in goal.aligns_to if p in data.cards]
+    kids = [data.cards[k] for k in data.children.get(goal.id, [])]
+    return parents, kids
+
+
+def smart_checklist(warnings: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    found: dict[str, list[str]] = {}
+    for code, message in warnings:
+        found.setdefault(code, []).append(message)
+    return [{"letter": letter, "name": name,
+             "problems": [m for c in codes for m in found.get(c, [])]}
+            for letter, name, codes in SMART]
+
+
+def health_label(health: str) -> str:
+    return HEALTH_LABELS.get(health, health)
+
+
+def index_entries(cards: Mapping[str, Card]) -> list[list[Any]]:
+    """The search index: one compact row per goal (id, title, owner, team, path, health)."""
+    return [[c.id, c.title, c.owner_name, c.team_name or "", c.path, c.health]
+            for c in sorted(cards.values(), key=lambda c: c.id)]

@@ -1,0 +1,392 @@
+"""``build``: the static site of SPEC §5, as a pipeline of plain steps (the MkDocs habit).
+
+    load the goals and history -> refuse errors -> pick the output folder
+    -> bring each goal's logbook up to date -> plan the pages -> render what changed
+    -> swap the new site in
+
+Every page has a key (:mod:`goalsrepo.pages`); a page whose key matches the previous
+build's is linked from the previous site instead of rendered again, so a build after one
+check-in renders the few pages that show it. The output is replaced atomically: a failed
+build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from goalsrepo import (
+    __version__,
+    charts,
+    git,
+    history,
+    lint,
+    markdown,
+    output,
+    pages,
+    repository,
+)
+from goalsrepo.diagnostics import Diagnostic, Severity
+from goalsrepo.errors import GoalsrepoError
+from goalsrepo.events import Event
+from goalsrepo.logbook import Logbook, LogbookError
+from goalsrepo.pages import CheckinRow, Derived, DriftRow, SiteData, WinRow
+from goalsrepo.state import State, load_state
+from goalsrepo.timeline import Timeline, day_of
+from goalsrepo.timeline import read as read_timeline
+from goalsrepo.validate import check
+
+Progress = Callable[[str, int, int], None]
+
+
+class BuildError(GoalsrepoError):
+    """The goals have errors: nothing was written. ``diagnostics`` lists them all."""
+
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...]) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    pages: int          # pages in the site
+    rendered: int       # pages rendered this time (the rest were reused)
+    seconds: float
+    notes: tuple[Diagnostic, ...] = ()
+
+
+def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = None,
+          base_url: str | None = None, allow_shallow: bool = False,
+          progress: Progress | None = None) -> BuildResult:
+    """Build the site of the goals repository at ``root`` into ``output_dir`` (default
+    ``root/site``). Raises :class:`BuildError` on validation errors, writing nothing."""
+    started = time.perf_counter()
+    root = root.resolve()
+    target = output.choose(root, output_dir, repository.read_config(root).goals_dir)
+    state = load_state(root, as_of, allow_shallow=allow_shallow)
+    repo = state.repo
+    found = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
+    errors = [d for d in found if d.severity is Severity.ERROR]
+    if errors or not repo.complete:
+        # Files taken from the parse cache keep no positions: read everything again, so
+        # that every error names its file, line and column.
+        full = repository.load(root, None if as_of is None else state.commit)
+        errors = [d for d in [*full.diagnostics, *check(full)]
+                  if d.severity is Severity.ERROR]
+        raise BuildError(f"{len(errors)} error(s) in the goal files: nothing was built",
+                         tuple(sorted(errors, key=Diagnostic.sort_key)))
+    config = repo.config
+    base = (base_url or config.base_url or "").rstrip("/") or None
+    ignored = config.lint.ignore
+    paths_to_goal = {g.path: g.id for g in repo.goals}
+    smart: dict[str, list[tuple[str, str]]] = {}
+    for d in found:
+        if d.code.startswith("GR2") and d.code not in ignored and d.file in paths_to_goal:
+            smart.setdefault(paths_to_goal[d.file], []).append((d.code, d.message))
+
+    book, derived = _logbook(root, state)
+    statuses = {s.goal.id: s for s in state.statuses()}
+    env = make_env()
+    # The commit shows on the dashboard alone, so a new commit alone changes no other page.
+    global_key = (__version__, _templates_digest(), repr(config), base, state.as_of.isoformat(),
+                  repr(sorted((repo.people or {}).items())),
+                  repr(sorted((repo.teams or {}).items())))
+    data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
+                    statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
+                    derived=derived,
+                    smart={g: tuple(w) for g, w in smart.items()},
+                    goal_page=lambda gid: goal_context(data, book, gid),
+                    goal_page_key=lambda gid: goal_key(data, book, gid),
+                    global_key=global_key)
+    planned = pages.plan(data)
+    planned.extend(_assets(data))
+    common = site_context(data)
+    cache = git.git_dir(root) / "goalsrepo" / "site" if state.commit else None
+    writer = output.Writer(target, cache)
+
+    def render(page: pages.Page) -> bytes:
+        if page.raw is not None:
+            return page.raw()
+        assert page.template is not None and page.context is not None
+        root = "../" * page.path.count("/")
+        if page.path == "404.html" and base:  # served at any depth: absolute links
+            root = base + "/"
+        context = {**common, **page.context(), "root": root, "page_path": page.path}
+        return env.get_template(page.template).render(context).encode("utf-8")
+
+    rendered = writer.write(planned, render, progress)
+    return BuildResult(target, len(planned), rendered, time.perf_counter() - started,
+                       state.notes)
+
+
+def _logbook(root: Path, state: State) -> tuple[Logbook | None, dict[str, Derived]]:
+    """Each goal's logbook brought up to HEAD, and what the pages keep of each goal's
+    history. Only the goals the new commits touched are read again."""
+    head = state.history.head
+    if head is None:
+        return None, {}
+    zone = state.repo.config.zone
+    key = (__version__, state.repo.config.goals_dir, state.repo.config.timezone)
+    book = Logbook(git.git_dir(root) / "goalsrepo" / "site", key)
+    new = None
+    if book.head is not None:
+        new = history.read_between(root, state.repo.config.goals_dir, book.head, head)
+    try:
+        if new is None:  # no logbook yet, or history was rewritten: file every event
+            raise LogbookError("rebuild")
+        touched = book.add(new, head)
+        for goal in touched:
+            book.derived[goal] = derive(read_timeline(goal, book.events(goal), zone),
+                                        zone).to_row()
+    except LogbookError:
+        book.reset()
+        touched = book.add([e for evs in state.history.events.values() for e in evs], head)
+        book.derived = {goal: derive(read_timeline(goal, book.events(goal), zone),
+                                     zone).to_row() for goal in touched}
+    if touched or new is None:
+        book.save()
+    return book, {goal: Derived.from_row(row) for goal, row in book.derived.items()}
+
+
+def derive(line: Timeline, zone: Any) -> Derived:
+    """The rows of a goal's timeline that pages across goals show."""
+    checkins = tuple(CheckinRow(e.goal, day_of(e, zone).isoformat(), e.commit.id,
+                                tuple((a.name, a.email) for a in e.commit.authors),
+                                change_summary(e))
+                     for e in line.checkins)
+    wins = tuple(WinRow(w.goal, w.what, w.name, w.day.isoformat(), w.commit, w.authors)
+                 for w in line.wins)
+    drift = None
+    if line.drift is not None:
+        d = line.drift
+        moves = tuple((kr, fld, first, now) for (kr, fld, first), (_, _, now)
+                      in zip(d.first, d.now, strict=True))
+        adjustments = tuple((day_of(e, zone).isoformat(), e.commit.id,
+                             tuple((a.name, a.email) for a in e.commit.authors),
+                             e.commit.message,
+                             change_summary(e, adjustments_only=True))
+                            for e in d.adjustments)
+        drift = DriftRow(d.goal, moves, adjustments)
+    return Derived(checkins, wins, drift)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "done" if value else "not done"
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def change_summary(event: Event, adjustments_only: bool = False) -> str:
+    """A commit's changes to a goal in a few words: ``deploy-time 22 → 18``."""
+    parts = []
+    for change in event.changes:
+        if adjustments_only and not change.is_adjustment:
+            continue
+        if not adjustments_only and not (change.is_checkin or change.is_adjustment):
+            continue
+        if change.kr is None and change.field.startswith("milestones["):
+            title = change.field[len("milestones["):-len("].done")]
+            parts.append(f"milestone “{title}” {_value(change.new)}")
+        else:
+            name = change.field
+            if change.kr is not None:
+                name = change.kr if change.field in ("current", "done") else \
+                    f"{change.kr} {change.field}"
+            parts.append(f"{name} {_value(change.old)} → {_value(change.new)}")
+    return "; ".join(parts)
+
+
+def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
+    """Everything a goal page shows, as plain data: the page is rendered again when it
+    changes."""
+    status = data.statuses[goal_id]
+    goal = status.goal
+    parents, kids = pages.goal_neighbours(data, goal)
+    people = (goal.owner, *goal.contributors)
+    return (goal.to_row(), data.cards[goal_id].row(), status.kr_progress,
+            status.start.isoformat() if status.start else None,
+            tuple(p.row() for p in parents), tuple(k.row() for k in kids),
+            tuple(data.person_name(p) for p in people), data.smart.get(goal_id, ()),
+            book.signatures.get(goal_id) if book else None,
+            goal.superseded_by in data.cards if goal.superseded_by else None,
+            tuple(c.row() for c in data.replaced.get(goal_id, ())))
+
+
+def goal_context(data: SiteData, book: Logbook | None, goal_id: str) -> dict[str, Any]:
+    status = data.statuses[goal_id]
+    goal = status.goal
+    zone = data.config.zone
+    line = read_timeline(goal_id, book.events(goal_id) if book else [], zone)
+    parents, kids = pages.goal_neighbours(data, goal)
+    krs = []
+    for index, (kr, kr_progress) in enumerate(zip(goal.key_results, status.kr_progress,
+                                                  strict=True)):
+        chart = None
+        points = line.series.get(kr.id, ())
+        if kr.kind != "milestone":
+            lower = (kr.keep == "below" if kr.kind == "control"
+                     else (kr.target or 0) < (kr.start or 0))
+            series = charts.Series(points=points, start=status.start, due=status.due,
+                                   as_of=data.as_of,
+                                   baseline=kr.start if kr.kind == "numeric" else None,
+                                   target=kr.target, unit=kr.unit, lower_is_better=lower)
+            chart = charts.kr_chart(series, kr.title, f"kr-{index}")
+        krs.append({"kr": kr, "progress": kr_progress, "chart": chart, "points": points})
+    superseded = None
+    if goal.superseded_by:
+        superseded = data.cards.get(goal.superseded_by) or goal.superseded_by
+    return {
+        "status": status, "goal": goal, "card": data.cards[goal_id],
+        "owner": data.people.get(goal.owner), "owner_name": data.person_name(goal.owner),
+        "contributors": [(p, data.person_name(p), p in data.people) for p in goal.contributors],
+        "team": data.teams.get(goal.team) if goal.team else None,
+        "period": data.config.period(goal.period),
+        "description": markdown.render(goal.description or ""),
+        "krs": krs, "parents": parents, "children": kids,
+        "checkins": [_event_view(data, e, zone) for e in reversed(line.checkins)],
+        "adjustments": [_event_view(data, e, zone, adjustments_only=True)
+                        for e in reversed(line.adjustments)],
+        "smart": pages.smart_checklist(data.smart.get(goal_id, ())),
+        "superseded_by": superseded, "supersedes": data.replaced.get(goal_id, []),
+    }
+
+
+def _event_view(data: SiteData, event: Event, zone: Any,
+                adjustments_only: bool = False) -> dict[str, Any]:
+    return {"day": day_of(event, zone).isoformat(), "commit": event.commit.id,
+            "who": pages._who(data, tuple((a.name, a.email) for a in event.commit.authors)),
+            "summary": change_summary(event, adjustments_only),
+            "subject": event.commit.subject, "message": event.commit.message.strip()}
+
+
+def site_context(data: SiteData) -> dict[str, Any]:
+    """What every page shows: the site's title, the as-of date and commit, the navigation."""
+    repo_url = data.config.repo_url
+    return {
+        "site_title": data.config.title, "as_of": data.as_of.isoformat(),
+        "commit": data.commit, "repo_url": repo_url, "base_url": data.base_url,
+        "version": __version__,
+    }
+
+
+def _assets(data: SiteData) -> list[pages.Page]:
+    """The stylesheet, the scripts and the search index."""
+    out = []
+    folder = resources.files("goalsrepo.templates") / "assets"
+    for name in sorted(f.name for f in folder.iterdir() if f.is_file()):
+        content = (folder / name).read_bytes()
+        out.append(pages.Page(f"assets/{name}", pages.digest(("asset", content)),
+                              raw=_constant(content)))
+    entries = pages.index_entries(data.cards)
+    out.append(pages.Page("assets/search-index.js", pages.digest(("index", entries)),
+                          raw=lambda: search_index(entries)))
+    if data.base_url:
+        urls = sorted(p for p in ["index.html", "alignment.html", "wins.html", "drift.html",
+                                  *(c.path for c in data.cards.values())])
+        out.append(pages.Page("sitemap.xml", pages.digest(("sitemap", data.base_url, urls)),
+                              raw=lambda: sitemap(data.base_url or "", urls)))
+    return out
+
+
+def _constant(content: bytes) -> Callable[[], bytes]:
+    return lambda: content
+
+
+def search_index(entries: list[list[Any]]) -> bytes:
+    """The search index as a script, because a page opened from ``file://`` may not fetch
+    a JSON file; ``ensure_ascii`` escapes U+2028/2029, which end a line in old JavaScript."""
+    body = json.dumps(entries, ensure_ascii=True, separators=(",", ":"))
+    return f"window.GOALSREPO_INDEX = {body};\n".encode()
+
+
+def sitemap(base_url: str, urls: list[str]) -> bytes:
+    from markupsafe import escape
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines += [f"  <url><loc>{escape(base_url + '/' + u)}</loc></url>" for u in urls]
+    lines.append("</urlset>\n")
+    return "\n".join(lines).encode()
+
+
+def _templates_digest() -> str:
+    """A digest of the shipped templates, so an upgrade or an edit renders everything."""
+    folder = resources.files("goalsrepo.templates")
+    parts = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_file() and entry.name.endswith((".html", ".atom", ".xml")):
+            parts.append((entry.name, entry.read_bytes()))
+    return pages.digest(tuple(parts)).hex()
+
+
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is http, https or mailto (case-insensitively), else None: only those
+    become links."""
+    if not url:
+        return None
+    stripped = url.strip()
+    return stripped if stripped.lower().startswith(SAFE_SCHEMES) else None
+
+
+def commit_url(repo_url: str | None, commit: str | None) -> str | None:
+    """A commit's page on the forge (``repo_url`` + ``/commit/`` + id), when configured."""
+    base = safe_url(repo_url)
+    if base is None or not commit:
+        return None
+    return f"{base.rstrip('/')}/commit/{commit}"
+
+
+def display_value(value: Any, unit: str | None = None) -> str:
+    """A field's value for people: numbers compactly with their unit, text as it is."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "done" if value else "not done"
+    if isinstance(value, (int, float)):
+        return charts.value_label(value, unit)
+    return str(value)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def make_env() -> jinja2.Environment:
+    """The one Jinja2 environment: autoescape everywhere (HTML and the Atom feed), undefined
+    names fail the build, and every filter is registered here."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.files("goalsrepo.templates"))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update({
+        "pct": percent,
+        "pct_int": lambda v: 0 if v is None else max(0, min(100, round(v * 100))),
+        "value": display_value,
+        "health_label": pages.health_label,
+        "safe_url": safe_url,
+        "file_name": pages.file_name,
+        "short": lambda sha: (sha or "")[:7],
+    })
+    env.globals.update({"commit_url": commit_url})
+    return env
