@@ -26,13 +26,19 @@ GITIGNORE = "# goalsrepo build output\n/site/\n"
 # Least privilege, a full-history checkout (history is the check-in log), a pinned
 # goalsrepo, and no ${{ }} of untrusted text inside run: (branch names go through env:).
 WORKFLOW = """\
+# Pull requests: validate the goals (annotations on the diff) and summarise what the change
+# does to them. Pushes to the default branch: build the site and publish it on GitHub Pages
+# (Settings > Pages > Source: GitHub Actions). Untrusted text reaches commands only through
+# environment variables, never through ${{ }} inside run:.
 name: goals
 on:
   pull_request:
+  push:
 permissions:
   contents: read
 jobs:
   goals:
+    if: github.event_name == 'pull_request'
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
@@ -48,6 +54,40 @@ jobs:
         env:
           BASE_REF: ${{ github.base_ref }}
         run: goalsrepo diff "origin/$BASE_REF" >> "$GITHUB_STEP_SUMMARY"
+  site:
+    if: >-
+      github.event_name == 'push' &&
+      github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      pages: write
+      id-token: write
+    concurrency:
+      group: pages
+      cancel-in-progress: false
+    environment:
+      name: github-pages
+      url: ${{ steps.deployment.outputs.page_url }}
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: python -m pip install "goalsrepo==VERSION"
+      - id: pages
+        uses: actions/configure-pages@v5
+      - name: Build the site
+        env:
+          BASE_URL: ${{ steps.pages.outputs.base_url }}
+        run: goalsrepo build --output _site --base-url "$BASE_URL"
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: _site
+      - id: deployment
+        uses: actions/deploy-pages@v4
 """
 
 PRE_COMMIT = """\

@@ -61,6 +61,28 @@ def test_init_writes_a_least_privilege_full_history_workflow(scaffold: Path) -> 
     assert not any(UNTRUSTED.search(r) for r in runs(steps))
     assert any("validate --format github" in r for r in runs(steps))
     assert any(re.search(r'pip install "goalsrepo==\d', r) for r in runs(steps))
+    assert workflow["jobs"]["goals"]["if"] == "github.event_name == 'pull_request'"
+    assert "permissions" not in workflow["jobs"]["goals"]  # the read-only default
+
+
+def test_pushes_to_the_default_branch_build_and_deploy_the_site(scaffold: Path) -> None:
+    workflow = yaml.safe_load((scaffold / ".github/workflows/goals.yml").read_text())
+    job = workflow["jobs"]["site"]
+    assert "github.event_name == 'push'" in job["if"]
+    assert "github.event.repository.default_branch" in job["if"]
+    # Least privilege: Pages needs these two, and nothing else may write.
+    assert job["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    steps = job["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    assert uses[0] == "actions/checkout@v4" and steps[0]["with"]["fetch-depth"] == 0
+    build = next(s for s in steps if "goalsrepo build" in s.get("run", ""))
+    assert build["run"] == 'goalsrepo build --output _site --base-url "$BASE_URL"'
+    assert build["env"]["BASE_URL"] == "${{ steps.pages.outputs.base_url }}"
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages"))
+    assert upload["with"]["path"] == "_site"
+    assert uses.index("actions/configure-pages@v5") < steps.index(build) < steps.index(upload)
+    assert uses[-1] == "actions/deploy-pages@v4"
+    assert not any(UNTRUSTED.search(r) for r in runs(steps))
 
 
 def test_the_hook_runs_with_pre_commit_try_repo(scaffold: Path, tmp_path: Path) -> None:
@@ -83,3 +105,17 @@ def test_the_hook_runs_with_pre_commit_try_repo(scaffold: Path, tmp_path: Path) 
     failed = try_repo()
     assert failed.returncode == 1
     assert "goals/broken.yaml:3:8: error" in failed.stdout
+
+
+def test_the_workflows_build_step_runs_as_written(tmp_path: Path) -> None:
+    """The site job's run: line, executed by a shell in a demo repository, as Actions would."""
+    root = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["init", str(root), "--demo"]).exit_code == 0
+    workflow = yaml.safe_load((root / ".github/workflows/goals.yml").read_text())
+    build = next(s for s in workflow["jobs"]["site"]["steps"] if "goalsrepo build" in
+                 s.get("run", ""))
+    env = {**os.environ, "BASE_URL": "https://acme.github.io/goals"}
+    done = subprocess.run(["bash", "-c", build["run"]], cwd=root, env=env, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "https://acme.github.io/goals/goals/" in (root / "_site/sitemap.xml").read_text()
