@@ -42,6 +42,8 @@ TITLES = {
     "achieved-goal": f"Finish the {SCRIPT}{IMG} migration before December",
     "old-goal": f"Old plan {QUOTES} replaced by a better one",
     "new-goal": f"New plan {BOLD} that replaces the old one {EMOJI}",
+    # An override left open: unless the site isolates the title, it reverses what follows.
+    "rtl-leak": f"Keep what follows this title the right way round {RTL}",
 }
 
 # Hostile Markdown: raw HTML, script URLs in every link form, an image from elsewhere.
@@ -59,7 +61,7 @@ Template syntax: {TEMPLATES} and `code <b>not bold</b>`.
 
 ![tracking pixel](https://tracker.example/pixel.png) ![local image](x.png)
 
-A safe link: [the plan](https://example.org/plan?a=1&b=2#top).
+A safe link: [the plan](https://example.org/plan?a=1&b=2#top); an empty one: [](https://example.org/empty).
 
 {LONG_WORD}
 
@@ -177,6 +179,14 @@ def _goals() -> dict[str, dict[str, Any]]:
                  "start": 0, "target": 4, "current": 1},
             ],
         },
+        "rtl-leak": {
+            "id": "rtl-leak", "title": TITLES["rtl-leak"], "level": "team",
+            "owner": "trent", "team": "blue_Team", **common, "aligns_to": ["org-two"],
+            "key_results": [
+                {"id": "pages", "title": f"Pages {RTL}", "unit": "pages",
+                 "start": 0, "target": 10, "current": 0},
+            ],
+        },
         "old-goal": {
             "id": "old-goal", "title": TITLES["old-goal"], "level": "team",
             "owner": "mallory", "team": "red-team", **common, "aligns_to": ["org-two"],
@@ -239,6 +249,7 @@ def build_repository(root: Path) -> Repo:
     repo.update_kr("goals/multi-parent.yaml", "signups", current=480)
     repo.update_kr("goals/org-two.yaml", "revenue", current=118)
     repo.update_kr("goals/new-goal.yaml", "leads", current=6)
+    repo.update_kr("goals/rtl-leak.yaml", "pages", current=3)
     repo.commit(f"{CHECKIN_MESSAGE} {RTL}again{PDF}", who=EVE, date=day(HEAD_DAY))
     return repo
 

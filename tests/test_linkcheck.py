@@ -15,7 +15,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from browser import SITE_NAMES, LinkedPage, Site, goal_data, parse, repo_url, site_named
+from browser import (
+    SITE_NAMES,
+    LinkedPage,
+    Site,
+    goal_data,
+    need_git,
+    parse,
+    repo_url,
+    site_named,
+)
+from gitrepo import Repo, day, run_cli
 
 COMMIT = re.compile(r"/commit/[0-9a-f]{7,40}")
 DATA_URL = re.compile(r"(?:https?|mailto):[^\s<>()\[\]`\"']+", re.IGNORECASE)
@@ -166,3 +176,35 @@ def test_the_checker_finds_what_it_must(tmp_path: Path) -> None:
     for fragment in expected:
         assert any(fragment in p for p in problems), (fragment, problems)
     assert len(problems) == len(expected), problems
+
+
+def test_ids_named_like_the_list_pages_keep_their_own_pages(tmp_path: Path) -> None:
+    """A person, team and period with the id ``index`` (a valid id) must not collide with
+    people/index.html, teams/index.html and periods/index.html: validate refuses the id,
+    or the build gives each its own page and every link still resolves."""
+    need_git()
+    repo = Repo(tmp_path / "goals")
+    repo.write_yaml("goalsrepo.yaml", {"title": "Index", "periods": [
+        {"id": "index", "start": "2026-10-01", "end": "2026-12-31"}]})
+    repo.write_yaml("people.yaml", {"people": [
+        {"id": "index", "name": "Ian Dex", "email": "alice@example.com", "team": "index"}]})
+    repo.write_yaml("teams.yaml", {"teams": [
+        {"id": "index", "name": "The index team", "lead": "index"}]})
+    repo.write_yaml("goals/index.yaml", {
+        "id": "index", "title": "Keep every page of the site reachable", "owner": "index",
+        "team": "index", "period": "index", "key_results": [
+            {"id": "pages", "title": "Pages", "unit": "pages", "start": 0, "target": 10,
+             "current": 2}]})
+    repo.commit("Goals", date=day("2026-10-01"))
+    if run_cli("validate", "-C", str(repo.root)).exit_code != 0:
+        return  # refusing the id is a fine answer
+    result = run_cli("build", "-C", str(repo.root), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    site = Site("index", tmp_path / "site", repo.root)
+    problems = check(site)
+    assert not problems, "\n".join(problems)
+    for folder, name in (("people", "Ian Dex"), ("teams", "The index team"),
+                         ("periods", "index")):
+        pages = [p for p in (site.folder / folder).glob("*.html")
+                 if f"<h1>{name}</h1>" in p.read_text(encoding="utf-8")]
+        assert pages and pages[0].name != "index.html", (folder, pages)
