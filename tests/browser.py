@@ -63,6 +63,7 @@ class Site:
 
 
 _built: dict[str, Site] = {}
+_repos: dict[str, Path] = {}
 
 
 def _build(repo: Path, output: Path, *extra: str) -> None:
@@ -94,13 +95,15 @@ def site_named(name: str, factory: pytest.TempPathFactory) -> Site:
 
 def hostile_site(factory: pytest.TempPathFactory, base_url: str | None = None) -> Site:
     """The hostile repository of :mod:`adversarial` built into a site, once per session
-    for each base URL."""
-    name = f"hostile {base_url}" if base_url else "hostile"
+    for each base URL; both builds read the one repository, into two folders."""
+    name = "hostile-base-url" if base_url else "hostile"
     if name not in _built:
         need_git()
-        repo = factory.mktemp("hostile") / "goals"
-        build_repository(repo)
-        output = repo.parent / "site"
+        if "hostile repository" not in _repos:
+            _repos["hostile repository"] = factory.mktemp("hostile") / "goals"
+            build_repository(_repos["hostile repository"])
+        repo = _repos["hostile repository"]
+        output = repo.parent / ("site-base-url" if base_url else "site")
         _build(repo, output, *(("--base-url", base_url) if base_url else ()))
         _built[name] = Site(name, output, repo, base_url)
     return _built[name]
