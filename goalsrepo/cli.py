@@ -515,7 +515,8 @@ def build(repo: Path, output: Path | None, as_of: Any, base_url: str | None,
     for note in result.notes:
         click.echo(report.diagnostic_line(note), err=True)
     click.echo(f"Built {result.pages} pages ({result.rendered} rendered) in "
-               f"{result.seconds:.2f} s: {result.output}")
+               f"{result.seconds:.2f} s ({result.history_seconds:.2f} s reading history): "
+               f"{result.output}")
 
 
 @cli.command()

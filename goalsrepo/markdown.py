@@ -62,19 +62,25 @@ def _demoted(level: int) -> str:
 
 def _inline(children: Sequence[Token]) -> list[Token]:
     out: list[Token] = []
-    kept: list[bool] = []  # one entry per open link: was it kept?
+    # One entry per open link: its href when it was kept, and where it starts in ``out``.
+    kept: list[tuple[str | None, int]] = []
     for token in children:
         if token.type == "link_open":
             href = str(token.attrs.get("href", ""))
-            kept.append(_SAFE_URL.match(href) is not None)
-            if kept[-1]:
+            safe = _SAFE_URL.match(href) is not None
+            kept.append((href if safe else None, len(out)))
+            if safe:
                 token.attrs = {"href": href}
                 out.append(token)
         elif token.type == "link_close":
-            if kept.pop():
+            href, start = kept.pop()
+            if href is not None:
+                if not any(t.content.strip() for t in out[start + 1:]):
+                    # `[](url)`: a link needs a name; the address is the honest one.
+                    out.append(Token("text", "", 0, content=href))
                 out.append(token)
         elif token.type == "image":
-            out.extend(_image(token, inside_link=any(kept)))
+            out.extend(_image(token, inside_link=any(h is not None for h, _ in kept)))
         else:
             out.append(token)
     return out

@@ -355,7 +355,7 @@ def _team_pages(data: SiteData, key: bytes,
     for team in data.teams.values():
         if team.parent:
             sub_teams.setdefault(team.parent, []).append(team)
-    out = [Page("teams/index.html",
+    out = [Page("teams.html",
                 digest((key, "teams", tuple((t.id, _rows(cs)) for t, cs in teams))),
                 "teams.html", lambda: {"teams": [(t, summary(cs)) for t, cs in teams]})]
     for team, cards in teams:
@@ -395,7 +395,7 @@ def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
     people = sorted(data.people.values(), key=lambda p: p.name.lower())
     counts = [(p, len(owns.get(p.id, ())), len(contributes.get(p.id, ())),
                len(activity.get(p.id, ()))) for p in people]
-    out = [Page("people/index.html",
+    out = [Page("people.html",
                 digest((key, "people", tuple((p.id, *n) for p, *n in counts))),
                 "people.html", lambda: {"people": counts})]
 
@@ -426,7 +426,7 @@ def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
 
 def _period_pages(data: SiteData, key: bytes,
                   periods: list[tuple[Period, list[Card]]]) -> list[Page]:
-    out = [Page("periods/index.html",
+    out = [Page("periods.html",
                 digest((key, "periods", tuple((p.id, _rows(cs)) for p, cs in periods))),
                 "periods.html",
                 lambda: {"periods": [(p, summary(cs)) for p, cs in periods]})]

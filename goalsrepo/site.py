@@ -13,6 +13,7 @@ build leaves the previous site as it was.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from goalsrepo import (
     __version__,
@@ -61,6 +63,7 @@ class BuildResult:
     pages: int          # pages in the site
     rendered: int       # pages rendered this time (the rest were reused)
     seconds: float
+    history_seconds: float  # of which reading the goals' history into the logbook
     notes: tuple[Diagnostic, ...] = ()
 
 
@@ -93,7 +96,9 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         if d.code.startswith("GR2") and d.code not in ignored and d.file in paths_to_goal:
             smart.setdefault(paths_to_goal[d.file], []).append((d.code, d.message))
 
+    logbook_started = time.perf_counter()
     book, derived = _logbook(root, state)
+    history_seconds = time.perf_counter() - logbook_started
     statuses = {s.goal.id: s for s in state.statuses()}
     env = make_env()
     # The commit shows on the dashboard alone, so a new commit alone changes no other page.
@@ -125,7 +130,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
 
     rendered = writer.write(planned, render, progress)
     return BuildResult(target, len(planned), rendered, time.perf_counter() - started,
-                       state.notes)
+                       history_seconds, state.notes)
 
 
 def _logbook(root: Path, state: State) -> tuple[Logbook | None, dict[str, Derived]]:
@@ -367,6 +372,18 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: Any) -> Any:
+    """Every value a template prints, without the control characters that XML forbids (a
+    commit message may hold any byte) and HTML renders as nothing useful."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        cleaned = _CONTROL.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 def make_env() -> jinja2.Environment:
     """The one Jinja2 environment: autoescape everywhere (HTML and the Atom feed), undefined
     names fail the build, and every filter is registered here."""
@@ -378,6 +395,7 @@ def make_env() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        finalize=printable,
     )
     env.filters.update({
         "pct": percent,

@@ -79,9 +79,9 @@ def test_build_writes_every_page(history_repo: Repo) -> None:
     assert result.output == site
     for page in ["index.html", "alignment.html", "wins.html", "wins.atom", "drift.html",
                  "search.html", "404.html", "goals/company.html", "goals/deploys.html",
-                 "goals/pilots.html", "teams/index.html", "teams/platform.html",
-                 "teams/sales.html", "people/index.html", "people/alice.html",
-                 "people/bob.html", "periods/index.html", "periods/2026-_q4.html",
+                 "goals/pilots.html", "teams.html", "teams/platform.html",
+                 "teams/sales.html", "people.html", "people/alice.html",
+                 "people/bob.html", "periods.html", "periods/2026-_q4.html",
                  "assets/style.css", "assets/search.js", "assets/search-index.js"]:
         assert (site / page).is_file(), page
     assert result.pages == len(tree(site)) - 1  # all but the .goalsrepo marker
@@ -333,6 +333,7 @@ def test_output_option_and_message(history_repo: Repo, tmp_path: Path) -> None:
     out = tmp_path / "public"
     result = run_cli("build", "-C", str(history_repo.root), "-o", str(out))
     assert result.exit_code == 0
-    assert re.search(r"Built \d+ pages \(\d+ rendered\) in [\d.]+ s: ", result.stdout)
+    assert re.search(r"Built \d+ pages \(\d+ rendered\) in [\d.]+ s \([\d.]+ s reading "
+                     r"history\): ", result.stdout)
     assert (out / "index.html").is_file()
     assert not os.path.exists(history_repo.root / "site")
