@@ -73,11 +73,11 @@ def _inline(children: Sequence[Token]) -> list[Token]:
                 token.attrs = {"href": href}
                 out.append(token)
         elif token.type == "link_close":
-            href, start = kept.pop()
-            if href is not None:
+            target, start = kept.pop()
+            if target is not None:
                 if not any(t.content.strip() for t in out[start + 1:]):
                     # `[](url)`: a link needs a name; the address is the honest one.
-                    out.append(Token("text", "", 0, content=href))
+                    out.append(Token("text", "", 0, content=target))
                 out.append(token)
         elif token.type == "image":
             out.extend(_image(token, inside_link=any(h is not None for h, _ in kept)))
