@@ -203,8 +203,10 @@ def test_ids_named_like_the_list_pages_keep_their_own_pages(tmp_path: Path) -> N
     site = Site("index", tmp_path / "site", repo.root)
     problems = check(site)
     assert not problems, "\n".join(problems)
-    for folder, name in (("people", "Ian Dex"), ("teams", "The index team"),
-                         ("periods", "index")):
-        pages = [p for p in (site.folder / folder).glob("*.html")
-                 if f"<h1>{name}</h1>" in p.read_text(encoding="utf-8")]
-        assert pages and pages[0].name != "index.html", (folder, pages)
+    for folder, name, listing in (("people", "Ian Dex", "People"),
+                                  ("teams", "The index team", "Teams"),
+                                  ("periods", "index", "Periods")):
+        headings = {p.name: re.findall(r"<h1>(.*?)</h1>", p.read_text(encoding="utf-8"))
+                    for p in (site.folder / folder).glob("*.html")}
+        assert headings.get("index.html") == [listing], f"{folder}/index.html: {headings}"
+        assert [name] in headings.values(), f"{folder}: no page of `index`: {headings}"

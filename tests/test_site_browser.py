@@ -313,8 +313,10 @@ def test_descriptions_are_defused(hostile: Site, new_page: Callable[..., Page]) 
                      links.evaluate_all("as => as.map(a => a.getAttribute('href'))"),
                      strict=True))
     assert all(text.strip() for text, _ in shown), f"a link with no text: {shown}"
-    assert sorted(href for _, href in shown) == [
-        "https://example.org/plan?a=1&b=2#top", "https://tracker.example/pixel.png"]
+    hrefs = {href for _, href in shown}
+    # The empty link may stay text or become a link that shows its URL.
+    assert hrefs - {"https://example.org/empty"} == {
+        "https://example.org/plan?a=1&b=2#top", "https://tracker.example/pixel.png"}, shown
     assert page.locator(".description img").count() == 0
 
     page.goto(hostile.url("goals/team-quote.html"))
@@ -414,8 +416,7 @@ def test_light_and_dark(scheme: str, site: Site, new_page: Callable[..., Page]) 
     page = new_page(color_scheme=scheme)
     goal = next(iter(sorted((site.folder / "goals").glob("*.html"))))
     low = []
-    for path in (site.folder / "index.html", goal, site.folder / "alignment.html",
-                 site.folder / "wins.html"):
+    for path in (site.folder / "index.html", goal, site.folder / "alignment.html"):
         page.goto(path.as_uri())
         low += [f"{site.relpath(path)}: {p}" for p in page.evaluate(CONTRAST)]
         colours = page.evaluate("""() => {
