@@ -76,6 +76,10 @@ class Result:
     compare_to: str | None = None
 
     @property
+    def note(self) -> str:
+        return build_note(self) if self.bench.startswith("build") else ""
+
+    @property
     def seconds(self) -> list[float]:
         return [s.seconds for s in self.samples]
 
@@ -210,11 +214,7 @@ def status_after_commit(repo: Path) -> Run:
     each run commits one more check-in (not timed), then times the whole status process.
     """
     argv, env = goalsrepo_command()
-    clone = Path(tempfile.mkdtemp(prefix="goalsrepo-bench-")) / "repo"
-    subprocess.run(["git", "clone", "--quiet", "--local", str(repo), str(clone)], check=True)
-    # The file cache trusts no file changed within the last second (as git's index does):
-    # let the fresh checkout settle, as a user's work tree has, before warming the cache.
-    time.sleep(1.5)
+    clone = _clone(repo)
     subprocess.run([*argv, "status", "-C", str(clone)], cwd=clone, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     goal_file = next((clone / "goals").rglob("*.yaml"))
@@ -233,6 +233,78 @@ def status_after_commit(repo: Path) -> Run:
         return run_process([*argv, "status", "-C", str(clone)], clone, env)
 
     return run
+
+
+def _clone(repo: Path) -> Path:
+    """A local clone (hard-linked objects), so the generated repository stays untouched."""
+    clone = Path(tempfile.mkdtemp(prefix="goalsrepo-bench-")) / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--local", str(repo), str(clone)], check=True)
+    # The file cache trusts no file changed within the last second (as git's index does):
+    # let the fresh checkout settle, as a user's work tree has.
+    time.sleep(1.5)
+    return clone
+
+
+def build_cold(repo: Path) -> Run:
+    """``goalsrepo build`` of the whole site, with the history cache warm (``status`` ran)
+    but no site cache and no previous site: every page is rendered."""
+    argv, env = goalsrepo_command()
+    clone = _clone(repo)
+    subprocess.run([*argv, "status", "-C", str(clone)], cwd=clone, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    out = clone.parent / "site"
+
+    def run() -> Sample:
+        shutil.rmtree(clone / ".git" / "goalsrepo" / "site", ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        return run_process([*argv, "build", "-C", str(clone), "-o", str(out)], clone, env)
+
+    return run
+
+
+def build_after_commit(repo: Path) -> Run:
+    """``goalsrepo build`` right after one new check-in commit, the same day as HEAD, on a
+    built and cached repository: only the pages the check-in changed are rendered."""
+    argv, env = goalsrepo_command()
+    clone = _clone(repo)
+    out = clone.parent / "site"
+    subprocess.run([*argv, "build", "-C", str(clone), "-o", str(out)], cwd=clone, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    goal_file = next((clone / "goals").rglob("*.yaml"))
+    head_date = subprocess.run(["git", "log", "-1", "--format=%aI"], cwd=clone, check=True,
+                               capture_output=True, text=True).stdout.strip()
+    counter = iter(range(1, 1_000_000))
+
+    def run() -> Sample:
+        n = next(counter)
+        text = goal_file.read_text()
+        goal_file.write_text(re.sub(r"current: [0-9.]+", f"current: {n}", text, count=1))
+        commit_env = {**os.environ, "GIT_AUTHOR_DATE": head_date,
+                      "GIT_COMMITTER_DATE": head_date, "GIT_AUTHOR_NAME": "Bench",
+                      "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "Bench",
+                      "GIT_COMMITTER_EMAIL": "bench@example.com"}
+        subprocess.run(["git", "commit", "--quiet", "-am", f"checkin {n}"], cwd=clone,
+                       env=commit_env, check=True)
+        return run_process([*argv, "build", "-C", str(clone), "-o", str(out)], clone, env)
+
+    return run
+
+
+BUILT = re.compile(r"Built (\d+) pages \((\d+) rendered\) in [\d.]+ s \(([\d.]+) s reading")
+
+
+def build_note(result: Result) -> str:
+    """For builds: pages rendered per second of the whole process, less reading history."""
+    rates = []
+    for sample in result.samples:
+        found = BUILT.search(sample.output_tail)
+        if found:
+            rendered, history = int(found.group(2)), float(found.group(3))
+            rates.append((rendered, rendered / max(sample.seconds - history, 1e-9)))
+    if not rates:
+        return ""
+    rendered = statistics.median(r for r, _ in rates)
+    return f"{rendered:.0f} pages rendered, {statistics.median(p for _, p in rates):.0f} pages/s"
 
 
 def _some_goal(repo: Path) -> str:
@@ -266,6 +338,10 @@ BENCHES = (
           history_git, compare_to="floor"),
     Bench("status-after-commit", "goalsrepo status after one new commit, cached",
           status_after_commit),
+    Bench("build", "goalsrepo build, cold site (history cache warm)", build_cold,
+          compare_to="floor"),
+    Bench("build-after-commit", "goalsrepo build after one new check-in, cached",
+          build_after_commit),
 )
 
 
@@ -307,7 +383,8 @@ def add_ratios(results: list[Result]) -> None:
 
 def table(results: list[Result]) -> str:
     """A plain-text table of the measured results, then one line per unavailable command."""
-    header = ("size", "command", "runs", "median s", "min s", "max s", "peak MiB", "exit", "ratio")
+    header = ("size", "command", "runs", "median s", "min s", "max s", "peak MiB", "exit", "ratio",
+              "note")
     rows = [header]
     notes = []
     for r in results:
@@ -326,6 +403,7 @@ def table(results: list[Result]) -> str:
                 f"{r.max_rss_mib:.0f}",
                 ",".join(map(str, r.exit_codes)),
                 f"{r.ratio:.2f}x {r.compare_to}" if r.ratio is not None else "",
+                r.note,
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -370,6 +448,7 @@ def to_json(results: list[Result], repos: dict[str, dict[str, object]]) -> dict[
                 "exit_codes": r.exit_codes,
                 "ratio": None if r.ratio is None else round(r.ratio, 3),
                 "compare_to": r.compare_to,
+                "note": r.note,
                 "samples": [
                     {"seconds": s.seconds, "max_rss_kib": s.max_rss_kib, "exit_code": s.exit_code}
                     for s in r.samples

@@ -125,17 +125,9 @@ class Writer:
                  progress: Callable[[str, int, int], None] | None) -> int:
         tmp = self._sibling("new")
         try:
-            made: set[str] = set()
-            for done, page in enumerate(pages, 1):
-                path = os.path.join(tmp, page.path)
-                folder = os.path.dirname(path)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                with open(path, "wb") as fh:
-                    fh.write(render(page))
-                if progress is not None and (done % 500 == 0 or done == len(pages)):
-                    progress("pages", done, len(pages))
+            for folder in sorted({os.path.dirname(p.path) for p in pages} - {""}):
+                os.makedirs(tmp / folder, exist_ok=True)
+            write_pages(tmp, pages, render, progress)
             (tmp / MARKER).write_bytes(marker)
             self._swap(tmp)
         except BaseException:
@@ -202,6 +194,55 @@ class Writer:
             tmp = self.keys_file.with_name(self.keys_file.name + f".{uuid.uuid4().hex[:8]}")
             tmp.write_bytes(marshal.dumps((KEYS_VERSION, marker, keys)))
             os.replace(tmp, self.keys_file)
+
+
+PARALLEL_MIN_PAGES = 2000
+_JOB: tuple[Path, list[Page], Callable[[Page], bytes]] | None = None
+
+
+def write_pages(folder: Path, pages: list[Page], render: Callable[[Page], bytes],
+                progress: Callable[[str, int, int], None] | None = None) -> None:
+    """Render ``pages`` into ``folder`` (its sub-folders exist); forked workers share a
+    large site, as the loader's do: rendering is CPU-bound Python and a page is independent
+    of the others. Workers inherit the pages through the fork, so nothing is pickled but
+    their shares' numbers and any exception, which the parent raises again."""
+    global _JOB
+    workers = min(os.cpu_count() or 1, 4)
+    if len(pages) < PARALLEL_MIN_PAGES or workers < 2 or not hasattr(os, "fork"):
+        _write_share(folder, pages, render, 0, 1, progress)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _JOB = (folder, pages, render)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+            futures = [pool.submit(_forked_share, share, workers)
+                       for share in range(1, workers)]
+            _write_share(folder, pages, render, 0, workers, progress)
+            for future in futures:
+                future.result()
+    finally:
+        _JOB = None
+
+
+def _forked_share(share: int, shares: int) -> None:
+    assert _JOB is not None
+    _write_share(*_JOB, share, shares, None)
+
+
+def _write_share(folder: Path, pages: list[Page], render: Callable[[Page], bytes],
+                 share: int, shares: int,
+                 progress: Callable[[str, int, int], None] | None) -> None:
+    """Every ``shares``-th page from ``share`` on: neighbours in the list (a team's goals,
+    say) cost about the same, so interleaving balances the work."""
+    mine = pages[share::shares]
+    for done, page in enumerate(mine, 1):
+        with open(os.path.join(folder, page.path), "wb") as fh:
+            fh.write(render(page))
+        if progress is not None and (done % 500 == 0 or done == len(mine)):
+            progress("pages", min(done * shares, len(pages)), len(pages))
 
 
 def _digest_of(keys: dict[str, bytes]) -> bytes:

@@ -22,11 +22,9 @@ from goalsrepo import alignment
 from goalsrepo.config import Config, Period, Person, Team
 from goalsrepo.model import Goal
 from goalsrepo.progress import GoalStatus
+from goalsrepo.widgets import health_label
 
 HEALTHS = ("off_track", "at_risk", "on_track", "done", "achieved", "missed", "dropped", "draft")
-HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
-                 "done": "Done", "achieved": "Achieved", "missed": "Missed",
-                 "dropped": "Dropped", "draft": "Draft"}
 SMART = (
     ("S", "Specific", ("GR201", "GR202")),
     ("M", "Measurable", ("GR203", "GR204")),
@@ -232,7 +230,7 @@ def summary(cards: list[Card]) -> dict[str, Any]:
     open_cards = [c for c in cards if c.status in ("active", "draft")]
     return {
         "goals": len(cards),
-        "health": [(h, HEALTH_LABELS[h], counts[h]) for h in HEALTHS if counts[h]],
+        "health": [(h, health_label(h), counts[h]) for h in HEALTHS if counts[h]],
         "progress": sum(c.progress for c in cards) / len(cards) if cards else 0.0,
         "expected": sum(expected) / len(expected) if expected else None,
         "stale": sum(c.stale for c in cards),
@@ -367,9 +365,11 @@ def _team_pages(data: SiteData, key: bytes,
             digest((key, "team", team.id, _rows(cs), tuple(p.id for p in here),
                     tuple(t.id for t in subs))),
             "team.html",
-            _bind(lambda t, cs, ps, subs: {"team": t, "cards": cs, "summary": summary(cs),
-                                           "members": ps, "subteams": subs},
-                  team, cs, here, subs)))
+            _bind(lambda t, cs, ps, subs: {
+                "team": t, "cards": cs, "summary": summary(cs), "members": ps, "subteams": subs,
+                "lead": data.people.get(t.lead) if t.lead else None,
+                "parent": data.teams.get(t.parent) if t.parent else None},
+                team, cs, here, subs)))
     return out
 
 
@@ -393,16 +393,17 @@ def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
         if person.partner:
             partners_of.setdefault(person.partner, []).append(person)
     people = sorted(data.people.values(), key=lambda p: p.name.lower())
-    counts = [(p, len(owns.get(p.id, ())), len(contributes.get(p.id, ())),
-               len(activity.get(p.id, ()))) for p in people]
+    counts = [(p, data.teams.get(p.team) if p.team else None, len(owns.get(p.id, ())),
+               len(contributes.get(p.id, ())), len(activity.get(p.id, ()))) for p in people]
     out = [Page("people.html",
-                digest((key, "people", tuple((p.id, *n) for p, *n in counts))),
+                digest((key, "people", tuple((p.id, *n) for p, _, *n in counts))),
                 "people.html", lambda: {"people": counts})]
 
     def context(person: Person, own: list[Card], contrib: list[Card],
                 acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
         return {
             "person": person, "owns": own, "contributes": contrib,
+            "team": data.teams.get(person.team) if person.team else None,
             "checkin_count": len(acts), "checkin_days": len({a.day for a in acts}),
             "checkins": [checkin_view(data, a) for a in acts[:PERSON_CHECKINS]],
             "partner": data.people.get(person.partner) if person.partner else None,
@@ -549,10 +550,6 @@ def smart_checklist(warnings: Iterable[tuple[str, str]]) -> list[dict[str, Any]]
     return [{"letter": letter, "name": name,
              "problems": [m for c in codes for m in found.get(c, [])]}
             for letter, name, codes in SMART]
-
-
-def health_label(health: str) -> str:
-    return HEALTH_LABELS.get(health, health)
 
 
 def index_entries(cards: Mapping[str, Card]) -> list[list[Any]]:

@@ -13,7 +13,6 @@ build leaves the previous site as it was.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from goalsrepo import (
     __version__,
@@ -35,6 +33,7 @@ from goalsrepo import (
     output,
     pages,
     repository,
+    widgets,
 )
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
@@ -97,7 +96,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
             smart.setdefault(paths_to_goal[d.file], []).append((d.code, d.message))
 
     logbook_started = time.perf_counter()
-    book, derived = _logbook(root, state)
+    book, derived, timelines = _logbook(root, state)
     history_seconds = time.perf_counter() - logbook_started
     statuses = {s.goal.id: s for s in state.statuses()}
     env = make_env()
@@ -109,7 +108,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
                     statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
                     derived=derived,
                     smart={g: tuple(w) for g, w in smart.items()},
-                    goal_page=lambda gid: goal_context(data, book, gid),
+                    goal_page=lambda gid: goal_context(data, book, timelines, gid),
                     goal_page_key=lambda gid: goal_key(data, book, gid),
                     global_key=global_key)
     planned = pages.plan(data)
@@ -133,33 +132,38 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
                        history_seconds, state.notes)
 
 
-def _logbook(root: Path, state: State) -> tuple[Logbook | None, dict[str, Derived]]:
-    """Each goal's logbook brought up to HEAD, and what the pages keep of each goal's
-    history. Only the goals the new commits touched are read again."""
+def _logbook(root: Path, state: State,
+             ) -> tuple[Logbook | None, dict[str, Derived], dict[str, Timeline]]:
+    """Each goal's logbook brought up to HEAD, what the pages keep of each goal's history,
+    and the timelines read on the way. Only the goals the new commits touched are read."""
     head = state.history.head
     if head is None:
-        return None, {}
+        return None, {}, {}
     zone = state.repo.config.zone
     key = (__version__, state.repo.config.goals_dir, state.repo.config.timezone)
     book = Logbook(git.git_dir(root) / "goalsrepo" / "site", key)
     new = None
     if book.head is not None:
         new = history.read_between(root, state.repo.config.goals_dir, book.head, head)
+    timelines: dict[str, Timeline] = {}
     try:
         if new is None:  # no logbook yet, or history was rewritten: file every event
             raise LogbookError("rebuild")
-        touched = book.add(new, head)
-        for goal in touched:
-            book.derived[goal] = derive(read_timeline(goal, book.events(goal), zone),
-                                        zone).to_row()
+        for goal in book.add(new, head):
+            timelines[goal] = read_timeline(goal, book.events(goal), zone)
     except LogbookError:
         book.reset()
-        touched = book.add([e for evs in state.history.events.values() for e in evs], head)
-        book.derived = {goal: derive(read_timeline(goal, book.events(goal), zone),
-                                     zone).to_row() for goal in touched}
-    if touched or new is None:
+        everything = state.history.events
+        book.add([e for events in everything.values() for e in events], head)
+        book.derived = {}
+        timelines = {goal: read_timeline(goal, events, zone)
+                     for goal, events in everything.items()}
+    for goal, line in timelines.items():
+        book.derived[goal] = derive(line, zone).to_row()
+    if timelines or new is None:
         book.save()
-    return book, {goal: Derived.from_row(row) for goal, row in book.derived.items()}
+    derived = {goal: Derived.from_row(row) for goal, row in book.derived.items()}
+    return book, derived, timelines
 
 
 def derive(line: Timeline, zone: Any) -> Derived:
@@ -230,11 +234,13 @@ def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
             tuple(c.row() for c in data.replaced.get(goal_id, ())))
 
 
-def goal_context(data: SiteData, book: Logbook | None, goal_id: str) -> dict[str, Any]:
+def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Timeline],
+                 goal_id: str) -> dict[str, Any]:
     status = data.statuses[goal_id]
     goal = status.goal
     zone = data.config.zone
-    line = read_timeline(goal_id, book.events(goal_id) if book else [], zone)
+    line = timelines.get(goal_id) or read_timeline(
+        goal_id, book.events(goal_id) if book else [], zone)
     parents, kids = pages.goal_neighbours(data, goal)
     krs = []
     for index, (kr, kr_progress) in enumerate(zip(goal.key_results, status.kr_progress,
@@ -337,26 +343,6 @@ def _templates_digest() -> str:
     return pages.digest(tuple(parts)).hex()
 
 
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL when it is http, https or mailto (case-insensitively), else None: only those
-    become links."""
-    if not url:
-        return None
-    stripped = url.strip()
-    return stripped if stripped.lower().startswith(SAFE_SCHEMES) else None
-
-
-def commit_url(repo_url: str | None, commit: str | None) -> str | None:
-    """A commit's page on the forge (``repo_url`` + ``/commit/`` + id), when configured."""
-    base = safe_url(repo_url)
-    if base is None or not commit:
-        return None
-    return f"{base.rstrip('/')}/commit/{commit}"
-
-
 def display_value(value: Any, unit: str | None = None) -> str:
     """A field's value for people: numbers compactly with their unit, text as it is."""
     if value is None:
@@ -366,22 +352,6 @@ def display_value(value: Any, unit: str | None = None) -> str:
     if isinstance(value, (int, float)):
         return charts.value_label(value, unit)
     return str(value)
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def printable(value: Any) -> Any:
-    """Every value a template prints, without the control characters that XML forbids (a
-    commit message may hold any byte) and HTML renders as nothing useful."""
-    if isinstance(value, str) and _CONTROL.search(value):
-        cleaned = _CONTROL.sub("", value)
-        return Markup(cleaned) if isinstance(value, Markup) else cleaned
-    return value
 
 
 def make_env() -> jinja2.Environment:
@@ -395,16 +365,15 @@ def make_env() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        finalize=printable,
+        finalize=widgets.printable,
     )
     env.filters.update({
-        "pct": percent,
-        "pct_int": lambda v: 0 if v is None else max(0, min(100, round(v * 100))),
+        "pct": widgets.percent,
         "value": display_value,
-        "health_label": pages.health_label,
-        "safe_url": safe_url,
+        "health_label": widgets.health_label,
+        "safe_url": widgets.safe_url,
         "file_name": pages.file_name,
-        "short": lambda sha: (sha or "")[:7],
     })
-    env.globals.update({"commit_url": commit_url})
+    env.globals.update({"bar": widgets.bar, "badge": widgets.badge,
+                        "people": widgets.people, "commit_link": widgets.commit_link})
     return env

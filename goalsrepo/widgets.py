@@ -1,0 +1,102 @@
+"""Small HTML pieces that most pages repeat many times: progress bars, health badges,
+people and commit links.
+
+They are Python functions, not Jinja macros, because a page of the site calls them dozens
+of times and a macro call costs several times more than the markup it writes (the site
+renders 10,000 goal pages). Every value that reaches the markup goes through
+:func:`markupsafe.escape`; the functions are registered in :func:`goalsrepo.site.make_env`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from markupsafe import Markup, escape
+
+HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
+                 "done": "Done", "achieved": "Achieved", "missed": "Missed",
+                 "dropped": "Dropped", "draft": "Draft"}
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: Any) -> Any:
+    """Every value a template prints, without the control characters that XML forbids and
+    HTML shows as nothing useful: a commit message may hold any byte, and a YAML escape
+    such as ``"\\e"`` puts one in a title. Registered as the environment's ``finalize``."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        cleaned = _CONTROL.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def _width(value: float) -> int:
+    return max(0, min(100, round(value * 100)))
+
+
+def bar(progress: float, expected: float | None = None, health: str = "on_track",
+        label: str = "Progress") -> Markup:
+    """A progress bar with a tick at the expected progress; its width comes from a class
+    (``p0`` to ``p100``), because the pages' CSP forbids inline styles."""
+    done = _width(progress)
+    text = ""
+    tick = ""
+    if expected is not None:
+        text = f' aria-valuetext="{percent(progress)} done, {percent(expected)} expected"'
+        tick = (f'<span class="expected e{_width(expected)}" title="Expected by now: '
+                f'{percent(expected)}"></span>')
+    return Markup(
+        f'<span class="bar" role="progressbar" aria-label="{escape(label)}" '
+        f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{done}"{text}>'
+        f'<span class="fill p{done} h-{escape(health)}"></span>{tick}</span>')
+
+
+def health_label(health: str) -> str:
+    return HEALTH_LABELS.get(health, health)
+
+
+def badge(health: str) -> Markup:
+    return Markup(f'<span class="badge h-{escape(health)}">{escape(health_label(health))}'
+                  "</span>")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is http, https or mailto (case-insensitively), else None: only those
+    become links."""
+    if not url:
+        return None
+    stripped = url.strip()
+    return stripped if stripped.lower().startswith(SAFE_SCHEMES) else None
+
+
+def commit_url(repo_url: str | None, commit: str | None) -> str | None:
+    """A commit's page on the forge (``repo_url`` + ``/commit/`` + id), when configured."""
+    base = safe_url(repo_url)
+    if base is None or not commit:
+        return None
+    return f"{base.rstrip('/')}/commit/{commit}"
+
+
+def commit_link(repo_url: str | None, commit: str) -> Markup:
+    """The short commit id, linked to the forge when ``repo_url`` is set."""
+    short = Markup(f"<code>{escape(commit[:7])}</code>")
+    url = commit_url(repo_url, commit)
+    if url is None:
+        return short
+    return Markup(f'<a href="{escape(url)}" rel="noopener noreferrer">{short}</a>')
+
+
+def people(root: str, who: Iterable[Mapping[str, Any]]) -> Markup:
+    """Names separated by commas, each linked to its person page when there is one."""
+    parts = []
+    for person in who:
+        name = escape(person["name"])
+        path = person.get("path")
+        parts.append(f'<a href="{escape(root)}{escape(path)}">{name}</a>' if path else name)
+    return Markup(", ".join(parts))
