@@ -12,11 +12,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from goalsrepo import alignment
 from goalsrepo.config import Config, Period, Person, Team
@@ -40,6 +41,9 @@ WINS_PAGE = 500
 FEED_ENTRIES = 50
 
 
+_PORTABLE = re.compile(r"[a-z0-9.-]+")
+
+
 @functools.cache
 def file_name(ident: str) -> str:
     """An id as a file name that is the same on every file system: lower case letters,
@@ -47,6 +51,8 @@ def file_name(ident: str) -> str:
     underscore ``__``. Injective, so two ids never share a page, even on a file system that
     ignores case. Ids are schema-checked before a build; the writer still refuses any path
     that would leave the output folder."""
+    if _PORTABLE.fullmatch(ident):  # every goal id, and most others
+        return ident
     out = []
     for char in ident:
         if "A" <= char <= "Z":
@@ -97,9 +103,9 @@ class Card:
                 self.last_checkin, self.score)
 
 
-@dataclass(frozen=True)
-class CheckinRow:
-    """A check-in as lists across goals show it (person pages, the dashboard)."""
+class CheckinRow(NamedTuple):
+    """A check-in as lists across goals show it (person pages, the dashboard). The rows
+    are named tuples: thousands go into page keys, which take plain tuples."""
 
     goal: str
     day: str
@@ -108,8 +114,7 @@ class CheckinRow:
     summary: str
 
 
-@dataclass(frozen=True)
-class WinRow:
+class WinRow(NamedTuple):
     goal: str
     what: str
     name: str
@@ -118,8 +123,7 @@ class WinRow:
     authors: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class DriftRow:
+class DriftRow(NamedTuple):
     goal: str
     moves: tuple[tuple[str, str, Any, Any], ...]     # (kr or "", field, first, now)
     adjustments: tuple[tuple[str, str, tuple[tuple[str, str], ...], str, str], ...]
@@ -477,16 +481,9 @@ def _bind(func: Callable[..., dict[str, Any]], *args: Any) -> Callable[[], dict[
     return lambda: func(*args)
 
 
-def _plain(rows: Iterable[Any]) -> tuple[Any, ...]:
-    """Dataclass rows as plain tuples, for a key."""
-    out = []
-    for row in rows:
-        values = []
-        for value in vars(row).values():
-            values.append(_plain([value])[0] if hasattr(value, "__dataclass_fields__")
-                          else value)
-        out.append(tuple(values))
-    return tuple(out)
+def _plain(rows: Iterable[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
+    """Named-tuple rows as plain tuples, which marshal (the page key) takes."""
+    return tuple(tuple(row) for row in rows)
 
 
 def alignment_context(data: SiteData) -> dict[str, Any]:

@@ -95,11 +95,13 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
             return make(code, message, file, line, column)
 
         if status.stale:
+            # Only the window was read: a check-in before it is known to be too old, not
+            # to be absent (run `goalsrepo history GOAL` for the date).
+            days = repo.config.checkin_days
             since = status.last_checkin
-            what = f"last check-in {since}" if since else "no check-in since it was created"
-            out.append(warn(("id",), "GR301",
-                            f"stale: {what}, more than {repo.config.checkin_days} days before "
-                            f"{today}"))
+            what = (f"last check-in {since}, more than {days} days before {today}" if since
+                    else f"no check-in in the {days} days before {today}")
+            out.append(warn(("id",), "GR301", f"stale: {what}"))
         if goal.status == "active" and status.due is not None and today > status.due:
             out.append(warn(("due",) if goal.due else ("period",), "GR302",
                             f"active but past due ({status.due}): mark it achieved or missed, "

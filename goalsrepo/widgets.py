@@ -100,3 +100,65 @@ def people(root: str, who: Iterable[Mapping[str, Any]]) -> Markup:
         path = person.get("path")
         parts.append(f'<a href="{escape(root)}{escape(path)}">{name}</a>' if path else name)
     return Markup(", ".join(parts))
+
+
+def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
+              show_owner: bool = True) -> Markup:
+    """The rows of a goal table (see ``goal_table`` in macros.html): the site's longest
+    lists, up to every goal of a period, so they are written here rather than in a loop of
+    template code."""
+    r = escape(root)
+    out = []
+    for c in cards:
+        title = escape(c.title)
+        stale = (' <span class="badge stale" title="No check-in for too long">Stale</span>'
+                 if c.stale else "")
+        cells = [f'<tr><td><a href="{r}{escape(c.path)}">{title}</a> '
+                 f'<span class="muted id">{escape(c.id)}</span>{stale}</td>']
+        if show_owner:
+            cells.append(f'<td><a href="{r}{escape(c.owner_path)}">{escape(c.owner_name)}</a>'
+                         "</td>")
+        if show_team:
+            cells.append(f'<td><a href="{r}{escape(c.team_path)}">{escape(c.team_name)}</a></td>'
+                         if c.team else '<td><span class="muted">—</span></td>')
+        if c.period:
+            period = f'<a href="{r}{escape(c.period_path)}">{escape(c.period)}</a>'
+        else:
+            period = f"due {escape(c.due)}" if c.due else '<span class="muted">—</span>'
+        progress = bar(c.progress, c.expected, c.health, "Progress of " + c.title)
+        cells.append(f'<td class="nowrap">{period}</td>'
+                     f'<td class="num">{progress} <span class="pct">{percent(c.progress)}</span>'
+                     f"</td><td>{badge(c.health)}</td></tr>\n")
+        out.append("".join(cells))
+    return Markup("".join(out))
+
+
+def _tree_line(root: str, card: Any) -> str:
+    return (f'{bar(card.progress, card.expected, card.health, "Progress of " + card.title)} '
+            f'<a href="{root}{escape(card.path)}">{escape(card.title)}</a> '
+            f'<span class="pct">{percent(card.progress)}</span> {badge(card.health)} ')
+
+
+def tree(root: str, rows: Iterable[tuple[str, Any, int]]) -> Markup:
+    """The alignment map's nested lists, from the flat rows of ``pages.alignment_context``
+    (open a level, a goal, close a level): up to 10,000 goals, written here for speed."""
+    r = escape(root)
+    out = ['<ul class="tree-level">\n']
+    for kind, item, depth in rows:
+        if kind == "close":
+            out.append("</ul></details></li>\n")
+            continue
+        card, mode, count = item
+        meta = f"{escape(card.level)} · {escape(card.owner_name)}"
+        if kind == "open":
+            opened = " open" if depth < 1 else ""
+            out.append(f'<li class="tree-node l-{escape(card.level)}"><details{opened}><summary>'
+                       f'{_tree_line(r, card)}<span class="muted">{meta} · {count} aligned'
+                       '</span></summary>\n<ul class="tree-level">\n')
+        else:
+            elsewhere = (f" · {count} aligned, shown under its first parent"
+                         if mode == "elsewhere" else "")
+            out.append(f'<li class="tree-node leaf l-{escape(card.level)}">{_tree_line(r, card)}'
+                       f'<span class="muted">{meta}{elsewhere}</span></li>\n')
+    out.append("</ul>\n")
+    return Markup("".join(out))

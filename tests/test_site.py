@@ -281,8 +281,9 @@ def test_rewritten_history_rebuilds_the_logbook(history_repo: Repo) -> None:
 def test_corrupt_cache_is_rebuilt(history_repo: Repo) -> None:
     build(history_repo.root)
     cache = history_repo.root / ".git" / "goalsrepo" / "site"
-    for path in cache.iterdir():
-        path.write_bytes(b"\x00garbage")
+    for path in cache.rglob("*"):
+        if path.is_file():
+            path.write_bytes(b"\x00garbage")  # the logbook, page keys, compiled templates
     build(history_repo.root)
     assert "deploy-time 45 → 30" in text_of(history_repo.root / "site/goals/deploys.html")
 
@@ -337,3 +338,31 @@ def test_output_option_and_message(history_repo: Repo, tmp_path: Path) -> None:
                      r"history\): ", result.stdout)
     assert (out / "index.html").is_file()
     assert not os.path.exists(history_repo.root / "site")
+
+
+def test_progress_shows_on_a_terminal_only(history_repo: Repo) -> None:
+    import pty
+    import subprocess
+    import sys
+
+    main, terminal = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "goalsrepo", "build", "-C",
+                           str(history_repo.root)], stdout=subprocess.PIPE, stderr=terminal,
+                          check=False)
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal's other end is closed: all is read
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    assert done.returncode == 0
+    pages = int(re.search(rb"Built (\d+) pages", done.stdout).group(1))  # type: ignore[union-attr]
+    assert f"pages: {pages}/{pages}".encode() in seen
+    history_repo.update_kr("goals/company.yaml", "nps", current=33)
+    quiet = run_cli("build", "-C", str(history_repo.root))
+    assert quiet.exit_code == 0 and "pages:" not in quiet.stderr  # not a terminal
