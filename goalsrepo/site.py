@@ -381,5 +381,7 @@ def make_env(cache: Path | None = None) -> jinja2.Environment:
     })
     env.globals.update({"bar": widgets.bar, "badge": widgets.badge,
                         "people": widgets.people, "commit_link": widgets.commit_link,
-                        "goal_rows": widgets.goal_rows, "tree": widgets.tree})
+                        "goal_rows": widgets.goal_rows, "tree": widgets.tree,
+                        "checkin_rows": widgets.checkin_rows,
+                        "value_rows": widgets.value_rows})
     return env

@@ -15,6 +15,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from goalsrepo.charts import value_label
+
 HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
                  "done": "Done", "achieved": "Achieved", "missed": "Missed",
                  "dropped": "Dropped", "draft": "Draft"}
@@ -162,3 +164,23 @@ def tree(root: str, rows: Iterable[tuple[str, Any, int]]) -> Markup:
                        f'<span class="muted">{meta}{elsewhere}</span></li>\n')
     out.append("</ul>\n")
     return Markup("".join(out))
+
+
+def checkin_rows(root: str, repo_url: str | None, events: Iterable[Mapping[str, Any]]) -> Markup:
+    """A goal's check-in log, newest first: the longest list of a goal page."""
+    out = []
+    for e in events:
+        day = escape(e["day"])
+        subject = (f'<br><span class="muted">{escape(e["subject"])}</span>'
+                   if e["subject"] else "")
+        out.append(f'<li><time datetime="{day}">{day}</time> {people(root, e["who"])}: '
+                   f'<span class="change">{escape(e["summary"])}</span> '
+                   f'{commit_link(repo_url, e["commit"])}{subject}</li>\n')
+    return Markup("".join(out))
+
+
+def value_rows(points: Iterable[tuple[Any, float]], unit: str | None) -> Markup:
+    """The rows of a chart's table of values, its text alternative."""
+    return Markup("".join(
+        f'<tr><td>{escape(str(day))}</td><td class="num">{escape(value_label(value, unit))}'
+        "</td></tr>" for day, value in points))
