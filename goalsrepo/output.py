@@ -194,6 +194,26 @@ class Writer:
             tmp = self.keys_file.with_name(self.keys_file.name + f".{uuid.uuid4().hex[:8]}")
             tmp.write_bytes(marshal.dumps((KEYS_VERSION, marker, keys)))
             os.replace(tmp, self.keys_file)
+            self._forget_gone_sites()
+
+    def _forget_gone_sites(self) -> None:
+        """Drop the keys of output folders that no longer exist (``serve`` builds into a
+        new temporary folder each session), listed in ``outputs.marshal``."""
+        assert self.keys_file is not None
+        listing = self.keys_file.parent / "outputs.marshal"
+        try:
+            outputs = dict(marshal.loads(listing.read_bytes()))
+        except Exception:  # missing or unreadable: start the list afresh
+            outputs = {}
+        outputs[self.keys_file.name] = str(self.target)
+        for name, target in list(outputs.items()):
+            if not os.path.isdir(target):
+                with contextlib.suppress(OSError):
+                    (self.keys_file.parent / name).unlink()
+                del outputs[name]
+        tmp = listing.with_name(f"outputs.marshal.{uuid.uuid4().hex[:8]}")
+        tmp.write_bytes(marshal.dumps(outputs))
+        os.replace(tmp, listing)
 
 
 PARALLEL_MIN_PAGES = 2000

@@ -366,3 +366,11 @@ def test_progress_shows_on_a_terminal_only(history_repo: Repo) -> None:
     history_repo.update_kr("goals/company.yaml", "nps", current=33)
     quiet = run_cli("build", "-C", str(history_repo.root))
     assert quiet.exit_code == 0 and "pages:" not in quiet.stderr  # not a terminal
+
+
+def test_keys_of_removed_output_folders_are_dropped(history_repo: Repo, tmp_path: Path) -> None:
+    cache = history_repo.root / ".git" / "goalsrepo" / "site"
+    build(history_repo.root, tmp_path / "first")
+    shutil.rmtree(tmp_path / "first")  # as serve removes its folder when it stops
+    build(history_repo.root, tmp_path / "second")
+    assert len(list(cache.glob("pages-*.marshal"))) == 1
