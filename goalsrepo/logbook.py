@@ -25,8 +25,9 @@ from typing import Any
 
 from goalsrepo.events import Author, Change, Commit, Event
 
-VERSION = 1
+VERSION = 2
 BUCKETS = 256
+SHARDS = 16  # files of derived rows: a rebuild rewrites the one or two it changed
 
 Row = tuple[Any, ...]
 
@@ -55,28 +56,41 @@ class Logbook:
 
     def __init__(self, folder: Path, key: tuple[Any, ...]) -> None:
         self.folder = folder
-        self.key = key
+        self.key = key = (VERSION, *key)
         self.head: str | None = None
         self.signatures: dict[str, tuple[int, str]] = {}  # goal -> (events, last commit)
         # What the site derived from each goal's events (plain rows, see pages.Derived).
         self.derived: dict[str, Any] = {}
         self._files: dict[int, str] = {}  # bucket -> its file, named afresh on each write
+        self._shards: dict[int, str] = {}  # the same for the derived rows, in SHARDS files
         self._buckets: dict[int, dict[str, list[Row]]] = {}
         self._dirty: set[int] = set()
+        self._dirty_shards: set[int] = set()
         try:
             with open(folder / "index.marshal", "rb") as fh:
-                stored, head, signatures, files, derived = marshal.loads(fh.read())
+                stored, head, signatures, files, shards = marshal.loads(fh.read())
             if tuple(stored) == key and isinstance(signatures, dict):
+                derived: dict[str, Any] = {}
+                for name in shards.values():
+                    with open(folder / name, "rb") as fh:
+                        derived.update(marshal.loads(fh.read()))
                 self.head, self.signatures, self._files = head, signatures, files
-                self.derived = derived
+                self._shards, self.derived = shards, derived
         except Exception:  # missing, truncated, corrupt or foreign: empty
-            self.head, self.signatures, self._files = None, {}, {}
+            self.head, self.signatures, self._files, self._shards = None, {}, {}, {}
 
     def reset(self) -> None:
         """Forget everything: the caller refills the logbook from the whole history."""
         self.head, self.signatures, self._files, self.derived = None, {}, {}, {}
+        self._shards = {}
         self._buckets = {b: {} for b in range(BUCKETS)}
         self._dirty = set(range(BUCKETS))
+        self._dirty_shards = set(range(SHARDS))
+
+    def set_derived(self, goal: str, row: Any) -> None:
+        """Keep what the site derived from a goal's events; only its shard is written."""
+        self.derived[goal] = row
+        self._dirty_shards.add(bucket_of(goal) % SHARDS)
 
     def _bucket(self, number: int) -> dict[str, list[Row]]:
         found = self._buckets.get(number)
@@ -122,13 +136,20 @@ class Logbook:
                 name = f"bucket-{number:03d}-{uuid.uuid4().hex[:12]}.marshal"
                 _write(self.folder / name, self._buckets[number])
                 self._files[number] = name
+            for shard in sorted(self._dirty_shards):
+                name = f"derived-{shard:02d}-{uuid.uuid4().hex[:12]}.marshal"
+                _write(self.folder / name, {g: row for g, row in self.derived.items()
+                                            if bucket_of(g) % SHARDS == shard})
+                self._shards[shard] = name
             _write(self.folder / "index.marshal",
-                   (self.key, self.head, self.signatures, self._files, self.derived))
+                   (self.key, self.head, self.signatures, self._files, self._shards))
             self._dirty.clear()
+            self._dirty_shards.clear()
         except (OSError, ValueError):
             return
-        keep = set(self._files.values())
-        for path in self.folder.glob("bucket-*.marshal"):
+        keep = {*self._files.values(), *self._shards.values()}
+        for path in [*self.folder.glob("bucket-*.marshal"),
+                     *self.folder.glob("derived-*.marshal")]:
             if path.name not in keep:
                 with contextlib.suppress(OSError):
                     path.unlink()

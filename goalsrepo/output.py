@@ -58,12 +58,12 @@ def choose(root: Path, wanted: Path | None, goals_dir: str) -> Path:
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
 
 
-def inside(folder: Path, relpath: str) -> Path:
+def inside(folder: Path, relpath: str) -> str:
     """``folder / relpath``, refusing any path that could end up outside ``folder``: only
     plain names of letters, digits, ``.``, ``_`` and ``-``, none starting with a dot."""
     if not _PLAIN_PATH.fullmatch(relpath):
         raise OutputError(f"refusing to write {relpath!r}: not a plain path inside the site")
-    return Path(os.path.join(folder, relpath))
+    return os.path.join(folder, relpath)
 
 
 class Writer:

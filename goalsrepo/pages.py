@@ -97,7 +97,13 @@ class Card:
     team_path: str | None
     period_path: str | None
 
+    @functools.cached_property
+    def key(self) -> bytes:
+        return digest(self.row)
+
+    @functools.cached_property
     def row(self) -> tuple[Any, ...]:
+        """What lists show of the goal (computed once: every page key takes it)."""
         return (self.id, self.title, self.level, self.owner_name, self.team_name, self.period,
                 self.progress, self.expected, self.health, self.stale, self.due,
                 self.last_checkin, self.score)
@@ -242,8 +248,10 @@ def summary(cards: list[Card]) -> dict[str, Any]:
     }
 
 
-def _rows(cards: Iterable[Card]) -> tuple[Any, ...]:
-    return tuple(c.row() for c in cards)
+def card_keys(cards: Iterable[Card]) -> bytes:
+    """What a list of goals shows, as one digest: each card's digest is computed once,
+    though a card shows on half a dozen pages."""
+    return b"".join(c.key for c in cards)
 
 
 def _who(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
@@ -339,10 +347,10 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card],
 
     edges = tuple((c, tuple(k)) for c, k in sorted(data.children.items()))
     return [
-        Page("index.html", digest((key, "index", data.commit, _rows(ordered),
+        Page("index.html", digest((key, "index", data.commit, card_keys(ordered),
                                    _plain(recent_checkins), _plain(recent_wins))),
              "dashboard.html", dashboard),
-        Page("alignment.html", digest((key, "alignment", _rows(ordered), edges)),
+        Page("alignment.html", digest((key, "alignment", card_keys(ordered), edges)),
              "alignment.html", lambda: alignment_context(data)),
     ]
 
@@ -358,7 +366,7 @@ def _team_pages(data: SiteData, key: bytes,
         if team.parent:
             sub_teams.setdefault(team.parent, []).append(team)
     out = [Page("teams.html",
-                digest((key, "teams", tuple((t.id, _rows(cs)) for t, cs in teams))),
+                digest((key, "teams", tuple((t.id, card_keys(cs)) for t, cs in teams))),
                 "teams.html", lambda: {"teams": [(t, summary(cs)) for t, cs in teams]})]
     for team, cards in teams:
         cs = attention_order(cards)
@@ -366,7 +374,7 @@ def _team_pages(data: SiteData, key: bytes,
         subs = sub_teams.get(team.id, [])
         out.append(Page(
             f"teams/{file_name(team.id)}.html",
-            digest((key, "team", team.id, _rows(cs), tuple(p.id for p in here),
+            digest((key, "team", team.id, card_keys(cs), tuple(p.id for p in here),
                     tuple(t.id for t in subs))),
             "team.html",
             _bind(lambda t, cs, ps, subs: {
@@ -422,7 +430,7 @@ def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
         partner_for = partners_of.get(person.id, [])
         out.append(Page(
             f"people/{file_name(person.id)}.html",
-            digest((key, "person", person.id, _rows(own), _rows(contrib), len(acts),
+            digest((key, "person", person.id, card_keys(own), card_keys(contrib), len(acts),
                     len({a.day for a in acts}), _plain(acts[:PERSON_CHECKINS]),
                     tuple(p.id for p in partner_for))),
             "person.html", _bind(context, person, own, contrib, acts, partner_for)))
@@ -432,7 +440,7 @@ def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
 def _period_pages(data: SiteData, key: bytes,
                   periods: list[tuple[Period, list[Card]]]) -> list[Page]:
     out = [Page("periods.html",
-                digest((key, "periods", tuple((p.id, _rows(cs)) for p, cs in periods))),
+                digest((key, "periods", tuple((p.id, card_keys(cs)) for p, cs in periods))),
                 "periods.html",
                 lambda: {"periods": [(p, summary(cs)) for p, cs in periods]})]
     for period, cards in periods:
@@ -442,7 +450,7 @@ def _period_pages(data: SiteData, key: bytes,
         ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         out.append(Page(
             f"periods/{file_name(period.id)}.html",
-            digest((key, "period", period.id, _rows(cards))),
+            digest((key, "period", period.id, card_keys(cards))),
             "period.html",
             _bind(lambda p, cs, groups: {"period": p, "summary": summary(cs), "groups": [
                 (data.teams.get(t) if t else None, t, summary(gcs), gcs) for t, gcs in groups]},
@@ -466,7 +474,7 @@ def _record_pages(data: SiteData, key: bytes, wins: list[WinRow]) -> list[Page]:
         Page("wins.atom", digest((key, "feed", _plain(feed), _titles(cards, feed))),
              "wins.atom", lambda: {"wins": [win_view(data, w) for w in feed]}),
         Page("drift.html", digest((key, "drift", _plain(drifts),
-                                   tuple(cards[d.goal].row() for d in drifts))),
+                                   card_keys(cards[d.goal] for d in drifts))),
              "drift.html", lambda: drift_context(data, drifts)),
         Page("search.html", digest((key, "search")), "search.html", dict),
         Page("404.html", digest((key, "404")), "404.html", dict),

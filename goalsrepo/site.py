@@ -157,11 +157,10 @@ def _logbook(root: Path, state: State,
         book.reset()
         everything = state.history.events
         book.add([e for events in everything.values() for e in events], head)
-        book.derived = {}
         timelines = {goal: read_timeline(goal, events, zone)
                      for goal, events in everything.items()}
     for goal, line in timelines.items():
-        book.derived[goal] = derive(line, zone).to_row()
+        book.set_derived(goal, derive(line, zone).to_row())
     if timelines or new is None:
         book.save()
     derived = {goal: Derived.from_row(row) for goal, row in book.derived.items()}
@@ -227,13 +226,13 @@ def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
     goal = status.goal
     parents, kids = pages.goal_neighbours(data, goal)
     people = (goal.owner, *goal.contributors)
-    return (goal.to_row(), data.cards[goal_id].row(), status.kr_progress,
+    return (goal.to_row(), data.cards[goal_id].key, status.kr_progress,
             status.start.isoformat() if status.start else None,
-            tuple(p.row() for p in parents), tuple(k.row() for k in kids),
+            pages.card_keys(parents), pages.card_keys(kids),
             tuple(data.person_name(p) for p in people), data.smart.get(goal_id, ()),
             book.signatures.get(goal_id) if book else None,
             goal.superseded_by in data.cards if goal.superseded_by else None,
-            tuple(c.row() for c in data.replaced.get(goal_id, ())))
+            pages.card_keys(data.replaced.get(goal_id, ())))
 
 
 def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Timeline],
