@@ -143,7 +143,8 @@ def init(directory: Path | None, repo: Path, demo: bool) -> None:
         click.echo("Initialised a git repository (branch main).")
     if result.demo_commits:
         click.echo(f"Wrote {result.demo_commits} back-dated demo commits.")
-    click.echo("Next: edit the goals, then run `goalsrepo validate`.")
+    click.echo("Next: `goalsrepo build` (or `goalsrepo serve`) to see the site; edit the "
+               "goals, then run `goalsrepo validate`.")
 
 
 def _prompt_missing(value: str | None, label: str, required: bool) -> str | None:
