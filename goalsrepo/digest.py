@@ -7,13 +7,16 @@ the adjustments made, and the goals at risk, off track or stale with their owner
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from goalsrepo import timeline
 from goalsrepo.events import Change, Event
-from goalsrepo.model import Goal, KeyResult
-from goalsrepo.progress import GoalStatus, kr_progress
+from goalsrepo.model import Goal
+from goalsrepo.progress import GoalStatus
 from goalsrepo.state import load_state
 
 
@@ -59,15 +62,6 @@ def _milestone(change: Change) -> str:
     return change.field[len("milestones["):-len("].done")]
 
 
-def _reached(kr: KeyResult | None, change: Change) -> bool:
-    """Whether this change made a key result reach its target (a win)."""
-    if kr is None or change.field not in ("current", "done") or change.new is None:
-        return False
-    before = kr_progress(replace(kr, **{change.field: change.old}))
-    after = kr_progress(replace(kr, **{change.field: change.new}))
-    return before < 1 <= after
-
-
 def build_digest(root: Path, since_days: int = 7, *, allow_shallow: bool = False) -> Digest:
     """The agenda for the ``since_days`` days up to the as-of date (HEAD's author date)."""
     state = load_state(root, allow_shallow=allow_shallow)
@@ -83,18 +77,22 @@ def build_digest(root: Path, since_days: int = 7, *, allow_shallow: bool = False
         goal = goals.get(goal_id)
         if goal is None:
             continue
+
+        def credit(event: Event) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(names.get(people.get(a.email.lower(), ""), a.name)
+                                       for a in event.commit.authors))
+
         for event in events:
             day = event.commit.date.astimezone(zone).date()
             if not since < day <= state.as_of:
                 continue
-            who = tuple(dict.fromkeys(
-                names.get(people.get(a.email.lower(), ""), a.name) for a in event.commit.authors))
-            item = _item(goal, event, who, day)
             if event.is_checkin or event.is_adjustment:
                 changes = [c for c in event.changes if c.is_checkin or c.is_adjustment]
                 label = "adjusted: " if event.is_adjustment else ""
-                moved.append(_with(item, label + "; ".join(_describe(c) for c in changes)))
-            wins.extend(_wins(goal, event, item))
+                moved.append(Item(goal.id, goal.title, goal.owner,
+                                  label + "; ".join(_describe(c) for c in changes),
+                                  credit(event), event.commit.id, day))
+        wins.extend(_win_items(goal, events, zone, since, state.as_of, credit))
     statuses = sorted(state.statuses(), key=lambda s: s.goal.id)
     at_risk = tuple(_status_item(s, f"{s.health.replace('_', ' ')}: {_pct(s.progress)} done, "
                                     f"{_pct(s.expected or 0)} expected")
@@ -106,24 +104,21 @@ def build_digest(root: Path, since_days: int = 7, *, allow_shallow: bool = False
                   config.base_url, config.title)
 
 
-def _item(goal: Goal, event: Event, who: tuple[str, ...], day: date) -> Item:
-    return Item(goal.id, goal.title, goal.owner, "", who, event.commit.id, day)
+WIN_TEXT = {"goal": "goal achieved", "milestone": "milestone done: ",
+            "key_result": "key result reached its target: "}
 
 
-def _with(item: Item, what: str) -> Item:
-    return Item(item.goal, item.title, item.owner, what, item.people, item.commit, item.day)
-
-
-def _wins(goal: Goal, event: Event, item: Item) -> list[Item]:
-    krs = {kr.id: kr for kr in goal.key_results}
+def _win_items(goal: Goal, events: list[Event], zone: ZoneInfo, since: date, as_of: date,
+               credit: Callable[[Event], tuple[str, ...]]) -> list[Item]:
+    """The goal's wins in the window, judged as timeline.read judges them (by the target
+    that held at the time), credited to the people of the commit that won them."""
+    by_commit = {e.commit.id: e for e in events}
     found = []
-    for change in event.changes:
-        if change.kr is None and change.field == "status" and change.new == "achieved":
-            found.append(_with(item, "goal achieved"))
-        elif change.kr is None and change.field.startswith("milestones[") and change.new is True:
-            found.append(_with(item, f"milestone done: {_milestone(change)}"))
-        elif change.kr is not None and _reached(krs.get(change.kr), change):
-            found.append(_with(item, f"key result reached its target: {change.kr}"))
+    for win in timeline.read(goal.id, events, zone).wins:
+        if since < win.day <= as_of:
+            what = WIN_TEXT[win.what] + (win.name if win.what != "goal" else "")
+            found.append(Item(goal.id, goal.title, goal.owner, what,
+                              credit(by_commit[win.commit]), win.commit, win.day))
     return found
 
 
