@@ -84,8 +84,9 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         full = repository.load(root, None if as_of is None else state.commit)
         errors = [d for d in [*full.diagnostics, *check(full)]
                   if d.severity is Severity.ERROR]
-        raise BuildError(f"{len(errors)} error(s) in the goal files: nothing was built",
-                         tuple(sorted(errors, key=Diagnostic.sort_key)))
+        if errors:
+            raise BuildError(f"{len(errors)} error(s) in the goal files: nothing was built",
+                             tuple(sorted(errors, key=Diagnostic.sort_key)))
     config = repo.config
     base = (base_url or config.base_url or "").rstrip("/") or None
     ignored = config.lint.ignore
