@@ -105,7 +105,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         cache.joinpath("templates").mkdir(parents=True, exist_ok=True)
     env = make_env(cache / "templates" if cache else None)
     # The commit shows on the dashboard alone, so a new commit alone changes no other page.
-    global_key = (__version__, _templates_digest(), repr(config), base, state.as_of.isoformat(),
+    global_key = (__version__, _renderer_digest(), repr(config), base, state.as_of.isoformat(),
                   repr(sorted((repo.people or {}).items())),
                   repr(sorted((repo.teams or {}).items())))
     data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
@@ -335,13 +335,17 @@ def sitemap(base_url: str, urls: list[str]) -> bytes:
     return "\n".join(lines).encode()
 
 
-def _templates_digest() -> str:
-    """A digest of the shipped templates, so an upgrade or an edit renders everything."""
+def _renderer_digest() -> str:
+    """A digest of the templates and of the modules that write HTML, so an upgrade, or an
+    edit of an installed copy, renders every page again."""
     folder = resources.files("goalsrepo.templates")
     parts = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_file() and entry.name.endswith((".html", ".atom", ".xml")):
             parts.append((entry.name, entry.read_bytes()))
+    for module in (charts, markdown, pages, widgets):
+        parts.append((module.__name__, Path(module.__file__ or "").read_bytes()))
+    parts.append((__name__, Path(__file__).read_bytes()))
     return pages.digest(tuple(parts)).hex()
 
 
