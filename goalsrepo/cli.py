@@ -216,7 +216,7 @@ def _state(repo: Path, as_of: Any, allow_shallow: bool) -> Any:
     from goalsrepo.state import load_state
 
     state = load_state(repo.resolve(), as_of.date() if as_of else None,
-                       allow_shallow=allow_shallow)
+                       allow_shallow=allow_shallow, progress=_progress_reporter())
     from goalsrepo import report
 
     for note in state.notes:

@@ -15,11 +15,11 @@ it holds, and ``validate`` replays only the last few weeks. The only git calls a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from goalsrepo import cache, git, loader
 from goalsrepo.errors import GoalsrepoError
@@ -34,8 +34,8 @@ from goalsrepo.events import (
     activity,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+# ``progress(what, done, total)``: long work reports on stderr on a terminal (SPEC §2).
+Progress = Callable[[str, int, int], None]
 
 # Fields of a goal version that history tracks; (kr id or None, field) -> value.
 Snapshot = dict[tuple[str | None, str], Any]
@@ -283,12 +283,14 @@ class History:
 
 
 def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
-                 allow_shallow: bool = False, use_cache: bool = True) -> History:
+                 allow_shallow: bool = False, use_cache: bool = True,
+                 progress: Progress | None = None) -> History:
     """Read the history of every goal from git, up to ``upto`` (a commit id, default HEAD).
 
     The history of HEAD is cached in the git directory keyed by commit; a later call
     replays only the commits that came since. A missing, stale, foreign or corrupt cache is
-    rebuilt, never trusted.
+    rebuilt, never trusted. ``progress(what, done, total)`` hears of every chunk of
+    commits replayed: a first read of a large history takes a while.
     """
     if git.is_shallow(root) and not allow_shallow:
         raise ShallowCloneError(SHALLOW_HELP)
@@ -297,7 +299,7 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
         return History(None, {})
     target = upto or current[0]
     if not use_cache or (upto is not None and upto != current[0]):
-        replay = _replay_range(root, goals_dir, None, target)
+        replay = _replay_range(root, goals_dir, None, target, progress)
         return History(target, activity(replay.events), tuple(replay.skipped),
                        replay.events)
     store = cache.Store(git.git_dir(root), goals_dir)
@@ -306,10 +308,10 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
         index = None
     if index is None or index.head != target:
         since = index.head if index is not None else None
-        replay = _replay_range(root, goals_dir, since, target)
+        replay = _replay_range(root, goals_dir, since, target, progress)
         if since is not None and replay.blind:  # a file broken at the cached head was fixed
             index = since = None
-            replay = _replay_range(root, goals_dir, None, target)
+            replay = _replay_range(root, goals_dir, None, target, progress)
         merged = dict(index.activity) if index is not None else {}
         for goal, new in activity(replay.events).items():
             old = merged.get(goal, Activity())
@@ -331,12 +333,13 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
     return History(target, index.activity, index.skipped, _load=load)
 
 
-def _replay_range(root: Path, goals_dir: str, since: str | None, target: str) -> Replay:
+def _replay_range(root: Path, goals_dir: str, since: str | None, target: str,
+                  progress: Progress | None = None) -> Replay:
     pathspec = goals_dir.rstrip("/") + "/"
     # One expression, so the raw log (23 MB at 50,000 commits) is freed once parsed.
     records = list(parse_log(git.first_parent_log(root, pathspec, since=since,
                                                   until=target)))[::-1]  # oldest first
-    return _replay(root, records, since, target)
+    return _replay(root, records, since, target, progress=progress)
 
 
 def read_between(root: Path, goals_dir: str, since: str, target: str) -> list[Event] | None:
@@ -376,7 +379,7 @@ CHUNK_COMMITS = 2000
 
 
 def _replay(root: Path, records: list[LogRecord], since: str | None, target: str,
-            credit: bool = True) -> Replay:
+            credit: bool = True, progress: Progress | None = None) -> Replay:
     """Replay ``records`` a chunk at a time, so only a chunk's blobs are held in memory."""
     replay = Replay()
     merges = [r for r in records if len(r[1]) > 1] if credit else []
@@ -391,6 +394,8 @@ def _replay(root: Path, records: list[LogRecord], since: str | None, target: str
                 authors = credits.get(commit_id) or (Author(name, email),)
                 commit = Commit(commit_id, datetime.fromisoformat(date), authors, message)
                 replay.apply(commit, entries, parsed)
+            if progress is not None:
+                progress("commits", start + len(chunk), len(records))
     return replay
 
 

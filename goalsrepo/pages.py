@@ -538,10 +538,6 @@ def drift_context(data: SiteData, drifts: list[DriftRow]) -> dict[str, Any]:
     } for d in drifts]}
 
 
-def periods_of(config: Config) -> dict[str, Period]:
-    return {p.id: p for p in config.periods}
-
-
 def goal_neighbours(data: SiteData, goal: Goal) -> tuple[list[Card], list[Card]]:
     parents = [data.cards[p] for p in goal.aligns_to if p in data.cards]
     kids = [data.cards[k] for k in data.children.get(goal.id, [])]

@@ -22,21 +22,28 @@ def clamp(value: float) -> float:
 
 
 def kr_progress(kr: KeyResult) -> float:
+    """A key result's progress (SPEC §3); see :func:`measure`."""
+    return measure(kr.kind, kr.start, kr.target, kr.current, kr.done, kr.keep)
+
+
+def measure(kind: str, start: float | None, target: float | None, current: float | None,
+            done: bool | None, keep: str | None) -> float:
     """numeric: clamp((current - start) / (target - start)), a missing current counting as
     start; milestone: 1 if done else 0; control: 1 while current is on the right side of
-    target, inclusive, else 0 (and 0 before a first measurement)."""
-    if kr.kind == "milestone":
-        return 1.0 if kr.done else 0.0
-    if kr.kind == "control":
-        if kr.current is None or kr.target is None:
+    target, inclusive, else 0 (and 0 before a first measurement). A key result too
+    incomplete to measure (an old version in history, or target == start, a validation
+    error, GR131) is 0: never a division by zero."""
+    if kind == "milestone":
+        return 1.0 if done else 0.0
+    if kind == "control":
+        if current is None or target is None:
             return 0.0
-        ok = kr.current <= kr.target if kr.keep == "below" else kr.current >= kr.target
+        ok = current <= target if keep == "below" else current >= target
         return 1.0 if ok else 0.0
-    assert kr.start is not None and kr.target is not None
-    if kr.target == kr.start:  # a validation error (GR131); never divide by zero
+    if start is None or target is None or target == start:
         return 0.0
-    current = kr.start if kr.current is None else kr.current
-    return clamp((current - kr.start) / (kr.target - kr.start))
+    current = start if current is None else current
+    return clamp((current - start) / (target - start))
 
 
 def own_progress(goal: Goal) -> float | None:

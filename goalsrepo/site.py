@@ -45,7 +45,7 @@ from goalsrepo.timeline import Timeline, day_of
 from goalsrepo.timeline import read as read_timeline
 from goalsrepo.validate import check
 
-Progress = Callable[[str, int, int], None]
+Progress = history.Progress
 
 
 class BuildError(GoalsrepoError):
@@ -74,7 +74,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
     started = time.perf_counter()
     root = root.resolve()
     target = output.choose(root, output_dir, repository.read_config(root).goals_dir)
-    state = load_state(root, as_of, allow_shallow=allow_shallow)
+    state = load_state(root, as_of, allow_shallow=allow_shallow, progress=progress)
     repo = state.repo
     found = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
     errors = [d for d in found if d.severity is Severity.ERROR]
@@ -190,16 +190,6 @@ def derive(line: Timeline, zone: Any) -> Derived:
     return Derived(checkins, wins, drift)
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "done" if value else "not done"
-    if value is None:
-        return "—"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def change_summary(event: Event, adjustments_only: bool = False) -> str:
     """A commit's changes to a goal in a few words: ``deploy-time 22 → 18``."""
     parts = []
@@ -210,13 +200,13 @@ def change_summary(event: Event, adjustments_only: bool = False) -> str:
             continue
         if change.kr is None and change.field.startswith("milestones["):
             title = change.field[len("milestones["):-len("].done")]
-            parts.append(f"milestone “{title}” {_value(change.new)}")
+            parts.append(f"milestone “{title}” {display_value(change.new)}")
         else:
             name = change.field
             if change.kr is not None:
                 name = change.kr if change.field in ("current", "done") else \
                     f"{change.kr} {change.field}"
-            parts.append(f"{name} {_value(change.old)} → {_value(change.new)}")
+            parts.append(f"{name} {display_value(change.old)} → {display_value(change.new)}")
     return "; ".join(parts)
 
 

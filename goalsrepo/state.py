@@ -44,7 +44,7 @@ def day_of(moment: str, config: Config) -> date:
 
 
 def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = False,
-               today: date | None = None) -> State:
+               today: date | None = None, progress: history.Progress | None = None) -> State:
     """Goals, history and T for ``root``; ``today`` stands in for the clock in tests."""
     head = git.head(root) if git.in_repository(root) else None
     if head is None:
@@ -56,7 +56,8 @@ def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = F
     if as_of is None:
         reuse = FileCache(git.git_dir(root), __version__)
         repo = repository.load(root, reuse=reuse)
-        found = history.read_history(root, repo.config.goals_dir, allow_shallow=allow_shallow)
+        found = history.read_history(root, repo.config.goals_dir, allow_shallow=allow_shallow,
+                                     progress=progress)
         return State(repo, found, day_of(head[1], repo.config), head[0])
     zone = repository.read_config(root).zone  # today's time zone picks the commit
     commit = None
@@ -68,5 +69,5 @@ def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = F
         raise GoalsrepoError(f"the repository has no commit on or before {as_of}")
     repo = repository.load(root, commit)
     found = history.read_history(root, repo.config.goals_dir, upto=commit,
-                                 allow_shallow=allow_shallow)
+                                 allow_shallow=allow_shallow, progress=progress)
     return State(repo, found, as_of, commit)

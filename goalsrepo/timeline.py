@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from goalsrepo.events import Change, Event
+from goalsrepo.progress import local_date, measure
 
 
 @dataclass(frozen=True)
@@ -51,24 +52,22 @@ class Timeline:
 
 
 def day_of(event: Event, zone: ZoneInfo) -> date:
-    return event.commit.date.astimezone(zone).date()
+    return local_date(event.commit.date, zone)
+
+
+def _number(value: Any) -> float | None:
+    """A number, or None for anything else an old, invalid version may hold."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _progress(fields: Mapping[str, Any], field: str, value: Any) -> float:
-    """A key result's progress with ``field`` set to ``value`` (SPEC §3), from the fields
-    it had at that moment; 0 for a key result too incomplete to measure."""
-    if field == "done" or fields.get("done") is not None:
-        return 1.0 if (value if field == "done" else fields.get("done")) else 0.0
-    current = value if field == "current" else fields.get("current")
-    target, start, keep = fields.get("target"), fields.get("start"), fields.get("keep")
-    numbers = (int, float)
-    if not isinstance(current, numbers) or not isinstance(target, numbers):
-        return 0.0
-    if keep is not None:
-        return 1.0 if (current <= target if keep == "below" else current >= target) else 0.0
-    if not isinstance(start, numbers) or start == target:
-        return 0.0
-    return min(1.0, max(0.0, (current - start) / (target - start)))
+    """A key result's progress with ``field`` set to ``value``, from the fields it had at
+    that moment (the kind follows from its keys, as in model.KeyResult)."""
+    now = {**fields, field: value}
+    kind = ("milestone" if now.get("done") is not None
+            else "control" if now.get("keep") is not None else "numeric")
+    return measure(kind, _number(now.get("start")), _number(now.get("target")),
+                   _number(now.get("current")), bool(now.get("done")), now.get("keep"))
 
 
 def _reached(fields: Mapping[str, Any], change: Change) -> bool:

@@ -363,6 +363,7 @@ def test_progress_shows_on_a_terminal_only(history_repo: Repo) -> None:
     assert done.returncode == 0
     pages = int(re.search(rb"Built (\d+) pages", done.stdout).group(1))  # type: ignore[union-attr]
     assert f"pages: {pages}/{pages}".encode() in seen
+    assert re.search(rb"commits: (\d+)/\1", seen)  # the first read of history, too
     history_repo.update_kr("goals/company.yaml", "nps", current=33)
     quiet = run_cli("build", "-C", str(history_repo.root))
     assert quiet.exit_code == 0 and "pages:" not in quiet.stderr  # not a terminal
