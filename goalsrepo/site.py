@@ -190,6 +190,17 @@ def derive(line: Timeline, zone: Any) -> Derived:
     return Derived(checkins, wins, drift)
 
 
+def exact_value(value: Any) -> str:
+    """A value in a log as it was written (``91.625``, not the chart's rounded ``91.63``)."""
+    if isinstance(value, bool):
+        return "done" if value else "not done"
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def change_summary(event: Event, adjustments_only: bool = False) -> str:
     """A commit's changes to a goal in a few words: ``deploy-time 22 → 18``."""
     parts = []
@@ -200,13 +211,13 @@ def change_summary(event: Event, adjustments_only: bool = False) -> str:
             continue
         if change.kr is None and change.field.startswith("milestones["):
             title = change.field[len("milestones["):-len("].done")]
-            parts.append(f"milestone “{title}” {display_value(change.new)}")
+            parts.append(f"milestone “{title}” {exact_value(change.new)}")
         else:
             name = change.field
             if change.kr is not None:
                 name = change.kr if change.field in ("current", "done") else \
                     f"{change.kr} {change.field}"
-            parts.append(f"{name} {display_value(change.old)} → {display_value(change.new)}")
+            parts.append(f"{name} {exact_value(change.old)} → {exact_value(change.new)}")
     return "; ".join(parts)
 
 
