@@ -96,7 +96,11 @@ class Goal:
 
     def to_row(self) -> tuple[Any, ...]:
         """The goal as nested tuples of plain values, which :mod:`marshal` stores and reads
-        several times faster than pickle stores dataclasses (the parsed-file cache)."""
+        several times faster than pickle stores dataclasses (the parsed-file cache). A goal
+        read from a row keeps it: a site build takes every goal's row for its page key."""
+        kept: tuple[Any, ...] | None = self.__dict__.get("_row")
+        if kept is not None:
+            return kept
         return (
             self.id, self.title, self.owner, self.path, self.level, self.team,
             self.contributors, self.period, _ordinal(self.start), _ordinal(self.due),
@@ -111,13 +115,15 @@ class Goal:
     def from_row(cls, row: tuple[Any, ...]) -> Goal:
         (goal_id, title, owner, path, level, team, contributors, period, start, due,
          aligns_to, status, superseded_by, description, krs, milestones, links) = row
-        return cls(
+        goal = cls(
             goal_id, title, owner, path, level, team, contributors, period,
             _day(start), _day(due), aligns_to, status, superseded_by, description,
             tuple(KeyResult(*kr) for kr in krs),
             tuple(Milestone(t, _day(d), done, o) for t, d, done, o in milestones),
             tuple(Link(*link) for link in links),
         )
+        goal.__dict__["_row"] = row  # not a field: equality, repr and replace() ignore it
+        return goal
 
     def span(self, period: Any) -> tuple[date | None, date | None]:
         """Start and due dates: the goal's own, else its period's (a ``config.Period``)."""

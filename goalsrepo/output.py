@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,13 +105,10 @@ class Writer:
         exception, a full disk) happens before the site is touched.
         """
         pages = list(pages)
-        seen: set[str] = set()
-        for page in pages:
-            inside(self.target, page.path)
-            if page.path in seen:
-                raise OutputError(f"two pages would be written to {page.path}")
-            seen.add(page.path)
         keys = {p.path: p.key for p in pages}
+        if len(keys) < len(pages):
+            twice = next(path for path, n in Counter(p.path for p in pages).items() if n > 1)
+            raise OutputError(f"two pages would be written to {twice}")
         marker = b"goalsrepo site " + _digest_of(keys) + b"\n"
         previous = self._previous()
         self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -123,6 +121,8 @@ class Writer:
 
     def _replace(self, pages: list[Page], render: Callable[[Page], bytes], marker: bytes,
                  progress: Callable[[str, int, int], None] | None) -> int:
+        for page in pages:
+            inside(self.target, page.path)
         tmp = self._sibling("new")
         try:
             for folder in sorted({os.path.dirname(p.path) for p in pages} - {""}):
@@ -139,6 +139,8 @@ class Writer:
                 render: Callable[[Page], bytes], marker: bytes,
                 progress: Callable[[str, int, int], None] | None) -> int:
         changed = [p for p in pages if previous.get(p.path) != p.key]
+        for page in changed:  # the others were checked when they were written
+            inside(self.target, page.path)
         gone = sorted(set(previous) - {p.path for p in pages})
         stage = self._sibling("stage")
         try:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from goalsrepo import alignment
@@ -151,8 +152,8 @@ class Derived:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Derived:
         checkins, wins, drift = row
-        return cls(tuple(CheckinRow(*c) for c in checkins), tuple(WinRow(*w) for w in wins),
-                   DriftRow(*drift) if drift else None)
+        return cls(tuple(map(CheckinRow._make, checkins)), tuple(map(WinRow._make, wins)),
+                   DriftRow._make(drift) if drift else None)
 
 
 @dataclass(frozen=True)
@@ -291,21 +292,24 @@ def win_view(data: SiteData, row: WinRow) -> dict[str, Any]:
 def all_wins(data: SiteData) -> list[WinRow]:
     """Wins of the goals that still exist, newest first."""
     wins = [w for gid, d in data.derived.items() if gid in data.cards for w in d.wins]
-    return sorted(wins, key=lambda w: (w.day, w.commit, w.goal, w.what, w.name), reverse=True)
+    return sorted(wins, key=itemgetter(3, 4, 0, 1, 2), reverse=True)  # day, commit, goal, ...
 
 
 def all_checkins(data: SiteData) -> list[CheckinRow]:
     rows = [c for gid, d in data.derived.items() if gid in data.cards for c in d.checkins]
-    return sorted(rows, key=lambda c: (c.day, c.commit, c.goal), reverse=True)
+    return sorted(rows, key=itemgetter(1, 2, 0), reverse=True)  # day, commit, goal
 
 
 def plan(data: SiteData) -> list[Page]:
     """Every page of the site, in a fixed order."""
     prepare(data)
     ordered = sorted(data.cards.values(), key=lambda c: c.id)
+    # Lists show goals in attention order: sort once, and every group taken from this
+    # list in order is sorted too (the order is total, so a subset sorts the same).
+    urgent = attention_order(ordered)
     by_period: dict[str | None, list[Card]] = {}
     by_team: dict[str | None, list[Card]] = {}
-    for c in ordered:
+    for c in urgent:
         by_period.setdefault(c.period, []).append(c)
         by_team.setdefault(c.team, []).append(c)
     periods = [(p, by_period.get(p.id, [])) for p in data.config.periods]
@@ -314,22 +318,22 @@ def plan(data: SiteData) -> list[Page]:
     wins = all_wins(data)
     key = digest(data.global_key)
     return [
-        *_overview_pages(data, key, ordered, periods, teams, checkins, wins),
+        *_overview_pages(data, key, ordered, urgent, periods, teams, checkins, wins),
         *(Page(c.path, digest((key, "goal", data.goal_page_key(c.id))), "goal.html",
                _bind(data.goal_page, c.id)) for c in ordered),
         *_team_pages(data, key, teams),
-        *_people_pages(data, key, ordered, checkins),
+        *_people_pages(data, key, urgent, checkins),
         *_period_pages(data, key, periods),
         *_record_pages(data, key, wins),
     ]
 
 
-def _overview_pages(data: SiteData, key: bytes, ordered: list[Card],
+def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: list[Card],
                     periods: list[tuple[Period, list[Card]]],
                     teams: list[tuple[Team, list[Card]]], checkins: list[CheckinRow],
                     wins: list[WinRow]) -> list[Page]:
     """The dashboard and the alignment map."""
-    attention = [c for c in attention_order(ordered) if c.health in ("off_track", "at_risk")]
+    attention = [c for c in urgent if c.health in ("off_track", "at_risk")]
     stale = [c for c in ordered if c.stale]
     recent_checkins = checkins[:RECENT_CHECKINS]
     recent_wins = wins[:RECENT_WINS]
@@ -368,8 +372,7 @@ def _team_pages(data: SiteData, key: bytes,
     out = [Page("teams.html",
                 digest((key, "teams", tuple((t.id, card_keys(cs)) for t, cs in teams))),
                 "teams.html", lambda: {"teams": [(t, summary(cs)) for t, cs in teams]})]
-    for team, cards in teams:
-        cs = attention_order(cards)
+    for team, cs in teams:
         here = members.get(team.id, [])
         subs = sub_teams.get(team.id, [])
         out.append(Page(
@@ -385,21 +388,26 @@ def _team_pages(data: SiteData, key: bytes,
     return out
 
 
-def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
+def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
                   checkins: list[CheckinRow]) -> list[Page]:
     """A page per person: what they own and contribute to, their check-ins, their
     accountability partner (and whom they are partner for)."""
     owns: dict[str, list[Card]] = {}
     contributes: dict[str, list[Card]] = {}
-    for c in ordered:
+    for c in urgent:
         owns.setdefault(c.owner, []).append(c)
         for contributor in data.statuses[c.id].goal.contributors:
             contributes.setdefault(contributor, []).append(c)
     activity: dict[str, list[CheckinRow]] = {}
+    people_of: dict[tuple[tuple[str, str], ...], list[str]] = {}  # the same authors recur
     for row in checkins:
-        for who in dict.fromkeys(data.by_email.get(e.lower()) for _, e in row.authors):
-            if who is not None:
-                activity.setdefault(who, []).append(row)
+        found = people_of.get(row.authors)
+        if found is None:
+            found = people_of[row.authors] = [
+                p for p in dict.fromkeys(data.by_email.get(e.lower()) for _, e in row.authors)
+                if p is not None]
+        for who in found:
+            activity.setdefault(who, []).append(row)
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.partner:
@@ -412,11 +420,11 @@ def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
                 "people.html", lambda: {"people": counts})]
 
     def context(person: Person, own: list[Card], contrib: list[Card],
-                acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
+                acts: list[CheckinRow], days: int, partner_for: list[Person]) -> dict[str, Any]:
         return {
             "person": person, "owns": own, "contributes": contrib,
             "team": data.teams.get(person.team) if person.team else None,
-            "checkin_count": len(acts), "checkin_days": len({a.day for a in acts}),
+            "checkin_count": len(acts), "checkin_days": days,
             "checkins": [checkin_view(data, a) for a in acts[:PERSON_CHECKINS]],
             "partner": data.people.get(person.partner) if person.partner else None,
             "partner_for": partner_for,
@@ -424,16 +432,16 @@ def _people_pages(data: SiteData, key: bytes, ordered: list[Card],
         }
 
     for person in data.people.values():
-        own = attention_order(owns.get(person.id, []))
-        contrib = attention_order(contributes.get(person.id, []))
+        own = owns.get(person.id, [])
+        contrib = contributes.get(person.id, [])
         acts = activity.get(person.id, [])
+        days = len({a.day for a in acts})
         partner_for = partners_of.get(person.id, [])
         out.append(Page(
             f"people/{file_name(person.id)}.html",
             digest((key, "person", person.id, card_keys(own), card_keys(contrib), len(acts),
-                    len({a.day for a in acts}), _plain(acts[:PERSON_CHECKINS]),
-                    tuple(p.id for p in partner_for))),
-            "person.html", _bind(context, person, own, contrib, acts, partner_for)))
+                    days, _plain(acts[:PERSON_CHECKINS]), tuple(p.id for p in partner_for))),
+            "person.html", _bind(context, person, own, contrib, acts, days, partner_for)))
     return out
 
 
@@ -445,7 +453,7 @@ def _period_pages(data: SiteData, key: bytes,
                 lambda: {"periods": [(p, summary(cs)) for p, cs in periods]})]
     for period, cards in periods:
         groups: dict[str | None, list[Card]] = {}
-        for c in attention_order(cards):
+        for c in cards:
             groups.setdefault(c.team, []).append(c)
         ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         out.append(Page(

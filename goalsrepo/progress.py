@@ -46,12 +46,15 @@ def measure(kind: str, start: float | None, target: float | None, current: float
     return clamp((current - start) / (target - start))
 
 
-def own_progress(goal: Goal) -> float | None:
-    """The weight-averaged progress of a goal's key results; None without key results."""
+def own_progress(goal: Goal, kr_values: tuple[float, ...] | None = None) -> float | None:
+    """The weight-averaged progress of a goal's key results (``kr_values`` when already
+    measured); None without key results."""
     if not goal.key_results:
         return None
+    if kr_values is None:
+        kr_values = tuple(kr_progress(kr) for kr in goal.key_results)
     total = sum(kr.weight for kr in goal.key_results)
-    return sum(kr.weight * kr_progress(kr) for kr in goal.key_results) / total
+    return sum(kr.weight * v for kr, v in zip(goal.key_results, kr_values)) / total
 
 
 T = TypeVar("T")
@@ -91,12 +94,14 @@ def roll_up(goals: Iterable[Goal], own: Mapping[str, T | None],
     return result
 
 
-def all_progress(goals: Iterable[Goal]) -> dict[str, float]:
-    """Progress of every goal: its own, else the plain average of the goals aligned to it
-    (recursively), else 0."""
+def all_progress(goals: Iterable[Goal],
+                 own: Mapping[str, float | None] | None = None) -> dict[str, float]:
+    """Progress of every goal: its own (``own`` when already measured), else the plain
+    average of the goals aligned to it (recursively), else 0."""
     goals = list(goals)
-    return roll_up(goals, {g.id: own_progress(g) for g in goals},
-                   lambda values: sum(values) / len(values), 0.0)
+    if own is None:
+        own = {g.id: own_progress(g) for g in goals}
+    return roll_up(goals, own, lambda values: sum(values) / len(values), 0.0)
 
 
 def _latest(values: list[date | None]) -> date | None:
@@ -176,7 +181,8 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     :class:`~goalsrepo.events.Activity` (latest creation and check-in)."""
     goals = list(goals)
     zone = config.zone
-    progress = all_progress(goals)
+    measured = {g.id: tuple(kr_progress(kr) for kr in g.key_results) for g in goals}
+    progress = all_progress(goals, {g.id: own_progress(g, measured[g.id]) for g in goals})
     periods = {p.id: p for p in config.periods}
     nothing = Activity()
     checkins: dict[str, date | None] = {}
@@ -200,6 +206,6 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
             stale=stale(goal.status, last, created, today, config.checkin_days),
             last_checkin=last,
             score=score(goal.status, progress[goal.id], due, today),
-            kr_progress=tuple(kr_progress(kr) for kr in goal.key_results),
+            kr_progress=measured[goal.id],
         ))
     return out
