@@ -204,8 +204,13 @@ class FileCache:
         kind, value = entry[1]
         return True, Goal.from_row(value) if kind == "goal" else value
 
+    def settled(self, signature: tuple[int, ...]) -> bool:
+        """Whether a file with this signature was last changed long enough ago that a
+        change since would show in its signature (git's "racy" rule)."""
+        return signature[1] <= self.now - _RACY_NS
+
     def put(self, relpath: str, signature: tuple[int, ...] | None, value: Any) -> None:
-        if signature is None or signature[1] > self.now - _RACY_NS:
+        if signature is None or not self.settled(signature):
             return
         stored = ("goal", value.to_row()) if isinstance(value, Goal) else ("data", value)
         self.entries[relpath] = (signature, stored)

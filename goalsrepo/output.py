@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from goalsrepo.errors import GoalsrepoError
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from goalsrepo.pages import Page
 
 MARKER = ".goalsrepo"
-KEYS_VERSION = 1
+KEYS_VERSION = 2
 
 
 class OutputError(GoalsrepoError):
@@ -78,24 +78,36 @@ class Writer:
     def __init__(self, target: Path, cache: Path | None) -> None:
         self.target = target
         self.keys_file = (cache / f"pages-{_name_of(target)}.marshal") if cache else None
+        self._before: tuple[dict[str, bytes], Any] | None = None
 
-    def _previous(self) -> dict[str, bytes]:
+    def previous(self) -> tuple[dict[str, bytes], Any]:
+        """The page keys of the site in the folder, and what the build that wrote it kept
+        for the next one (``write``'s ``memory``); ``({}, None)`` when there is no such
+        build, or the folder is not the site the keys describe."""
+        if self._before is None:
+            self._before = self._read_keys()
+        return self._before
+
+    def _read_keys(self) -> tuple[dict[str, bytes], Any]:
         if self.keys_file is None:
-            return {}
+            return {}, None
         try:
             with open(self.keys_file, "rb") as fh:
-                version, marker, keys = marshal.loads(fh.read())
-            if version != KEYS_VERSION or not isinstance(keys, dict):
-                return {}
+                version, marker, keys, memory = marshal.loads(fh.read())
+            if version != KEYS_VERSION or not isinstance(keys, dict) or not keys:
+                return {}, None
             if (self.target / MARKER).read_bytes() != marker:
-                return {}  # the folder is not the site these keys describe
-            return keys
+                return {}, None  # the folder is not the site these keys describe
+            return keys, memory
         except Exception:  # missing, corrupt, foreign: render everything
-            return {}
+            return {}, None
 
     def write(self, pages: Iterable[Page], render: Callable[[Page], bytes],
-              progress: Callable[[str, int, int], None] | None = None) -> int:
-        """Write every page; the number of pages rendered.
+              progress: Callable[[str, int, int], None] | None = None,
+              memory: Any = None) -> int:
+        """Write every page; the number of pages rendered. A page whose key is None is the
+        previous build's (it must be in :meth:`previous`); ``memory`` (plain data) is kept
+        with the keys for the next build.
 
         Without a previous build (or with one these keys do not describe) the whole site is
         written into a temporary sibling, which then replaces the old folder. After a
@@ -105,18 +117,19 @@ class Writer:
         exception, a full disk) happens before the site is touched.
         """
         pages = list(pages)
-        keys = {p.path: p.key for p in pages}
+        previous, _ = self.previous()
+        keys = {p.path: previous[p.path] if p.key is None else p.key for p in pages}
         if len(keys) < len(pages):
             twice = next(path for path, n in Counter(p.path for p in pages).items() if n > 1)
             raise OutputError(f"two pages would be written to {twice}")
         marker = b"goalsrepo site " + _digest_of(keys) + b"\n"
-        previous = self._previous()
         self.target.parent.mkdir(parents=True, exist_ok=True)
         if previous:
             rendered = self._update(pages, previous, render, marker, progress)
         else:
             rendered = self._replace(pages, render, marker, progress)
-        self._save(marker, keys)
+        self._save(marker, keys, memory)
+        self._before = None  # the folder now holds this build
         return rendered
 
     def _replace(self, pages: list[Page], render: Callable[[Page], bytes], marker: bytes,
@@ -138,7 +151,7 @@ class Writer:
     def _update(self, pages: list[Page], previous: dict[str, bytes],
                 render: Callable[[Page], bytes], marker: bytes,
                 progress: Callable[[str, int, int], None] | None) -> int:
-        changed = [p for p in pages if previous.get(p.path) != p.key]
+        changed = [p for p in pages if p.key is not None and previous.get(p.path) != p.key]
         for page in changed:  # the others were checked when they were written
             inside(self.target, page.path)
         gone = sorted(set(previous) - {p.path for p in pages})
@@ -188,13 +201,13 @@ class Writer:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
-    def _save(self, marker: bytes, keys: dict[str, bytes]) -> None:
+    def _save(self, marker: bytes, keys: dict[str, bytes], memory: Any) -> None:
         if self.keys_file is None:
             return
         with contextlib.suppress(OSError, ValueError):
             self.keys_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.keys_file.with_name(self.keys_file.name + f".{uuid.uuid4().hex[:8]}")
-            tmp.write_bytes(marshal.dumps((KEYS_VERSION, marker, keys)))
+            tmp.write_bytes(marshal.dumps((KEYS_VERSION, marker, keys, memory)))
             os.replace(tmp, self.keys_file)
             self._forget_gone_sites()
 

@@ -158,10 +158,12 @@ class Derived:
 
 @dataclass(frozen=True)
 class Page:
-    """One file of the site. ``template`` renders ``context()``; ``raw`` gives bytes."""
+    """One file of the site. ``template`` renders ``context()``; ``raw`` gives bytes. A
+    ``key`` of None says the page is the previous build's: none of the goals it shows
+    changed (see :func:`goalsrepo.memory.changed`), so its key was not even computed."""
 
     path: str
-    key: bytes
+    key: bytes | None
     template: str | None = None
     context: Callable[[], dict[str, Any]] | None = None
     raw: Callable[[], bytes] | None = None
@@ -183,6 +185,10 @@ class SiteData:
     goal_page: Callable[[str], dict[str, Any]]      # the goal page's own context (site.py)
     goal_page_key: Callable[[str], Any]
     global_key: Any
+    # The goals whose pages may differ from the previous build's (memory.changed), and
+    # the card keys of the others; None: key every page.
+    dirty: set[str] | None = None
+    known: dict[str, bytes] = field(default_factory=dict)
     cards: dict[str, Card] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     replaced: dict[str, list[Card]] = field(default_factory=dict)  # new goal -> old ones
@@ -301,8 +307,14 @@ def all_checkins(data: SiteData) -> list[CheckinRow]:
 
 
 def plan(data: SiteData) -> list[Page]:
-    """Every page of the site, in a fixed order."""
+    """Every page of the site, in a fixed order. With ``data.dirty``, only the pages that
+    show one of those goals get a key; the others are the previous build's."""
     prepare(data)
+    dirty = data.dirty
+    if dirty is not None:
+        for gid, c in data.cards.items():
+            if gid not in dirty:  # the same card: its previous key, without a digest
+                c.__dict__["key"] = data.known[gid]
     ordered = sorted(data.cards.values(), key=lambda c: c.id)
     # Lists show goals in attention order: sort once, and every group taken from this
     # list in order is sorted too (the order is total, so a subset sorts the same).
@@ -319,13 +331,38 @@ def plan(data: SiteData) -> list[Page]:
     key = digest(data.global_key)
     return [
         *_overview_pages(data, key, ordered, urgent, periods, teams, checkins, wins),
-        *(Page(c.path, digest((key, "goal", data.goal_page_key(c.id))), "goal.html",
-               _bind(data.goal_page, c.id)) for c in ordered),
-        *_team_pages(data, key, teams),
-        *_people_pages(data, key, urgent, checkins),
-        *_period_pages(data, key, periods),
+        *_goal_pages(data, key, ordered, dirty),
+        *_team_pages(data, key, teams, dirty),
+        *_people_pages(data, key, urgent, checkins, dirty),
+        *_period_pages(data, key, periods, dirty),
         *_record_pages(data, key, wins),
     ]
+
+
+def _goal_pages(data: SiteData, key: bytes, ordered: list[Card],
+                dirty: set[str] | None) -> list[Page]:
+    """A page per goal; it shows its parents', children's and replacements' cards too."""
+    out = []
+    for c in ordered:
+        page_key = None
+        if dirty is None or not dirty.isdisjoint(_shown_on_goal_page(data, c.id)):
+            page_key = digest((key, "goal", data.goal_page_key(c.id)))
+        out.append(Page(c.path, page_key, "goal.html", _bind(data.goal_page, c.id)))
+    return out
+
+
+def _shown_on_goal_page(data: SiteData, gid: str) -> Iterable[str]:
+    yield gid
+    goal = data.statuses[gid].goal
+    yield from goal.aligns_to
+    yield from data.children.get(gid, ())
+    if goal.superseded_by:
+        yield goal.superseded_by
+    yield from (c.id for c in data.replaced.get(gid, ()))
+
+
+def _unchanged(cards: Iterable[Card], dirty: set[str] | None) -> bool:
+    return dirty is not None and all(c.id not in dirty for c in cards)
 
 
 def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: list[Card],
@@ -359,8 +396,8 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
     ]
 
 
-def _team_pages(data: SiteData, key: bytes,
-                teams: list[tuple[Team, list[Card]]]) -> list[Page]:
+def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]],
+                dirty: set[str] | None) -> list[Page]:
     members: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.team:
@@ -377,6 +414,7 @@ def _team_pages(data: SiteData, key: bytes,
         subs = sub_teams.get(team.id, [])
         out.append(Page(
             f"teams/{file_name(team.id)}.html",
+            None if _unchanged(cs, dirty) else
             digest((key, "team", team.id, card_keys(cs), tuple(p.id for p in here),
                     tuple(t.id for t in subs))),
             "team.html",
@@ -389,7 +427,7 @@ def _team_pages(data: SiteData, key: bytes,
 
 
 def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
-                  checkins: list[CheckinRow]) -> list[Page]:
+                  checkins: list[CheckinRow], dirty: set[str] | None) -> list[Page]:
     """A page per person: what they own and contribute to, their check-ins, their
     accountability partner (and whom they are partner for)."""
     owns: dict[str, list[Card]] = {}
@@ -400,6 +438,7 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
             contributes.setdefault(contributor, []).append(c)
     activity: dict[str, list[CheckinRow]] = {}
     people_of: dict[tuple[tuple[str, str], ...], list[str]] = {}  # the same authors recur
+    active: set[str] = set()  # people with a check-in on a changed goal
     for row in checkins:
         found = people_of.get(row.authors)
         if found is None:
@@ -408,6 +447,8 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
                 if p is not None]
         for who in found:
             activity.setdefault(who, []).append(row)
+        if dirty and row.goal in dirty:
+            active.update(found)
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.partner:
@@ -437,16 +478,19 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         acts = activity.get(person.id, [])
         days = len({a.day for a in acts})
         partner_for = partners_of.get(person.id, [])
+        unchanged = (_unchanged(own, dirty) and _unchanged(contrib, dirty)
+                     and person.id not in active)
         out.append(Page(
             f"people/{file_name(person.id)}.html",
+            None if unchanged else
             digest((key, "person", person.id, card_keys(own), card_keys(contrib), len(acts),
                     days, _plain(acts[:PERSON_CHECKINS]), tuple(p.id for p in partner_for))),
             "person.html", _bind(context, person, own, contrib, acts, days, partner_for)))
     return out
 
 
-def _period_pages(data: SiteData, key: bytes,
-                  periods: list[tuple[Period, list[Card]]]) -> list[Page]:
+def _period_pages(data: SiteData, key: bytes, periods: list[tuple[Period, list[Card]]],
+                  dirty: set[str] | None) -> list[Page]:
     out = [Page("periods.html",
                 digest((key, "periods", tuple((p.id, card_keys(cs)) for p, cs in periods))),
                 "periods.html",
@@ -458,6 +502,7 @@ def _period_pages(data: SiteData, key: bytes,
         ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         out.append(Page(
             f"periods/{file_name(period.id)}.html",
+            None if _unchanged(cards, dirty) else
             digest((key, "period", period.id, card_keys(cards))),
             "period.html",
             _bind(lambda p, cs, groups: {"period": p, "summary": summary(cs), "groups": [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from goalsrepo.config import Config, Health
@@ -54,7 +54,7 @@ def own_progress(goal: Goal, kr_values: tuple[float, ...] | None = None) -> floa
     if kr_values is None:
         kr_values = tuple(kr_progress(kr) for kr in goal.key_results)
     total = sum(kr.weight for kr in goal.key_results)
-    return sum(kr.weight * v for kr, v in zip(goal.key_results, kr_values)) / total
+    return sum(kr.weight * v for kr, v in zip(goal.key_results, kr_values, strict=True)) / total
 
 
 T = TypeVar("T")
@@ -173,6 +173,25 @@ class GoalStatus:
     last_checkin: date | None
     score: float | None
     kr_progress: tuple[float, ...]
+
+    def to_row(self) -> tuple[Any, ...]:
+        """The numbers as plain values (what a site build keeps for the next one)."""
+        return (_iso(self.start), _iso(self.due), self.progress, self.expected, self.health,
+                self.stale, _iso(self.last_checkin), self.score, self.kr_progress)
+
+    @classmethod
+    def from_row(cls, goal: Goal, row: tuple[Any, ...]) -> GoalStatus:
+        start, due, progress, expected, health_, stale_, last, score_, krs = row
+        return cls(goal, _day(start), _day(due), progress, expected, health_, stale_,
+                   _day(last), score_, tuple(krs))
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
 
 
 def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activity],

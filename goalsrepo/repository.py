@@ -40,6 +40,9 @@ class Repository:
     valid: set[str] = field(default_factory=set)
     # Data of files taken from the parsed-file cache, which keeps no document.
     cached: dict[str, Any] = field(default_factory=dict)
+    # Goal file -> its stat signature, when loaded with the cache and settled (see
+    # FileCache.settled): a file with the same signature later has the same content.
+    signatures: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def goal_files(self) -> list[str]:
@@ -181,6 +184,8 @@ def _load(root: Path, source: Source, reuse: FileCache | None = None) -> Reposit
         found[doc.path] = None if data is None else Goal.from_data(data, doc.path)
         reuse.put(doc.path, signatures[doc.path], found[doc.path])
     reuse.save({*paths, CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE})
+    repo.signatures = {p: sig for p, sig in signatures.items()
+                       if sig is not None and reuse.settled(sig)}
     for path in paths:
         repo.kinds[path] = "goal"
         if (goal := found[path]) is not None:

@@ -30,6 +30,7 @@ from goalsrepo import (
     history,
     lint,
     markdown,
+    memory,
     output,
     pages,
     repository,
@@ -76,49 +77,43 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
     target = output.choose(root, output_dir, repository.read_config(root).goals_dir)
     state = load_state(root, as_of, allow_shallow=allow_shallow, progress=progress)
     repo = state.repo
-    found = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
-    errors = [d for d in found if d.severity is Severity.ERROR]
-    if errors or not repo.complete:
-        # Files taken from the parse cache keep no positions: read everything again, so
-        # that every error names its file, line and column.
-        full = repository.load(root, None if as_of is None else state.commit)
-        errors = [d for d in [*full.diagnostics, *check(full)]
-                  if d.severity is Severity.ERROR]
-        if errors:
-            raise BuildError(f"{len(errors)} error(s) in the goal files: nothing was built",
-                             tuple(sorted(errors, key=Diagnostic.sort_key)))
     config = repo.config
     base = (base_url or config.base_url or "").rstrip("/") or None
-    ignored = config.lint.ignore
-    paths_to_goal = {g.path: g.id for g in repo.goals}
-    smart: dict[str, list[tuple[str, str]]] = {}
-    for d in found:
-        if d.code.startswith("GR2") and d.code not in ignored and d.file in paths_to_goal:
-            smart.setdefault(paths_to_goal[d.file], []).append((d.code, d.message))
-
-    logbook_started = time.perf_counter()
-    book, derived, timelines = _logbook(root, state)
-    history_seconds = time.perf_counter() - logbook_started
-    statuses = {s.goal.id: s for s in state.statuses()}
-    cache = git.git_dir(root) / "goalsrepo" / "site" if state.commit else None
-    if cache is not None:
-        cache.joinpath("templates").mkdir(parents=True, exist_ok=True)
-    env = make_env(cache / "templates" if cache else None)
     # The commit shows on the dashboard alone, so a new commit alone changes no other page.
     global_key = (__version__, _renderer_digest(), repr(config), base, state.as_of.isoformat(),
                   repr(sorted((repo.people or {}).items())),
                   repr(sorted((repo.teams or {}).items())))
+    cache = git.git_dir(root) / "goalsrepo" / "site" if state.commit else None
+    writer = output.Writer(target, cache)
+    previous = memory.Memory.load(writer.previous()[1], pages.digest(global_key))
+    shapes = memory.shapes(repo.goals, repo.signatures, previous)
+    smart = memory.findings(repo.goals, shapes, previous) if repo.complete else None
+    if smart is None:
+        smart = _check(root, state, None if as_of is None else state.commit)
+
+    logbook_started = time.perf_counter()
+    book, derived, timelines, refiled = _logbook(root, state)
+    history_seconds = time.perf_counter() - logbook_started
+    if refiled:  # a rewritten history: a person may have lost check-ins on any goal
+        previous = None
+    sources = {g.id: (repo.signatures.get(g.path), book.signatures.get(g.id) if book else None)
+               for g in repo.goals}
+    statuses = {s.goal.id: s for s in memory.statuses(state, sources, previous)}
+    kept = memory.remember(statuses, shapes, sources, smart)
+    dirty = memory.changed(previous, kept)
+    if cache is not None:
+        cache.joinpath("templates").mkdir(parents=True, exist_ok=True)
+    env = make_env(cache / "templates" if cache else None)
     data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
                     statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
-                    derived=derived,
-                    smart={g: tuple(w) for g, w in smart.items()},
+                    derived=derived, smart=smart,
                     goal_page=lambda gid: goal_context(data, book, timelines, gid),
                     goal_page_key=lambda gid: goal_key(data, book, gid),
-                    global_key=global_key)
+                    global_key=global_key, dirty=dirty,
+                    known=previous.cards if previous and dirty is not None else {})
     planned = pages.plan(data)
     planned.extend(_assets(data))
     common = site_context(data)
-    writer = output.Writer(target, cache)
 
     def render(page: pages.Page) -> bytes:
         if page.raw is not None:
@@ -130,18 +125,46 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         context = {**common, **page.context(), "root": root, "page_path": page.path}
         return env.get_template(page.template).render(context).encode("utf-8")
 
-    rendered = writer.write(planned, render, progress)
+    keep = memory.Memory(pages.digest(global_key), kept,
+                         {gid: c.key for gid, c in data.cards.items()})
+    rendered = writer.write(planned, render, progress, keep.dump())
     return BuildResult(target, len(planned), rendered, time.perf_counter() - started,
                        history_seconds, state.notes)
 
 
+def _check(root: Path, state: State, commit: str | None) -> dict[str, memory.Smart]:
+    """Validate and lint the goals (of the work tree, or of ``commit``): raise
+    :class:`BuildError` on errors, else return each goal's SMART warnings (those
+    ``lint.ignore`` does not silence)."""
+    repo = state.repo
+    found = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
+    errors = [d for d in found if d.severity is Severity.ERROR]
+    if errors or not repo.complete:
+        # Files taken from the parse cache keep no positions: read everything again, so
+        # that every error names its file, line and column.
+        full = repository.load(root, commit)
+        errors = [d for d in [*full.diagnostics, *check(full)]
+                  if d.severity is Severity.ERROR]
+        if errors:
+            raise BuildError(f"{len(errors)} error(s) in the goal files: nothing was built",
+                             tuple(sorted(errors, key=Diagnostic.sort_key)))
+    ignored = repo.config.lint.ignore
+    paths_to_goal = {g.path: g.id for g in repo.goals}
+    smart: dict[str, list[tuple[str, str]]] = {}
+    for d in found:
+        if d.code.startswith("GR2") and d.code not in ignored and d.file in paths_to_goal:
+            smart.setdefault(paths_to_goal[d.file], []).append((d.code, d.message))
+    return {g: tuple(w) for g, w in smart.items()}
+
+
 def _logbook(root: Path, state: State,
-             ) -> tuple[Logbook | None, dict[str, Derived], dict[str, Timeline]]:
+             ) -> tuple[Logbook | None, dict[str, Derived], dict[str, Timeline], bool]:
     """Each goal's logbook brought up to HEAD, what the pages keep of each goal's history,
-    and the timelines read on the way. Only the goals the new commits touched are read."""
+    the timelines read on the way, and whether the logbook was filed afresh. Only the goals
+    the new commits touched are read."""
     head = state.history.head
     if head is None:
-        return None, {}, {}
+        return None, {}, {}, True
     zone = state.repo.config.zone
     key = (__version__, state.repo.config.goals_dir, state.repo.config.timezone)
     book = Logbook(git.git_dir(root) / "goalsrepo" / "site", key)
@@ -149,12 +172,14 @@ def _logbook(root: Path, state: State,
     if book.head is not None:
         new = history.read_between(root, state.repo.config.goals_dir, book.head, head)
     timelines: dict[str, Timeline] = {}
+    refiled = False
     try:
         if new is None:  # no logbook yet, or history was rewritten: file every event
             raise LogbookError("rebuild")
         for goal in book.add(new, head):
             timelines[goal] = read_timeline(goal, book.events(goal), zone)
     except LogbookError:
+        refiled = True
         book.reset()
         everything = state.history.events
         book.add([e for events in everything.values() for e in events], head)
@@ -165,7 +190,7 @@ def _logbook(root: Path, state: State,
     if timelines or new is None:
         book.save()
     derived = {goal: Derived.from_row(row) for goal, row in book.derived.items()}
-    return book, derived, timelines
+    return book, derived, timelines, refiled
 
 
 def derive(line: Timeline, zone: Any) -> Derived:

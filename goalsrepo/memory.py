@@ -1,0 +1,163 @@
+"""What a site build keeps for the next one, so that a build after a check-in recomputes
+only the goals the check-in changed (issue 5: a rebuild of a 10,000-goal site in about a
+second).
+
+The memory is kept with the page keys of the output folder (:class:`output.Writer`), so it
+always describes the site in that folder. Per goal it holds:
+
+- **structure**: its file, owner, team, period, alignment, contributors and replacement,
+  which decide the pages it shows on. When one changes, every page is keyed afresh.
+- **shape**: a digest of the goal without its check-in values (key results' ``current``
+  and ``done``, milestones' ``done``), which is all validation and the SMART lint look
+  at. When no goal's shape changed, their findings are the previous build's.
+- **source**: the stat signature of its file and the signature of its logbook. A goal
+  whose source is unchanged has the same content and the same history, so (the global
+  key being the same: config, people, teams, T) its numbers are the previous build's.
+- **status**: those numbers (:meth:`progress.GoalStatus.to_row`); **smart**: its SMART
+  warnings; **card**: the key of its card.
+
+Everything is plain data for :mod:`marshal`; a memory of another version or global key
+is ignored, and the build computes everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from goalsrepo.model import Goal
+from goalsrepo.pages import digest
+from goalsrepo.progress import GoalStatus, compute
+from goalsrepo.state import State
+
+VERSION = 1
+Smart = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One goal in the memory (see the module's docstring), but for its card's key."""
+
+    structure: tuple[Any, ...]
+    shape: bytes
+    source: tuple[Any, ...]  # (file signature, logbook signature); None where unknown
+    status: tuple[Any, ...]
+    smart: Smart
+
+
+@dataclass(frozen=True)
+class Memory:
+    key: bytes  # the digest of the build's global key
+    goals: dict[str, Kept]
+    cards: dict[str, bytes]  # goal id -> the key of its card
+
+    def dump(self) -> Any:
+        return (VERSION, self.key, {gid: (k.structure, k.shape, k.source, k.status, k.smart,
+                                          self.cards[gid]) for gid, k in self.goals.items()})
+
+    @classmethod
+    def load(cls, data: Any, key: bytes) -> Memory | None:
+        """The memory in ``data`` when it was kept under the same global key."""
+        try:
+            version, kept_key, goals = data
+            if version != VERSION or kept_key != key:
+                return None
+            return cls(key, {gid: Kept(*row[:5]) for gid, row in goals.items()},
+                       {gid: row[5] for gid, row in goals.items()})
+        except (TypeError, ValueError):  # another layout: nothing to reuse
+            return None
+
+
+def _same(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """Sources are the same only when both are known: a file changed within the last
+    second has no trustworthy signature yet."""
+    return before == now and None not in now
+
+
+def structure(goal: Goal) -> tuple[Any, ...]:
+    return (goal.path, goal.owner, goal.team, goal.period, goal.aligns_to, goal.contributors,
+            goal.superseded_by)
+
+
+def shape(goal: Goal) -> bytes:
+    """The goal as validation sees it: everything but the values a check-in changes."""
+    (*head, krs, milestones, links) = goal.to_row()
+    return digest((*head, tuple(kr[:6] + kr[8:] for kr in krs),
+                   tuple(m[:2] + m[3:] for m in milestones), links))
+
+
+def shapes(goals: Iterable[Goal], signatures: Mapping[str, tuple[int, ...]],
+           previous: Memory | None) -> dict[str, bytes]:
+    """Every goal's shape: the previous build's when its file has the same signature."""
+    out = {}
+    for goal in goals:
+        kept = previous.goals.get(goal.id) if previous else None
+        signature = signatures.get(goal.path)
+        if (kept is not None and signature is not None and kept.source[0] == signature
+                and kept.structure[0] == goal.path):
+            out[goal.id] = kept.shape
+        else:
+            out[goal.id] = shape(goal)
+    return out
+
+
+def findings(goals: list[Goal], now: Mapping[str, bytes],
+             previous: Memory | None) -> dict[str, Smart] | None:
+    """The SMART warnings of every goal when validation would find what it found last
+    time (the same goals, each of the same shape and structure); else None."""
+    if previous is None or now.keys() != previous.goals.keys():
+        return None
+    for goal in goals:
+        kept = previous.goals[goal.id]
+        if kept.shape != now[goal.id] or kept.structure != structure(goal):
+            return None
+    return {gid: kept.smart for gid, kept in previous.goals.items() if kept.smart}
+
+
+def statuses(state: State, sources: Mapping[str, tuple[Any, ...]],
+             previous: Memory | None) -> list[GoalStatus]:
+    """Every goal's numbers: the previous build's for the goals whose source did not
+    change, computed for the others. Computed for all when a changed goal's numbers roll
+    up into a parent (a goal without key results takes its progress from its children)."""
+    goals = state.repo.goals
+    if previous is None or sources.keys() != previous.goals.keys():
+        return state.statuses()
+    by_id = {g.id: g for g in goals}
+    changed = [g for g in goals if not _same(previous.goals[g.id].source, sources[g.id])]
+    for goal in changed:
+        if not goal.key_results or any(p in by_id and not by_id[p].key_results
+                                       for p in goal.aligns_to):
+            return state.statuses()
+        if previous.goals[goal.id].structure != structure(goal):
+            return state.statuses()
+    fresh = {s.goal.id: s for s in compute(changed, state.repo.config,
+                                           state.history.activity, state.as_of)}
+    return [fresh.get(g.id) or GoalStatus.from_row(g, previous.goals[g.id].status)
+            for g in goals]
+
+
+def changed(previous: Memory | None, now: dict[str, Kept]) -> set[str] | None:
+    """The goals whose pages may show something new: their source, numbers or warnings
+    changed. None when every page must be keyed afresh: no usable memory, or a goal was
+    added, removed, moved or realigned (which changes what other pages show)."""
+    if previous is None or now.keys() != previous.goals.keys():
+        return None
+    dirty = set()
+    for gid, kept in now.items():
+        before = previous.goals[gid]
+        if before.structure != kept.structure:
+            return None
+        if (not _same(before.source, kept.source) or before.status != kept.status
+                or before.smart != kept.smart):
+            dirty.add(gid)
+    return dirty
+
+
+def remember(statuses: Mapping[str, GoalStatus], shapes: Mapping[str, bytes],
+             sources: Mapping[str, tuple[Any, ...]],
+             smart: Mapping[str, Smart]) -> dict[str, Kept]:
+    """What this build keeps of each goal (the card keys come once the cards exist)."""
+    return {gid: Kept(structure(s.goal), shapes[gid], sources[gid], s.to_row(),
+                      smart.get(gid, ()))
+            for gid, s in statuses.items()}

@@ -1,0 +1,154 @@
+"""A build after a change reuses what the previous build computed (goalsrepo.memory): the
+validation, the numbers of the goals that did not change, the keys of the pages that do
+not show a changed goal. Whatever the change, the site it writes must be byte for byte
+what a cold build of the same repository writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from gitrepo import BOB, CAROL, Repo, day, goal, new_repo, numeric
+
+from goalsrepo import memory, progress, site
+from goalsrepo.site import build
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def settle(root: Path, step: int) -> None:
+    """Back-date the files written just now, as a work tree looks a while after an edit:
+    the memory trusts a file's signature only once it is more than a second old. Each
+    step gets its own time, so that two edits never share a signature."""
+    now = time.time()
+    past = int((now - 1000 + step) * 1e9)
+    for path in root.rglob("*"):
+        if ".git" in path.parts or "site" in path.parts or not path.is_file():
+            continue
+        if path.stat().st_mtime > now - 5:
+            os.utime(path, ns=(past, past))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """Goals under a parent without key results (its progress rolls up), with history."""
+    repo = new_repo(tmp_path / "goals", teams=True)
+    repo.write_yaml("goals/vision.yaml", goal("vision", level="organization", period="2026-Q4"))
+    repo.write_yaml("goals/company.yaml", goal(
+        "company", level="organization", period="2026-Q4", aligns_to=["vision"],
+        key_results=[numeric("nps", 20, 40, 25)]))
+    repo.write_yaml("goals/platform/deploys.yaml", goal(
+        "deploys", team="platform", period="2026-Q4", aligns_to=["company"],
+        contributors=["bob"],
+        key_results=[numeric("deploy-time", 45, 10, 45, unit="min")],
+        milestones=[{"title": "Measure the pipeline", "done": False}]))
+    repo.write_yaml("goals/sales/pilots.yaml", goal(
+        "pilots", team="sales", period="2026-Q4", aligns_to=["company"], owner="carol",
+        key_results=[numeric("signed", 0, 4, 0, unit="deals")]))
+    repo.commit("Set the Q4 goals", date=day("2026-10-01"))
+    repo.update_kr("goals/platform/deploys.yaml", "deploy-time", current=30)
+    repo.commit("Deploys in 30", who=BOB, date=day("2026-10-20"))
+    return repo
+
+
+def _people(repo: Repo) -> None:
+    people = repo.read_yaml("people.yaml")
+    people["people"][1]["name"] = "Robert Baker"
+    repo.write_yaml("people.yaml", people)
+
+
+def _done(repo: Repo) -> None:
+    data = repo.read_yaml("goals/platform/deploys.yaml")
+    data["milestones"][0]["done"] = True
+    repo.write_yaml("goals/platform/deploys.yaml", data)
+
+
+# Each step changes the repository, then commits with the given date (None: the change
+# stays in the work tree).
+STEPS: list[tuple[str, Callable[[Repo], None], str | None]] = [
+    ("check-in, same day", lambda r: r.update_kr(
+        "goals/platform/deploys.yaml", "deploy-time", current=25), day("2026-10-20", 15)),
+    ("check-in in the work tree", lambda r: r.update_kr(
+        "goals/sales/pilots.yaml", "signed", current=1), None),
+    ("the same check-in committed", lambda r: None, day("2026-10-20", 16)),
+    ("milestone done", _done, day("2026-10-20", 17)),
+    ("check-in rolling up into a goal without key results", lambda r: r.update_kr(
+        "goals/company.yaml", "nps", current=30), day("2026-10-20", 18)),
+    ("title reworded", lambda r: r.update(
+        "goals/sales/pilots.yaml", title="Sign four paying pilots"), None),
+    ("target moved", lambda r: r.update_kr(
+        "goals/sales/pilots.yaml", "signed", target=3), day("2026-10-20", 19)),
+    ("goal added", lambda r: r.write_yaml("goals/sales/renewals.yaml", goal(
+        "renewals", team="sales", period="2026-Q4", aligns_to=["company"], owner="dan",
+        key_results=[numeric("renewed", 0, 10, 2, unit="accounts")])), day("2026-10-20", 20)),
+    ("goal realigned", lambda r: r.update(
+        "goals/sales/renewals.yaml", aligns_to=["pilots"]), day("2026-10-20", 21)),
+    ("person renamed", _people, day("2026-10-20", 22)),
+    ("goal removed", lambda r: (r.root / "goals/sales/renewals.yaml").unlink(),
+     day("2026-10-20", 23)),
+    ("check-in on a later day", lambda r: r.update_kr(
+        "goals/sales/pilots.yaml", "signed", current=2), day("2026-11-02")),
+    ("nothing", lambda r: None, None),
+]
+
+
+def test_every_rebuild_writes_what_a_cold_build_writes(repo: Repo, tmp_path: Path) -> None:
+    build(repo.root)
+    for number, (name, change, date) in enumerate(STEPS):
+        change(repo)
+        if date is not None:
+            repo.commit(name, who=CAROL, date=date)
+        settle(repo.root, number)
+        result = build(repo.root)
+        cold = tmp_path / f"cold-{number}"
+        shutil.copytree(repo.root, cold / "repo",
+                        ignore=shutil.ignore_patterns("site", "goalsrepo"))
+        build(cold / "repo", cold / "site")
+        assert tree(repo.root / "site") == tree(cold / "site"), name
+        if name == "nothing":
+            assert result.rendered == 0
+
+
+def test_a_check_in_recomputes_only_its_goal(repo: Repo,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    settle(repo.root, 0)
+    first = build(repo.root)
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
+    repo.commit("Signed one", who=CAROL, date=day("2026-10-20", 15))
+    settle(repo.root, 1)
+    computed: list[list[str]] = []
+
+    def spy(goals, *args):  # type: ignore[no-untyped-def]
+        computed.append([g.id for g in goals])
+        return progress.compute(goals, *args)
+
+    def no_validation(*args):  # type: ignore[no-untyped-def]
+        raise AssertionError("the goals' shapes did not change: nothing to validate")
+
+    monkeypatch.setattr(memory, "compute", spy)
+    monkeypatch.setattr(site, "check", no_validation)
+    result = build(repo.root)
+    assert computed == [["pilots"]]
+    # The goal, its parent and its team, owner and period pages, and the overviews.
+    assert 0 < result.rendered < first.pages
+    assert "signed 0 → 1" in (repo.root / "site/goals/pilots.html").read_text()
+
+
+def test_a_file_changed_within_the_second_is_read_again(repo: Repo) -> None:
+    """A signature is trusted only once the file is a second old: an edit right after a
+    build, with the same size, must still show."""
+    settle(repo.root, 0)
+    build(repo.root)
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
+    build(repo.root)
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=2)  # same size, same second
+    build(repo.root)
+    assert "2 deals" in (repo.root / "site/goals/pilots.html").read_text()
