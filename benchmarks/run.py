@@ -217,13 +217,12 @@ def status_after_commit(repo: Path) -> Run:
     clone = _clone(repo)
     subprocess.run([*argv, "status", "-C", str(clone)], cwd=clone, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    goal_file = next((clone / "goals").rglob("*.yaml"))
+    goal_file = _checkin_file(clone)
     counter = iter(range(1, 1_000_000))
 
     def run() -> Sample:
         n = next(counter)
-        text = goal_file.read_text()
-        goal_file.write_text(re.sub(r"current: [0-9.]+", f"current: {n}", text, count=1))
+        _check_in(goal_file, n)
         date = f"2027-01-01T12:{n % 60:02d}:00+00:00"
         commit_env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
                       "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
@@ -233,6 +232,31 @@ def status_after_commit(repo: Path) -> Run:
         return run_process([*argv, "status", "-C", str(clone)], clone, env)
 
     return run
+
+
+CHECKIN = re.compile(r"start: (-?[0-9.]+)\n +target: (-?[0-9.]+)\n +current: (-?[0-9.]+)")
+
+
+def _checkin_file(repo: Path) -> Path:
+    """The first active goal (in path order) with a numeric key result that has a value."""
+    for path in sorted((repo / "goals").rglob("*.yaml")):
+        text = path.read_text()
+        if "\nstatus: active" in text and CHECKIN.search(text):
+            return path
+    raise Unavailable("no active goal with a numeric key result to check in")
+
+
+def _check_in(path: Path, n: int) -> None:
+    """A check-in as people make them: the first numeric key result moves to another
+    tenth of the way to its target, so the goal's progress changes each time (and with it
+    its team's, period's and people's pages, the dashboard and the alignment map). The file
+    is rewritten in place, as an editor saves it."""
+    text = path.read_text()
+    found = CHECKIN.search(text)
+    assert found is not None, path
+    start, target = float(found.group(1)), float(found.group(2))
+    value = start + (target - start) * (n % 9 + 1) / 10
+    path.write_text(f"{text[:found.start(3)]}{value:g}{text[found.end(3):]}")
 
 
 def _clone(repo: Path) -> Path:
@@ -270,15 +294,14 @@ def build_after_commit(repo: Path) -> Run:
     out = clone.parent / "site"
     subprocess.run([*argv, "build", "-C", str(clone), "-o", str(out)], cwd=clone, env=env,
                    check=True, stdout=subprocess.DEVNULL)
-    goal_file = next((clone / "goals").rglob("*.yaml"))
+    goal_file = _checkin_file(clone)
     head_date = subprocess.run(["git", "log", "-1", "--format=%aI"], cwd=clone, check=True,
                                capture_output=True, text=True).stdout.strip()
     counter = iter(range(1, 1_000_000))
 
     def run() -> Sample:
         n = next(counter)
-        text = goal_file.read_text()
-        goal_file.write_text(re.sub(r"current: [0-9.]+", f"current: {n}", text, count=1))
+        _check_in(goal_file, n)
         commit_env = {**os.environ, "GIT_AUTHOR_DATE": head_date,
                       "GIT_COMMITTER_DATE": head_date, "GIT_AUTHOR_NAME": "Bench",
                       "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "Bench",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from goalsrepo.model import Goal
 from goalsrepo.pages import digest
@@ -35,9 +35,9 @@ VERSION = 1
 Smart = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class Kept:
-    """One goal in the memory (see the module's docstring), but for its card's key."""
+class Kept(NamedTuple):
+    """One goal in the memory (see the module's docstring), but for its card's key. A
+    named tuple: there are ten thousand, read and written on every build."""
 
     structure: tuple[Any, ...]
     shape: bytes
@@ -53,8 +53,7 @@ class Memory:
     cards: dict[str, bytes]  # goal id -> the key of its card
 
     def dump(self) -> Any:
-        return (VERSION, self.key, {gid: (k.structure, k.shape, k.source, k.status, k.smart,
-                                          self.cards[gid]) for gid, k in self.goals.items()})
+        return (VERSION, self.key, {gid: (*k, self.cards[gid]) for gid, k in self.goals.items()})
 
     @classmethod
     def load(cls, data: Any, key: bytes) -> Memory | None:
@@ -63,7 +62,7 @@ class Memory:
             version, kept_key, goals = data
             if version != VERSION or kept_key != key:
                 return None
-            return cls(key, {gid: Kept(*row[:5]) for gid, row in goals.items()},
+            return cls(key, {gid: Kept._make(row[:5]) for gid, row in goals.items()},
                        {gid: row[5] for gid, row in goals.items()})
         except (TypeError, ValueError):  # another layout: nothing to reuse
             return None

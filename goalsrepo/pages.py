@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import marshal
 import re
 from collections import Counter
@@ -295,15 +296,21 @@ def win_view(data: SiteData, row: WinRow) -> dict[str, Any]:
             f"{row.what}-{digest(row.name).hex()[:8]}"}
 
 
-def all_wins(data: SiteData) -> list[WinRow]:
-    """Wins of the goals that still exist, newest first."""
+NEWEST_CHECKIN = itemgetter(1, 2, 0)  # day, commit, goal
+NEWEST_WIN = itemgetter(3, 4, 0, 1, 2)  # day, commit, goal, what, name
+
+
+def latest_wins(data: SiteData) -> tuple[list[WinRow], int]:
+    """The latest wins of the goals that still exist (as many as the wins page shows),
+    newest first, and how many there are in all."""
     wins = [w for gid, d in data.derived.items() if gid in data.cards for w in d.wins]
-    return sorted(wins, key=itemgetter(3, 4, 0, 1, 2), reverse=True)  # day, commit, goal, ...
+    return heapq.nlargest(WINS_PAGE, wins, key=NEWEST_WIN), len(wins)
 
 
 def all_checkins(data: SiteData) -> list[CheckinRow]:
-    rows = [c for gid, d in data.derived.items() if gid in data.cards for c in d.checkins]
-    return sorted(rows, key=itemgetter(1, 2, 0), reverse=True)  # day, commit, goal
+    """The check-ins of the goals that still exist, in no order: the pages that show some
+    take the newest few (sorting them all costs more than the rest of a rebuild)."""
+    return [c for gid, d in data.derived.items() if gid in data.cards for c in d.checkins]
 
 
 def plan(data: SiteData) -> list[Page]:
@@ -327,7 +334,7 @@ def plan(data: SiteData) -> list[Page]:
     periods = [(p, by_period.get(p.id, [])) for p in data.config.periods]
     teams = [(t, by_team.get(t.id, [])) for t in data.teams.values()]
     checkins = all_checkins(data)
-    wins = all_wins(data)
+    wins = latest_wins(data)
     key = digest(data.global_key)
     return [
         *_overview_pages(data, key, ordered, urgent, periods, teams, checkins, wins),
@@ -341,24 +348,22 @@ def plan(data: SiteData) -> list[Page]:
 
 def _goal_pages(data: SiteData, key: bytes, ordered: list[Card],
                 dirty: set[str] | None) -> list[Page]:
-    """A page per goal; it shows its parents', children's and replacements' cards too."""
-    out = []
-    for c in ordered:
-        page_key = None
-        if dirty is None or not dirty.isdisjoint(_shown_on_goal_page(data, c.id)):
-            page_key = digest((key, "goal", data.goal_page_key(c.id)))
-        out.append(Page(c.path, page_key, "goal.html", _bind(data.goal_page, c.id)))
-    return out
-
-
-def _shown_on_goal_page(data: SiteData, gid: str) -> Iterable[str]:
-    yield gid
-    goal = data.statuses[gid].goal
-    yield from goal.aligns_to
-    yield from data.children.get(gid, ())
-    if goal.superseded_by:
-        yield goal.superseded_by
-    yield from (c.id for c in data.replaced.get(gid, ()))
+    """A page per goal. It shows its parents', children's and replacements' cards too, so
+    a changed goal changes their pages as well."""
+    keyed = None
+    if dirty is not None:
+        keyed = set(dirty)
+        for gid in dirty:
+            goal = data.statuses[gid].goal
+            keyed.update(goal.aligns_to, data.children.get(gid, ()),
+                         (c.id for c in data.replaced.get(gid, ())))
+            if goal.superseded_by:
+                keyed.add(goal.superseded_by)
+    return [Page(c.path,
+                 digest((key, "goal", data.goal_page_key(c.id)))
+                 if keyed is None or c.id in keyed else None,
+                 "goal.html", _bind(data.goal_page, c.id))
+            for c in ordered]
 
 
 def _unchanged(cards: Iterable[Card], dirty: set[str] | None) -> bool:
@@ -368,12 +373,12 @@ def _unchanged(cards: Iterable[Card], dirty: set[str] | None) -> bool:
 def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: list[Card],
                     periods: list[tuple[Period, list[Card]]],
                     teams: list[tuple[Team, list[Card]]], checkins: list[CheckinRow],
-                    wins: list[WinRow]) -> list[Page]:
+                    wins: tuple[list[WinRow], int]) -> list[Page]:
     """The dashboard and the alignment map."""
     attention = [c for c in urgent if c.health in ("off_track", "at_risk")]
     stale = [c for c in ordered if c.stale]
-    recent_checkins = checkins[:RECENT_CHECKINS]
-    recent_wins = wins[:RECENT_WINS]
+    recent_checkins = heapq.nlargest(RECENT_CHECKINS, checkins, key=NEWEST_CHECKIN)
+    recent_wins = wins[0][:RECENT_WINS]
 
     def dashboard() -> dict[str, Any]:
         return {
@@ -439,7 +444,7 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
     activity: dict[str, list[CheckinRow]] = {}
     people_of: dict[tuple[tuple[str, str], ...], list[str]] = {}  # the same authors recur
     active: set[str] = set()  # people with a check-in on a changed goal
-    for row in checkins:
+    for row in checkins:  # in no order
         found = people_of.get(row.authors)
         if found is None:
             found = people_of[row.authors] = [
@@ -461,12 +466,13 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
                 "people.html", lambda: {"people": counts})]
 
     def context(person: Person, own: list[Card], contrib: list[Card],
-                acts: list[CheckinRow], days: int, partner_for: list[Person]) -> dict[str, Any]:
+                acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
+        newest = heapq.nlargest(PERSON_CHECKINS, acts, key=NEWEST_CHECKIN)
         return {
             "person": person, "owns": own, "contributes": contrib,
             "team": data.teams.get(person.team) if person.team else None,
-            "checkin_count": len(acts), "checkin_days": days,
-            "checkins": [checkin_view(data, a) for a in acts[:PERSON_CHECKINS]],
+            "checkin_count": len(acts), "checkin_days": len({a.day for a in acts}),
+            "checkins": [checkin_view(data, a) for a in newest],
             "partner": data.people.get(person.partner) if person.partner else None,
             "partner_for": partner_for,
             "manager": data.people.get(person.manager) if person.manager else None,
@@ -476,16 +482,16 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         own = owns.get(person.id, [])
         contrib = contributes.get(person.id, [])
         acts = activity.get(person.id, [])
-        days = len({a.day for a in acts})
         partner_for = partners_of.get(person.id, [])
-        unchanged = (_unchanged(own, dirty) and _unchanged(contrib, dirty)
-                     and person.id not in active)
-        out.append(Page(
-            f"people/{file_name(person.id)}.html",
-            None if unchanged else
-            digest((key, "person", person.id, card_keys(own), card_keys(contrib), len(acts),
-                    days, _plain(acts[:PERSON_CHECKINS]), tuple(p.id for p in partner_for))),
-            "person.html", _bind(context, person, own, contrib, acts, days, partner_for)))
+        page_key = None
+        if not (_unchanged(own, dirty) and _unchanged(contrib, dirty)
+                and person.id not in active):
+            newest = heapq.nlargest(PERSON_CHECKINS, acts, key=NEWEST_CHECKIN)
+            page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
+                               len(acts), len({a.day for a in acts}), _plain(newest),
+                               tuple(p.id for p in partner_for)))
+        out.append(Page(f"people/{file_name(person.id)}.html", page_key, "person.html",
+                        _bind(context, person, own, contrib, acts, partner_for)))
     return out
 
 
@@ -511,19 +517,19 @@ def _period_pages(data: SiteData, key: bytes, periods: list[tuple[Period, list[C
     return out
 
 
-def _record_pages(data: SiteData, key: bytes, wins: list[WinRow]) -> list[Page]:
+def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) -> list[Page]:
     """Wins and their feed, the drift report, search and the 404 page."""
     cards = data.cards
-    shown = wins[:WINS_PAGE]
-    feed = wins[:FEED_ENTRIES]
+    shown, total = wins
+    feed = shown[:FEED_ENTRIES]
     drifts = sorted((d.drift for gid, d in data.derived.items()
                      if d.drift is not None and gid in cards),
                     key=lambda d: (d.adjustments[-1][0] if d.adjustments else "", d.goal),
                     reverse=True)
     return [
-        Page("wins.html", digest((key, "wins", _plain(shown), len(wins), _titles(cards, shown))),
+        Page("wins.html", digest((key, "wins", _plain(shown), total, _titles(cards, shown))),
              "wins.html",
-             lambda: {"wins": [win_view(data, w) for w in shown], "total": len(wins)}),
+             lambda: {"wins": [win_view(data, w) for w in shown], "total": total}),
         Page("wins.atom", digest((key, "feed", _plain(feed), _titles(cards, feed))),
              "wins.atom", lambda: {"wins": [win_view(data, w) for w in feed]}),
         Page("drift.html", digest((key, "drift", _plain(drifts),

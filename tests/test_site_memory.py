@@ -91,8 +91,13 @@ STEPS: list[tuple[str, Callable[[Repo], None], str | None]] = [
         key_results=[numeric("renewed", 0, 10, 2, unit="accounts")])), day("2026-10-20", 20)),
     ("goal realigned", lambda r: r.update(
         "goals/sales/renewals.yaml", aligns_to=["pilots"]), day("2026-10-20", 21)),
-    ("person renamed", _people, day("2026-10-20", 22)),
-    ("goal removed", lambda r: (r.root / "goals/sales/renewals.yaml").unlink(),
+    ("goal replaced", lambda r: r.update(
+        "goals/platform/deploys.yaml", status="dropped", superseded_by="renewals"),
+     day("2026-10-20", 22)),
+    ("check-in on the replacement", lambda r: r.update_kr(
+        "goals/sales/renewals.yaml", "renewed", current=5), day("2026-10-20", 22)),
+    ("person renamed", _people, day("2026-10-20", 23)),
+    ("goal removed", lambda r: (r.root / "goals/platform/deploys.yaml").unlink(),
      day("2026-10-20", 23)),
     ("check-in on a later day", lambda r: r.update_kr(
         "goals/sales/pilots.yaml", "signed", current=2), day("2026-11-02")),
