@@ -140,7 +140,8 @@ class Writer:
         try:
             for folder in sorted({os.path.dirname(p.path) for p in pages} - {""}):
                 os.makedirs(tmp / folder, exist_ok=True)
-            write_pages(tmp, pages, render, progress)
+            write_pages(tmp, pages, render, progress,
+                        parallel=len(pages) >= PARALLEL_MIN_PAGES)
             (tmp / MARKER).write_bytes(marker)
             self._swap(tmp)
         except BaseException:
@@ -157,11 +158,12 @@ class Writer:
         gone = sorted(set(previous) - {p.path for p in pages})
         stage = self._sibling("stage")
         try:
-            for number, page in enumerate(changed):
-                (stage / str(number)).write_bytes(render(page))
-                if progress is not None and ((number + 1) % 500 == 0 or
-                                             number + 1 == len(changed)):
-                    progress("pages", number + 1, len(changed))
+            for folder in sorted({os.path.dirname(p.path) for p in changed} - {""}):
+                os.makedirs(stage / folder, exist_ok=True)
+            # A check-in in a large site changes a few large pages (the alignment map,
+            # the period's and the team's lists): share them out as for a whole site.
+            write_pages(stage, changed, render, progress,
+                        parallel=len(pages) >= PARALLEL_MIN_PAGES and len(changed) >= 4)
             (stage / MARKER).write_bytes(marker)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
@@ -171,10 +173,10 @@ class Writer:
         if self.keys_file is not None:
             with contextlib.suppress(OSError):
                 self.keys_file.unlink()
-        for number, page in enumerate(changed):
+        for page in changed:
             path = os.path.join(self.target, page.path)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            os.replace(stage / str(number), path)
+            os.replace(os.path.join(stage, page.path), path)
         for relpath in gone:
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(self.target, relpath))
@@ -231,53 +233,66 @@ class Writer:
         os.replace(tmp, listing)
 
 
-PARALLEL_MIN_PAGES = 2000
-_JOB: tuple[Path, list[Page], Callable[[Page], bytes]] | None = None
+PARALLEL_MIN_PAGES = 2000  # a site this large has pages that take a while to render
+_JOB: tuple[Path, list[Page], Callable[[Page], bytes], Any] | None = None
 
 
 def write_pages(folder: Path, pages: list[Page], render: Callable[[Page], bytes],
-                progress: Callable[[str, int, int], None] | None = None) -> None:
-    """Render ``pages`` into ``folder`` (its sub-folders exist); forked workers share a
-    large site, as the loader's do: rendering is CPU-bound Python and a page is independent
-    of the others. Workers inherit the pages through the fork, so nothing is pickled but
-    their shares' numbers and any exception, which the parent raises again."""
+                progress: Callable[[str, int, int], None] | None = None, *,
+                parallel: bool) -> None:
+    """Render ``pages`` into ``folder`` (its sub-folders exist). With ``parallel``, forked
+    workers share them, as the loader's do: rendering is CPU-bound Python and a page is
+    independent of the others. Workers inherit the pages through the fork, so nothing is
+    pickled but any exception, which the parent raises again."""
     global _JOB
     workers = min(os.cpu_count() or 1, 4)
-    if len(pages) < PARALLEL_MIN_PAGES or workers < 2 or not hasattr(os, "fork"):
-        _write_share(folder, pages, render, 0, 1, progress)
+    if not parallel or len(pages) < 2 or workers < 2 or not hasattr(os, "fork"):
+        _write_next(folder, pages, render, None, progress)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _JOB = (folder, pages, render)
+    context = multiprocessing.get_context("fork")
+    # Each worker takes the next page not yet taken, so that one large page (the
+    # alignment map of 10,000 goals) does not hold back a fixed share of the others.
+    taken = context.Value("q", 0)
+    _JOB = (folder, pages, render, taken)
     try:
-        context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
-            futures = [pool.submit(_forked_share, share, workers)
-                       for share in range(1, workers)]
-            _write_share(folder, pages, render, 0, workers, progress)
+            futures = [pool.submit(_forked_share) for _ in range(1, workers)]
+            _write_next(folder, pages, render, taken, progress)
             for future in futures:
                 future.result()
     finally:
         _JOB = None
+    if progress is not None:
+        progress("pages", len(pages), len(pages))
 
 
-def _forked_share(share: int, shares: int) -> None:
+def _forked_share() -> None:
     assert _JOB is not None
-    _write_share(*_JOB, share, shares, None)
+    _write_next(*_JOB, None)
 
 
-def _write_share(folder: Path, pages: list[Page], render: Callable[[Page], bytes],
-                 share: int, shares: int,
-                 progress: Callable[[str, int, int], None] | None) -> None:
-    """Every ``shares``-th page from ``share`` on: neighbours in the list (a team's goals,
-    say) cost about the same, so interleaving balances the work."""
-    mine = pages[share::shares]
-    for done, page in enumerate(mine, 1):
+def _write_next(folder: Path, pages: list[Page], render: Callable[[Page], bytes],
+                taken: Any, progress: Callable[[str, int, int], None] | None) -> None:
+    """Render pages until none is left: each in turn, or, with ``taken`` (a counter the
+    workers share), the next one no worker has taken yet."""
+    index = -1
+    while True:
+        if taken is None:
+            index += 1
+        else:
+            with taken.get_lock():
+                index = taken.value
+                taken.value += 1
+        if index >= len(pages):
+            return
+        page = pages[index]
         with open(os.path.join(folder, page.path), "wb") as fh:
             fh.write(render(page))
-        if progress is not None and (done % 500 == 0 or done == len(mine)):
-            progress("pages", min(done * shares, len(pages)), len(pages))
+        if progress is not None and ((index + 1) % 500 == 0 or index + 1 == len(pages)):
+            progress("pages", index + 1, len(pages))
 
 
 def _digest_of(keys: dict[str, bytes]) -> bytes:

@@ -9,6 +9,7 @@ renders 10,000 goal pages). Every value that reaches the markup goes through
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -63,8 +64,13 @@ def mini_bar(progress: float, expected: float | None, health: str) -> str:
     """The bar of a row in a long list, beside the percentage in words: a picture only
     (hidden from screen readers, which read the number), a quarter of ``bar``'s markup
     for the alignment map's 10,000 rows."""
-    tick = f'<span class="expected e{_width(expected)}"></span>' if expected is not None else ""
-    return (f'<span class="bar" aria-hidden="true"><span class="fill p{_width(progress)} '
+    return _mini_bar(_width(progress), None if expected is None else _width(expected), health)
+
+
+@functools.cache  # a few thousand distinct bars among the 10,000 rows of a map
+def _mini_bar(done: int, expected: int | None, health: str) -> str:
+    tick = f'<span class="expected e{expected}"></span>' if expected is not None else ""
+    return (f'<span class="bar" aria-hidden="true"><span class="fill p{done} '
             f'h-{escape(health)}"></span>{tick}</span>')
 
 
@@ -72,6 +78,7 @@ def health_label(health: str) -> str:
     return HEALTH_LABELS.get(health, health)
 
 
+@functools.cache  # one per health: every row of every list has one
 def badge(health: str) -> Markup:
     return Markup(f'<span class="badge h-{escape(health)}">{escape(health_label(health))}'
                   "</span>")
@@ -150,6 +157,12 @@ def _tree_line(root: str, card: Any) -> str:
             f'<span class="pct">{percent(card.progress)}</span> {badge(card.health)} ')
 
 
+@functools.cache
+def _escaped(text: str) -> str:
+    """A value of a small set (levels, names of the few thousand people) escaped once."""
+    return str(escape(text))
+
+
 OPEN_MAP_ROWS = 500
 
 
@@ -166,16 +179,17 @@ def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
             out.append("</ul></details></li>\n")
             continue
         card, mode, count = item
-        meta = f"{escape(card.level)} · {escape(card.owner_name)}"
+        level = _escaped(card.level)
+        meta = f"{level} · {_escaped(card.owner_name)}"
         if kind == "open":
             opened = " open" if first_open and depth < 1 else ""
-            out.append(f'<li class="tree-node l-{escape(card.level)}"><details{opened}><summary>'
+            out.append(f'<li class="tree-node l-{level}"><details{opened}><summary>'
                        f'{_tree_line(r, card)}<span class="muted">{meta} · {count} aligned'
                        '</span></summary>\n<ul class="tree-level">\n')
         else:
             elsewhere = (f" · {count} aligned, shown under its first parent"
                          if mode == "elsewhere" else "")
-            out.append(f'<li class="tree-node leaf l-{escape(card.level)}">{_tree_line(r, card)}'
+            out.append(f'<li class="tree-node leaf l-{level}">{_tree_line(r, card)}'
                        f'<span class="muted">{meta}{elsewhere}</span></li>\n')
     out.append("</ul>\n")
     return Markup("".join(out))
