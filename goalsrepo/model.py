@@ -3,19 +3,22 @@
 Built only from schema-valid data, so construction cannot fail. The kind of a key result
 follows from its keys (SPEC §1): ``done`` makes a milestone KR, ``keep`` a control KR,
 anything else is numeric.
+
+Key results, milestones and links are named tuples: a build reads some 85,000 of them
+from the parse cache at 10,000 goals, and a named tuple is made several times faster
+than a frozen dataclass, which sets each field through ``object.__setattr__``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 KrKind = Literal["numeric", "milestone", "control"]
 
 
-@dataclass(frozen=True)
-class KeyResult:
+class KeyResult(NamedTuple):
     id: str
     title: str
     kind: KrKind
@@ -37,8 +40,7 @@ class KeyResult:
         )
 
 
-@dataclass(frozen=True)
-class Milestone:
+class Milestone(NamedTuple):
     title: str
     due: date | None = None
     done: bool = False
@@ -51,8 +53,7 @@ class Milestone:
                    data.get("done", False), data.get("owner"))
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     url: str
     title: str | None = None
 
@@ -118,9 +119,9 @@ class Goal:
         goal = cls(
             goal_id, title, owner, path, level, team, contributors, period,
             _day(start), _day(due), aligns_to, status, superseded_by, description,
-            tuple(KeyResult(*kr) for kr in krs),
+            tuple(map(KeyResult._make, krs)),
             tuple(Milestone(t, _day(d), done, o) for t, d, done, o in milestones),
-            tuple(Link(*link) for link in links),
+            tuple(map(Link._make, links)),
         )
         goal.__dict__["_row"] = row  # not a field: equality, repr and replace() ignore it
         return goal
