@@ -22,6 +22,7 @@ import pickle
 import tempfile
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -169,24 +170,34 @@ class FileCache:
     time changed (a file added, removed or renamed in it) makes the list be walked again.
     Like git's index, a file or folder changed within a second of being cached is not
     trusted, since a second change in the same clock tick would leave no trace. Kept beside
-    the history cache, in the git directory, as :mod:`marshal` data (fast and inert); the
-    package version is part of the key, so an upgrade starts afresh.
+    the history cache, in the git directory, as :mod:`marshal` data (fast and inert) in
+    ``SHARDS`` files by a hash of the path, so that a run after one edit rewrites one
+    sixteenth of it; the package version is part of the key, so an upgrade starts afresh.
     """
 
     def __init__(self, git_dir: Path, version: str) -> None:
-        self.path = git_dir / "goalsrepo" / "files.marshal"
+        self.folder = git_dir / "goalsrepo" / "files"
         self.key = (VERSION, version)
         self.entries: dict[str, tuple[tuple[int, ...], Any]] = {}
-        self.listing: tuple[str, dict[str, int], list[str]] | None = None
-        self.changed = False
-        try:
-            with open(self.path, "rb") as fh:  # loads(read()): load(fh) is 7x slower
-                key, entries, listing = marshal.loads(fh.read())
-            if tuple(key) == self.key and isinstance(entries, dict):
-                self.entries, self.listing = entries, listing
-        except Exception:  # missing, truncated, corrupt or foreign: start empty
-            self.entries, self.listing = {}, None
+        for shard in range(SHARDS):
+            stored = self._read(f"{shard:02d}.marshal")
+            if isinstance(stored, dict):
+                self.entries.update(stored)
+        listing = self._read("listing.marshal")
+        self.listing: tuple[str, dict[str, int], list[str]] | None = listing or None
+        self._dirty: set[int] = set()  # shards to write
+        self._listed = False  # the listing was walked afresh
         self.now = time.time_ns()
+
+    def _read(self, name: str) -> Any:
+        """A file's value when it holds this cache's key; None when it is missing, truncated,
+        corrupt or foreign."""
+        try:
+            with open(self.folder / name, "rb") as fh:  # loads(read()): load(fh) is 7x slower
+                key, value = marshal.loads(fh.read())
+            return value if tuple(key) == self.key else None
+        except Exception:
+            return None
 
     @staticmethod
     def signature(path: str) -> tuple[int, ...] | None:
@@ -214,7 +225,7 @@ class FileCache:
             return
         stored = ("goal", value.to_row()) if isinstance(value, Goal) else ("data", value)
         self.entries[relpath] = (signature, stored)
-        self.changed = True
+        self._dirty.add(shard_of(relpath))
 
     def goal_files(self, root: Path, goals_dir: str) -> list[str]:
         """The goal files below ``goals_dir``, walked only when a folder changed."""
@@ -226,25 +237,49 @@ class FileCache:
         files = loader.find_goal_files(root, goals_dir, folders=folders)
         recent = any(m > self.now - _RACY_NS for m in folders.values())
         self.listing = None if recent else (goals_dir, folders, files)
-        self.changed = True
+        self._listed = True
         return files
 
     def save(self, keep: set[str]) -> None:
-        """Write the cache (dropping files that are gone) when anything changed."""
-        stale = set(self.entries) - keep
-        if not self.changed and not stale:
-            return
-        for relpath in stale:
+        """Write the shards that changed (dropping files that are gone), and the listing
+        when it was walked again."""
+        for relpath in set(self.entries) - keep:
             del self.entries[relpath]
+            self._dirty.add(shard_of(relpath))
+        if not self._dirty and not self._listed:
+            return
+        shards: dict[int, dict[str, Any]] = {shard: {} for shard in self._dirty}
+        for relpath, entry in self.entries.items():
+            shard = shard_of(relpath)
+            if shard in shards:
+                shards[shard][relpath] = entry
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                marshal.dump((self.key, self.entries, self.listing), fh)
-            os.replace(tmp, self.path)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for shard, entries in shards.items():
+                self._write(f"{shard:02d}.marshal", entries)
+            if self._listed:
+                self._write("listing.marshal", self.listing)
         except (OSError, ValueError):  # ValueError: a value marshal cannot store
-            with contextlib.suppress(OSError, UnboundLocalError):
+            return
+
+    def _write(self, name: str, value: Any) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                marshal.dump((self.key, value), fh)
+            os.replace(tmp, self.folder / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            raise
+
+
+SHARDS = 16
+
+
+def shard_of(relpath: str) -> int:
+    """The file of the parsed-file cache that holds a path's entry."""
+    return zlib.crc32(relpath.encode()) % SHARDS
 
 
 _RACY_NS = 1_000_000_000

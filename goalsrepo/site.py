@@ -87,7 +87,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
     writer = output.Writer(target, cache)
     previous = memory.Memory.load(writer.previous()[1], pages.digest(global_key))
     shapes = memory.shapes(repo.goals, repo.signatures, previous)
-    smart = memory.findings(repo.goals, shapes, previous) if repo.complete else None
+    smart = memory.findings(shapes, previous) if repo.complete else None
     if smart is None:
         smart = _check(root, state, None if as_of is None else state.commit)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from gitrepo import Repo, cli_json, day, goal, new_repo, numeric
 
 from goalsrepo import __version__
-from goalsrepo.cache import FileCache
+from goalsrepo.cache import FileCache, shard_of
 
 A = "goals/platform/a.yaml"
 LONG_AGO = 1_700_000_000  # 2023: far outside the one-second racy window
@@ -79,5 +79,27 @@ def test_a_removed_file_is_gone(tmp_path: Path) -> None:
 def test_a_broken_cache_file_is_ignored(tmp_path: Path) -> None:
     r = repo_with_goal(tmp_path)
     currents(r.root)
-    cache_of(r.root).path.write_bytes(b"\x00garbage")
+    files = list(cache_of(r.root).folder.glob("*.marshal"))
+    assert files
+    for path in files:
+        path.write_bytes(b"\x00garbage")
     assert currents(r.root) == {"a": 2}
+
+
+def test_an_edit_rewrites_one_shard(tmp_path: Path) -> None:
+    r = repo_with_goal(tmp_path)
+    for n in range(40):
+        r.write_yaml(f"goals/platform/g{n}.yaml",
+                     goal(f"g{n}", period="2026-Q4", key_results=[numeric("k", 0, 10, 2)]))
+    age(r.root)
+    currents(r.root)
+    folder = cache_of(r.root).folder
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.marshal")}
+    assert len(before) == 17  # 16 shards and the listing
+    r.update_kr(A, "k", current=5)
+    os.utime(r.root / A, (LONG_AGO + 5, LONG_AGO + 5))
+    assert currents(r.root)["a"] == 5
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.marshal")}
+    assert [name for name in before if after[name] != before[name]] == [
+        f"{shard_of(A):02d}.marshal"]
+    assert currents(r.root)["a"] == 5  # and read back from it
