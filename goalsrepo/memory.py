@@ -5,11 +5,11 @@ second).
 The memory is kept with the page keys of the output folder (:class:`output.Writer`), so it
 always describes the site in that folder. Per goal it holds:
 
-- **structure**: its file, owner, team, period, alignment, contributors and replacement,
-  which decide the pages it shows on. When one changes, every page is keyed afresh.
 - **shape**: a digest of the goal without its check-in values (key results' ``current``
-  and ``done``, milestones' ``done``), which is all validation and the SMART lint look
-  at. When no goal's shape changed, their findings are the previous build's.
+  and ``done``, milestones' ``done``): everything validation and the SMART lint look at,
+  and everything that decides which pages show the goal (file, owner, team, period,
+  alignment). When no goal's shape changed, validation finds what it found last time;
+  when one did, every page is keyed afresh.
 - **source**: the stat signature of its file and the signature of its logbook. A goal
   whose source is unchanged has the same content and the same history, so (the global
   key being the same: config, people, teams, T) its numbers are the previous build's.
@@ -31,7 +31,7 @@ from goalsrepo.pages import digest
 from goalsrepo.progress import GoalStatus, compute
 from goalsrepo.state import State
 
-VERSION = 1
+VERSION = 2
 Smart = tuple[tuple[str, str], ...]
 
 
@@ -39,7 +39,6 @@ class Kept(NamedTuple):
     """One goal in the memory (see the module's docstring), but for its card's key. A
     named tuple: there are ten thousand, read and written on every build."""
 
-    structure: tuple[Any, ...]
     shape: bytes
     source: tuple[Any, ...]  # (file signature, logbook signature); None where unknown
     status: tuple[Any, ...]
@@ -62,8 +61,8 @@ class Memory:
             version, kept_key, goals = data
             if version != VERSION or kept_key != key:
                 return None
-            return cls(key, {gid: Kept._make(row[:5]) for gid, row in goals.items()},
-                       {gid: row[5] for gid, row in goals.items()})
+            return cls(key, {gid: Kept._make(row[:4]) for gid, row in goals.items()},
+                       {gid: row[4] for gid, row in goals.items()})
         except (TypeError, ValueError):  # another layout: nothing to reuse
             return None
 
@@ -72,11 +71,6 @@ def _same(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
     """Sources are the same only when both are known: a file changed within the last
     second has no trustworthy signature yet."""
     return before == now and None not in now
-
-
-def structure(goal: Goal) -> tuple[Any, ...]:
-    return (goal.path, goal.owner, goal.team, goal.period, goal.aligns_to, goal.contributors,
-            goal.superseded_by)
 
 
 def shape(goal: Goal) -> bytes:
@@ -93,8 +87,7 @@ def shapes(goals: Iterable[Goal], signatures: Mapping[str, tuple[int, ...]],
     for goal in goals:
         kept = previous.goals.get(goal.id) if previous else None
         signature = signatures.get(goal.path)
-        if (kept is not None and signature is not None and kept.source[0] == signature
-                and kept.structure[0] == goal.path):
+        if kept is not None and signature is not None and kept.source[0] == signature:
             out[goal.id] = kept.shape
         else:
             out[goal.id] = shape(goal)
@@ -103,7 +96,7 @@ def shapes(goals: Iterable[Goal], signatures: Mapping[str, tuple[int, ...]],
 
 def findings(now: Mapping[str, bytes], previous: Memory | None) -> dict[str, Smart] | None:
     """The SMART warnings of every goal when validation would find what it found last
-    time (the same goals, each of the same shape, which holds its structure); else None."""
+    time (the same goals, each of the same shape); else None."""
     if previous is None or now.keys() != previous.goals.keys():
         return None
     if any(previous.goals[gid].shape != shape for gid, shape in now.items()):
@@ -111,11 +104,12 @@ def findings(now: Mapping[str, bytes], previous: Memory | None) -> dict[str, Sma
     return {gid: kept.smart for gid, kept in previous.goals.items() if kept.smart}
 
 
-def statuses(state: State, sources: Mapping[str, tuple[Any, ...]],
+def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tuple[Any, ...]],
              previous: Memory | None) -> list[GoalStatus]:
     """Every goal's numbers: the previous build's for the goals whose source did not
     change, computed for the others. Computed for all when a changed goal's numbers roll
-    up into a parent (a goal without key results takes its progress from its children)."""
+    up into a parent (a goal without key results takes its progress from its children),
+    or one changed more than its check-in values (it may have moved in the alignment)."""
     goals = state.repo.goals
     if previous is None or sources.keys() != previous.goals.keys():
         return state.statuses()
@@ -125,7 +119,7 @@ def statuses(state: State, sources: Mapping[str, tuple[Any, ...]],
         if not goal.key_results or any(p in by_id and not by_id[p].key_results
                                        for p in goal.aligns_to):
             return state.statuses()
-        if previous.goals[goal.id].structure != structure(goal):
+        if previous.goals[goal.id].shape != shapes[goal.id]:
             return state.statuses()
     fresh = {s.goal.id: s for s in compute(changed, state.repo.config,
                                            state.history.activity, state.as_of)}
@@ -136,13 +130,14 @@ def statuses(state: State, sources: Mapping[str, tuple[Any, ...]],
 def changed(previous: Memory | None, now: dict[str, Kept]) -> set[str] | None:
     """The goals whose pages may show something new: their source, numbers or warnings
     changed. None when every page must be keyed afresh: no usable memory, or a goal was
-    added, removed, moved or realigned (which changes what other pages show)."""
+    added, removed or changed more than its check-in values (it may have moved to another
+    team, period or parent, which changes what other pages show)."""
     if previous is None or now.keys() != previous.goals.keys():
         return None
     dirty = set()
     for gid, kept in now.items():
         before = previous.goals[gid]
-        if before.structure != kept.structure:
+        if before.shape != kept.shape:
             return None
         if (not _same(before.source, kept.source) or before.status != kept.status
                 or before.smart != kept.smart):
@@ -154,6 +149,5 @@ def remember(statuses: Mapping[str, GoalStatus], shapes: Mapping[str, bytes],
              sources: Mapping[str, tuple[Any, ...]],
              smart: Mapping[str, Smart]) -> dict[str, Kept]:
     """What this build keeps of each goal (the card keys come once the cards exist)."""
-    return {gid: Kept(structure(s.goal), shapes[gid], sources[gid], s.to_row(),
-                      smart.get(gid, ()))
+    return {gid: Kept(shapes[gid], sources[gid], s.to_row(), smart.get(gid, ()))
             for gid, s in statuses.items()}

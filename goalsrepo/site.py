@@ -1,13 +1,15 @@
 """``build``: the static site of SPEC §5, as a pipeline of plain steps (the MkDocs habit).
 
-    load the goals and history -> refuse errors -> pick the output folder
-    -> bring each goal's logbook up to date -> plan the pages -> render what changed
-    -> swap the new site in
+    pick the output folder -> load the goals and history -> recall the last build
+    -> refuse errors -> bring each goal's logbook up to date -> compute the numbers
+    -> plan the pages -> render what changed -> swap the new site in
 
 Every page has a key (:mod:`goalsrepo.pages`); a page whose key matches the previous
-build's is linked from the previous site instead of rendered again, so a build after one
-check-in renders the few pages that show it. The output is replaced atomically: a failed
-build leaves the previous site as it was.
+build's is kept from the previous site instead of rendered again. What the last build into
+the folder computed (:mod:`goalsrepo.memory`) spares a build after a check-in the
+validation, the numbers of the goals that did not change and the keys of the pages that do
+not show them. The output is replaced atomically: a failed build leaves the previous site
+as it was.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         previous = None
     sources = {g.id: (repo.signatures.get(g.path), book.signatures.get(g.id) if book else None)
                for g in repo.goals}
-    statuses = {s.goal.id: s for s in memory.statuses(state, sources, previous)}
+    statuses = {s.goal.id: s for s in memory.statuses(state, shapes, sources, previous)}
     kept = memory.remember(statuses, shapes, sources, smart)
     dirty = memory.changed(previous, kept)
     if cache is not None:
