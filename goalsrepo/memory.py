@@ -63,7 +63,7 @@ class Memory:
                 return None
             return cls(key, {gid: Kept._make(row[:4]) for gid, row in goals.items()},
                        {gid: row[4] for gid, row in goals.items()})
-        except (TypeError, ValueError):  # another layout: nothing to reuse
+        except Exception:  # another layout, or damaged: nothing to reuse
             return None
 
 
@@ -76,6 +76,8 @@ def _same(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
 def shape(goal: Goal) -> bytes:
     """The goal as validation sees it: everything but the values a check-in changes."""
     (*head, krs, milestones, links) = goal.to_row()
+    # Rows as Goal.to_row lays them out: a KR's current and done at 6 and 7, a
+    # milestone's done at 2.
     return digest((*head, tuple(kr[:6] + kr[8:] for kr in krs),
                    tuple(m[:2] + m[3:] for m in milestones), links))
 

@@ -134,12 +134,8 @@ class Writer:
 
     def _replace(self, pages: list[Page], render: Callable[[Page], bytes], marker: bytes,
                  progress: Callable[[str, int, int], None] | None) -> int:
-        for page in pages:
-            inside(self.target, page.path)
         tmp = self._sibling("new")
         try:
-            for folder in sorted({os.path.dirname(p.path) for p in pages} - {""}):
-                os.makedirs(tmp / folder, exist_ok=True)
             write_pages(tmp, pages, render, progress,
                         parallel=len(pages) >= PARALLEL_MIN_PAGES)
             (tmp / MARKER).write_bytes(marker)
@@ -153,13 +149,9 @@ class Writer:
                 render: Callable[[Page], bytes], marker: bytes,
                 progress: Callable[[str, int, int], None] | None) -> int:
         changed = [p for p in pages if p.key is not None and previous.get(p.path) != p.key]
-        for page in changed:  # the others were checked when they were written
-            inside(self.target, page.path)
         gone = sorted(set(previous) - {p.path for p in pages})
         stage = self._sibling("stage")
         try:
-            for folder in sorted({os.path.dirname(p.path) for p in changed} - {""}):
-                os.makedirs(stage / folder, exist_ok=True)
             # A check-in in a large site changes a few large pages (the alignment map,
             # the period's and the team's lists): share them out as for a whole site.
             write_pages(stage, changed, render, progress,
@@ -240,11 +232,16 @@ _JOB: tuple[Path, list[Page], Callable[[Page], bytes], Any] | None = None
 def write_pages(folder: Path, pages: list[Page], render: Callable[[Page], bytes],
                 progress: Callable[[str, int, int], None] | None = None, *,
                 parallel: bool) -> None:
-    """Render ``pages`` into ``folder`` (its sub-folders exist). With ``parallel``, forked
-    workers share them, as the loader's do: rendering is CPU-bound Python and a page is
-    independent of the others. Workers inherit the pages through the fork, so nothing is
-    pickled but any exception, which the parent raises again."""
+    """Render ``pages`` into ``folder``, refusing first any path that could leave it (the
+    pages kept from a previous build were checked when they were written). With
+    ``parallel``, forked workers share them, as the loader's do: rendering is CPU-bound
+    Python and a page is independent of the others. Workers inherit the pages through the
+    fork, so nothing is pickled but any exception, which the parent raises again."""
     global _JOB
+    for page in pages:
+        inside(folder, page.path)
+    for sub in sorted({os.path.dirname(p.path) for p in pages} - {""}):
+        os.makedirs(os.path.join(folder, sub), exist_ok=True)
     workers = min(os.cpu_count() or 1, 4)
     if not parallel or len(pages) < 2 or workers < 2 or not hasattr(os, "fork"):
         _write_next(folder, pages, render, None, progress)

@@ -87,7 +87,8 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
                   repr(sorted((repo.teams or {}).items())))
     cache = git.git_dir(root) / "goalsrepo" / "site" if state.commit else None
     writer = output.Writer(target, cache)
-    previous = memory.Memory.load(writer.previous()[1], pages.digest(global_key))
+    global_digest = pages.digest(global_key)
+    previous = memory.Memory.load(writer.previous()[1], global_digest)
     shapes = memory.shapes(repo.goals, repo.signatures, previous)
     smart = memory.findings(shapes, previous) if repo.complete else None
     if smart is None:
@@ -127,7 +128,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         context = {**common, **page.context(), "root": root, "page_path": page.path}
         return env.get_template(page.template).render(context).encode("utf-8")
 
-    keep = memory.Memory(pages.digest(global_key), kept,
+    keep = memory.Memory(global_digest, kept,
                          {gid: c.key for gid, c in data.cards.items()})
     rendered = writer.write(planned, render, progress, keep.dump())
     return BuildResult(target, len(planned), rendered, time.perf_counter() - started,

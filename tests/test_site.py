@@ -230,6 +230,19 @@ def test_no_path_leaves_the_output(tmp_path: Path, bad: str) -> None:
         output.inside(tmp_path, bad)
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["whole-site", "changed-pages"])
+def test_writer_refuses_a_page_outside_the_site(tmp_path: Path, cached: bool) -> None:
+    target = tmp_path / "site"
+    writer = output.Writer(target, tmp_path / "cache" if cached else None)
+    writer.write([Page("index.html", b"k1", raw=lambda: b"old")], lambda p: p.raw())  # type: ignore[misc]
+    with pytest.raises(GoalsrepoError):
+        writer.write([Page("index.html", b"k2"), Page("../evil.html", b"k3")],
+                     lambda p: b"new")
+    assert (target / "index.html").read_bytes() == b"old"
+    assert not (tmp_path / "evil.html").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_file_names_are_injective_and_portable() -> None:
     ids = ["2026-Q4", "2026-q4", "a_b", "a__b", "A_b", "v1.2", "ü"]
     names = [file_name(i) for i in ids]
