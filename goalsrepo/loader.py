@@ -226,9 +226,22 @@ def _deep_or_anchored(text: str) -> bool:
 
 
 def _scan_events(text: str) -> tuple[str, str, Any] | None:
-    """Walk libyaml's event stream (iterative, safe at any depth) for depth and anchors."""
+    """Walk libyaml's event stream (iterative, safe at any depth) for depth and anchors.
+
+    libyaml 0.2.6 and later refuse more than 1,000 levels while scanning ahead, before
+    the event at our limit arrives: the pure-Python parser, iterative too, then finds
+    where the nesting first goes too deep."""
+    if hasattr(yaml, "CSafeLoader"):
+        try:
+            return _walk_events(text, yaml.CSafeLoader)
+        except yaml.MarkedYAMLError as error:
+            if error.problem != "exceeded maximum nesting depth":
+                raise
+    return _walk_events(text, yaml.SafeLoader)
+
+
+def _walk_events(text: str, loader: Any) -> tuple[str, str, Any] | None:
     depth = 0
-    loader = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
     for event in yaml.parse(text, Loader=loader):
         if getattr(event, "anchor", None) is not None:
             return "GR004", "anchors (`&name`) and aliases are not allowed", event.start_mark
