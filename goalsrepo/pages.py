@@ -146,15 +146,16 @@ class Derived:
     wins: tuple[WinRow, ...] = ()
     drift: DriftRow | None = None
 
-    def to_row(self) -> tuple[Any, ...]:
+    def to_row(self) -> DerivedRow:
         return (_plain(self.checkins), _plain(self.wins),
                 _plain([self.drift])[0] if self.drift else None)
 
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Derived:
-        checkins, wins, drift = row
-        return cls(tuple(map(CheckinRow._make, checkins)), tuple(map(WinRow._make, wins)),
-                   DriftRow._make(drift) if drift else None)
+
+# A Derived as the logbook keeps it: the same rows as plain tuples. Pages across goals
+# read every goal's rows but show a few; only those become named tuples (ten thousand
+# goals have some 75,000 rows).
+DerivedRow = tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...],
+                   tuple[Any, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ class SiteData:
     statuses: dict[str, GoalStatus]
     people: dict[str, Person]
     teams: dict[str, Team]
-    derived: dict[str, Derived]
+    derived: Mapping[str, DerivedRow]
     smart: dict[str, tuple[tuple[str, str], ...]]   # goal id -> (code, message) warnings
     goal_page: Callable[[str], dict[str, Any]]      # the goal page's own context (site.py)
     goal_page_key: Callable[[str], Any]
@@ -297,20 +298,27 @@ def win_view(data: SiteData, row: WinRow) -> dict[str, Any]:
 
 
 NEWEST_CHECKIN = itemgetter(1, 2, 0)  # day, commit, goal
+CHECKIN_DAY = itemgetter(1)
 NEWEST_WIN = itemgetter(3, 4, 0, 1, 2)  # day, commit, goal, what, name
 
 
 def latest_wins(data: SiteData) -> tuple[list[WinRow], int]:
     """The latest wins of the goals that still exist (as many as the wins page shows),
     newest first, and how many there are in all."""
-    wins = [w for gid, d in data.derived.items() if gid in data.cards for w in d.wins]
-    return heapq.nlargest(WINS_PAGE, wins, key=NEWEST_WIN), len(wins)
+    wins = [w for gid, (_, won, _) in data.derived.items() if gid in data.cards for w in won]
+    return ([WinRow._make(w) for w in heapq.nlargest(WINS_PAGE, wins, key=NEWEST_WIN)],
+            len(wins))
 
 
-def all_checkins(data: SiteData) -> list[CheckinRow]:
-    """The check-ins of the goals that still exist, in no order: the pages that show some
-    take the newest few (sorting them all costs more than the rest of a rebuild)."""
-    return [c for gid, d in data.derived.items() if gid in data.cards for c in d.checkins]
+def all_checkins(data: SiteData) -> list[tuple[Any, ...]]:
+    """The check-ins of the goals that still exist as plain rows, in no order: the pages
+    that show some take the newest few (sorting them all costs more than the rest of a
+    rebuild) with :func:`newest_checkins`."""
+    return [c for gid, (done, _, _) in data.derived.items() if gid in data.cards for c in done]
+
+
+def newest_checkins(rows: Iterable[tuple[Any, ...]], count: int) -> list[CheckinRow]:
+    return [CheckinRow._make(c) for c in heapq.nlargest(count, rows, key=NEWEST_CHECKIN)]
 
 
 def plan(data: SiteData) -> list[Page]:
@@ -372,12 +380,12 @@ def _unchanged(cards: Iterable[Card], dirty: set[str] | None) -> bool:
 
 def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: list[Card],
                     periods: list[tuple[Period, list[Card]]],
-                    teams: list[tuple[Team, list[Card]]], checkins: list[CheckinRow],
+                    teams: list[tuple[Team, list[Card]]], checkins: list[tuple[Any, ...]],
                     wins: tuple[list[WinRow], int]) -> list[Page]:
     """The dashboard and the alignment map."""
     attention = [c for c in urgent if c.health in ("off_track", "at_risk")]
     stale = [c for c in ordered if c.stale]
-    recent_checkins = heapq.nlargest(RECENT_CHECKINS, checkins, key=NEWEST_CHECKIN)
+    recent_checkins = newest_checkins(checkins, RECENT_CHECKINS)
     recent_wins = wins[0][:RECENT_WINS]
 
     def dashboard() -> dict[str, Any]:
@@ -432,7 +440,7 @@ def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]]
 
 
 def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
-                  checkins: list[CheckinRow], dirty: set[str] | None) -> list[Page]:
+                  checkins: list[tuple[Any, ...]], dirty: set[str] | None) -> list[Page]:
     """A page per person: what they own and contribute to, their check-ins, their
     accountability partner (and whom they are partner for)."""
     owns: dict[str, list[Card]] = {}
@@ -441,18 +449,19 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         owns.setdefault(c.owner, []).append(c)
         for contributor in data.statuses[c.id].goal.contributors:
             contributes.setdefault(contributor, []).append(c)
-    activity: dict[str, list[CheckinRow]] = {}
+    activity: dict[str, list[tuple[Any, ...]]] = {}
     people_of: dict[tuple[tuple[str, str], ...], list[str]] = {}  # the same authors recur
     active: set[str] = set()  # people with a check-in on a changed goal
-    for row in checkins:  # in no order
-        found = people_of.get(row.authors)
+    for row in checkins:  # in no order; plain rows (CheckinRow's fields)
+        goal, _, _, authors, _ = row
+        found = people_of.get(authors)
         if found is None:
-            found = people_of[row.authors] = [
-                p for p in dict.fromkeys(data.by_email.get(e.lower()) for _, e in row.authors)
+            found = people_of[authors] = [
+                p for p in dict.fromkeys(data.by_email.get(e.lower()) for _, e in authors)
                 if p is not None]
         for who in found:
             activity.setdefault(who, []).append(row)
-        if dirty and row.goal in dirty:
+        if dirty and goal in dirty:
             active.update(found)
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
@@ -466,12 +475,12 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
                 "people.html", lambda: {"people": counts})]
 
     def context(person: Person, own: list[Card], contrib: list[Card],
-                acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
-        newest = heapq.nlargest(PERSON_CHECKINS, acts, key=NEWEST_CHECKIN)
+                acts: list[tuple[Any, ...]], partner_for: list[Person]) -> dict[str, Any]:
+        newest = newest_checkins(acts, PERSON_CHECKINS)
         return {
             "person": person, "owns": own, "contributes": contrib,
             "team": data.teams.get(person.team) if person.team else None,
-            "checkin_count": len(acts), "checkin_days": len({a.day for a in acts}),
+            "checkin_count": len(acts), "checkin_days": len(set(map(CHECKIN_DAY, acts))),
             "checkins": [checkin_view(data, a) for a in newest],
             "partner": data.people.get(person.partner) if person.partner else None,
             "partner_for": partner_for,
@@ -486,9 +495,9 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         page_key = None
         if not (_unchanged(own, dirty) and _unchanged(contrib, dirty)
                 and person.id not in active):
-            newest = heapq.nlargest(PERSON_CHECKINS, acts, key=NEWEST_CHECKIN)
+            newest = tuple(heapq.nlargest(PERSON_CHECKINS, acts, key=NEWEST_CHECKIN))
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
-                               len(acts), len({a.day for a in acts}), _plain(newest),
+                               len(acts), len(set(map(CHECKIN_DAY, acts))), newest,
                                tuple(p.id for p in partner_for)))
         out.append(Page(f"people/{file_name(person.id)}.html", page_key, "person.html",
                         _bind(context, person, own, contrib, acts, partner_for)))
@@ -522,8 +531,8 @@ def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) ->
     cards = data.cards
     shown, total = wins
     feed = shown[:FEED_ENTRIES]
-    drifts = sorted((d.drift for gid, d in data.derived.items()
-                     if d.drift is not None and gid in cards),
+    drifts = sorted((DriftRow._make(drift) for gid, (_, _, drift) in data.derived.items()
+                     if drift is not None and gid in cards),
                     key=lambda d: (d.adjustments[-1][0] if d.adjustments else "", d.goal),
                     reverse=True)
     return [

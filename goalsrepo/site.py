@@ -42,7 +42,7 @@ from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
 from goalsrepo.logbook import Logbook, LogbookError
-from goalsrepo.pages import CheckinRow, Derived, DriftRow, SiteData, WinRow
+from goalsrepo.pages import CheckinRow, Derived, DerivedRow, DriftRow, SiteData, WinRow
 from goalsrepo.state import State, load_state
 from goalsrepo.timeline import Timeline, day_of
 from goalsrepo.timeline import read as read_timeline
@@ -161,7 +161,7 @@ def _check(root: Path, state: State, commit: str | None) -> dict[str, memory.Sma
 
 
 def _logbook(root: Path, state: State,
-             ) -> tuple[Logbook | None, dict[str, Derived], dict[str, Timeline], bool]:
+             ) -> tuple[Logbook | None, dict[str, DerivedRow], dict[str, Timeline], bool]:
     """Each goal's logbook brought up to HEAD, what the pages keep of each goal's history,
     the timelines read on the way, and whether the logbook was filed afresh. Only the goals
     the new commits touched are read."""
@@ -192,8 +192,7 @@ def _logbook(root: Path, state: State,
         book.set_derived(goal, derive(line, zone).to_row())
     if timelines or new is None:
         book.save()
-    derived = {goal: Derived.from_row(row) for goal, row in book.derived.items()}
-    return book, derived, timelines, refiled
+    return book, book.derived, timelines, refiled
 
 
 def derive(line: Timeline, zone: Any) -> Derived:
