@@ -11,9 +11,9 @@ than a frozen dataclass, which sets each field through ``object.__setattr__``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 KrKind = Literal["numeric", "milestone", "control"]
 
@@ -74,9 +74,11 @@ class Goal:
     status: str = "active"
     superseded_by: str | None = None
     description: str | None = None
-    key_results: tuple[KeyResult, ...] = ()
-    milestones: tuple[Milestone, ...] = ()
-    links: tuple[Link, ...] = ()
+    # Factories, not defaults: a default would be a class attribute, which hides a field
+    # from_row has not made yet from __getattr__.
+    key_results: tuple[KeyResult, ...] = field(default_factory=tuple)
+    milestones: tuple[Milestone, ...] = field(default_factory=tuple)
+    links: tuple[Link, ...] = field(default_factory=tuple)
 
     @classmethod
     def from_data(cls, data: dict[str, Any], path: str) -> Goal:
@@ -114,17 +116,32 @@ class Goal:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Goal:
-        (goal_id, title, owner, path, level, team, contributors, period, start, due,
-         aligns_to, status, superseded_by, description, krs, milestones, links) = row
-        goal = cls(
-            goal_id, title, owner, path, level, team, contributors, period,
-            _day(start), _day(due), aligns_to, status, superseded_by, description,
-            tuple(map(KeyResult._make, krs)),
-            tuple(Milestone(t, _day(d), done, o) for t, d, done, o in milestones),
-            tuple(map(Link._make, links)),
-        )
-        goal.__dict__["_row"] = row  # not a field: equality, repr and replace() ignore it
+        """The goal of a :meth:`to_row` row. Its key results, milestones and links are
+        made on first use (:meth:`__getattr__`): a site build after a check-in reads
+        10,000 goals from the parse cache and looks inside a handful."""
+        goal = object.__new__(cls)
+        fields = goal.__dict__  # as a frozen dataclass's __init__ would set them
+        (fields["id"], fields["title"], fields["owner"], fields["path"], fields["level"],
+         fields["team"], fields["contributors"], fields["period"], start, due,
+         fields["aligns_to"], fields["status"], fields["superseded_by"],
+         fields["description"], _, _, _) = row
+        fields["start"], fields["due"] = _day(start), _day(due)
+        fields["_row"] = row  # not a field: equality, repr and replace() ignore it
         return goal
+
+    if not TYPE_CHECKING:  # to mypy every field is set, as it is to every reader
+        def __getattr__(self, name: str) -> Any:
+            """Called only for an attribute that is not set: a nested field of a goal
+            made by :meth:`from_row`, made now."""
+            row = self.__dict__.get("_row")
+            if row is None or name not in ("key_results", "milestones", "links"):
+                raise AttributeError(name)
+            krs, milestones, links = row[14:]
+            self.__dict__.update(
+                key_results=tuple(map(KeyResult._make, krs)),
+                milestones=tuple(Milestone(t, _day(d), done, o) for t, d, done, o in milestones),
+                links=tuple(map(Link._make, links)))
+            return self.__dict__[name]
 
     def span(self, period: Any) -> tuple[date | None, date | None]:
         """Start and due dates: the goal's own, else its period's (a ``config.Period``)."""

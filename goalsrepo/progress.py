@@ -176,14 +176,24 @@ class GoalStatus:
 
     def to_row(self) -> tuple[Any, ...]:
         """The numbers as plain values (what a site build keeps for the next one)."""
+        kept: tuple[Any, ...] | None = self.__dict__.get("_row")
+        if kept is not None:  # read from a row: the same row, without ten thousand dates
+            return kept
         return (_iso(self.start), _iso(self.due), self.progress, self.expected, self.health,
                 self.stale, _iso(self.last_checkin), self.score, self.kr_progress)
 
     @classmethod
     def from_row(cls, goal: Goal, row: tuple[Any, ...]) -> GoalStatus:
         start, due, progress, expected, health_, stale_, last, score_, krs = row
-        return cls(goal, _day(start), _day(due), progress, expected, health_, stale_,
-                   _day(last), score_, tuple(krs))
+        # Set as a frozen dataclass's __init__ would, without its object.__setattr__ per
+        # field: a build after a check-in reads 10,000 of these.
+        status = object.__new__(cls)
+        status.__dict__.update(
+            goal=goal, start=_day(start), due=_day(due), progress=progress,
+            expected=expected, health=health_, stale=stale_, last_checkin=_day(last),
+            score=score_, kr_progress=tuple(krs),
+            _row=row)  # not a field, as Goal's: to_row gives it back
+        return status
 
 
 def _iso(day: date | None) -> str | None:
