@@ -74,9 +74,11 @@ def digest(data: Any) -> bytes:
     return hashlib.blake2b(marshal.dumps(data, 2), digest_size=16).digest()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Card:
-    """A goal as lists show it: enough for a row, a link and a progress bar."""
+    """A goal as lists show it: enough for a row, a link and a progress bar. Not frozen,
+    though nothing changes one: a frozen dataclass sets each field through
+    ``object.__setattr__``, and a build makes 10,000 cards."""
 
     id: str
     title: str
@@ -261,6 +263,12 @@ def card_keys(cards: Iterable[Card]) -> bytes:
     """What a list of goals shows, as one digest: each card's digest is computed once,
     though a card shows on half a dozen pages."""
     return b"".join(c.key for c in cards)
+
+
+def _people_of(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[str]:
+    """The people.yaml ids of commit authors that people.yaml knows, each once."""
+    found = (data.by_email.get(email.lower()) for _, email in authors)
+    return [p for p in dict.fromkeys(found) if p is not None]
 
 
 def _who(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
@@ -449,20 +457,18 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         owns.setdefault(c.owner, []).append(c)
         for contributor in data.statuses[c.id].goal.contributors:
             contributes.setdefault(contributor, []).append(c)
-    activity: dict[str, list[tuple[Any, ...]]] = {}
-    people_of: dict[tuple[tuple[str, str], ...], list[str]] = {}  # the same authors recur
-    active: set[str] = set()  # people with a check-in on a changed goal
+    # Check-ins by their authors first: a few thousand sets of authors recur in 50,000
+    # check-ins, and each set is matched with people once.
+    by_authors: dict[tuple[tuple[str, str], ...], list[tuple[Any, ...]]] = {}
     for row in checkins:  # in no order; plain rows (CheckinRow's fields)
-        goal, _, _, authors, _ = row
-        found = people_of.get(authors)
-        if found is None:
-            found = people_of[authors] = [
-                p for p in dict.fromkeys(data.by_email.get(e.lower()) for _, e in authors)
-                if p is not None]
-        for who in found:
-            activity.setdefault(who, []).append(row)
-        if dirty and goal in dirty:
-            active.update(found)
+        by_authors.setdefault(row[3], []).append(row)
+    activity: dict[str, list[tuple[Any, ...]]] = {}
+    for authors, rows in by_authors.items():
+        for who in _people_of(data, authors):
+            activity.setdefault(who, []).extend(rows)
+    active = {who for gid in dirty or () if gid in data.cards  # a check-in on a changed goal
+              for row in data.derived.get(gid, ((), (), None))[0]
+              for who in _people_of(data, row[3])}
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.partner:
@@ -590,8 +596,8 @@ def alignment_context(data: SiteData) -> dict[str, Any]:
                 continue
             rows.append(("open", (data.cards[gid], "branch", len(kids)), depth))
             stack.append(None)
-            for kid in reversed(kids):
-                stack.append((kid, depth + 1, above | {gid}))
+            path = above | {gid}
+            stack.extend((kid, depth + 1, path) for kid in reversed(kids))
     return {"rows": rows, "orphans": [data.cards[o] for o in orphans],
             "summary": summary(list(data.cards.values()))}
 
