@@ -78,30 +78,36 @@ class Store:
         return events
 
     def write(self, head: str, events: list[Event], activity: dict[str, Activity],
-              skipped: list[tuple[str, str, str]], *, fresh: bool) -> None:
-        """Record ``events`` (all of them when ``fresh``, else the new ones) up to ``head``.
+              skipped: list[tuple[str, str, str]], segments: tuple[str, ...] = ()) -> None:
+        """Record ``events`` up to ``head``, after the ``segments`` that hold the events
+        before them (none when ``events`` are all of them).
 
+        Each run that reads new commits adds a segment; once there are ``MAX_SEGMENTS``,
+        the small ones at the end are written again as one. Full segments stay as they
+        are, so a compaction costs at most ``SEGMENT_EVENTS`` events, not the history.
         Failing to write (a read-only or full disk) only costs the next run time.
         """
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            index = None if fresh else self.load_index()
-            segments = list(index.segments) if index else []
-            if len(segments) >= MAX_SEGMENTS:  # compact: one segment for everything
-                events = [*self.load_events(), *events]
-                segments = []
+            kept = list(segments)
+            if len(kept) >= MAX_SEGMENTS:
+                full = next((i for i, name in enumerate(kept)
+                             if _events_in(name) < SEGMENT_EVENTS), len(kept))
+                tail = [e for name in kept[full:] for e in _decode(self._read(name))]
+                events, kept = [*tail, *events], kept[:full]
             # Slices bound the memory the encoded copy of the events takes while written.
             for start in range(0, max(len(events), 1), SEGMENT_EVENTS):
-                if not events and segments:
+                if not events and kept:
                     break
-                name = f"seg-{uuid.uuid4().hex}.pickle"
-                self._write(name, _encode(events[start:start + SEGMENT_EVENTS]))
-                segments.append(name)
+                chunk = events[start:start + SEGMENT_EVENTS]
+                name = f"seg-{len(chunk)}-{uuid.uuid4().hex}.pickle"
+                self._write(name, _encode(chunk))
+                kept.append(name)
             payload = (VERSION, self.goals_dir, head,
                        {g: (a.created, a.last_checkin) for g, a in activity.items()},
-                       list(skipped), segments)
+                       list(skipped), kept)
             self._write("index.pickle", payload)
-            self._remove_others(set(segments) | {"index.pickle"})
+            self._remove_others(set(kept) | {"index.pickle"})
         except (OSError, CacheError):
             return
 
@@ -134,6 +140,13 @@ class Store:
         for path in self.folder.glob("*.pickle"):
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def _events_in(segment: str) -> int:
+    """The number of events a segment holds, from its name (``seg-COUNT-ID.pickle``); 0
+    for a name of an earlier version, which a compaction then rewrites."""
+    parts = segment.split("-")
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
 
 
 def _encode(events: list[Event]) -> tuple[list[Any], list[Any]]:

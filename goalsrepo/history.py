@@ -318,7 +318,8 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
             merged[goal] = Activity(new.created or old.created,
                                     new.last_checkin or old.last_checkin)
         skipped = [*(index.skipped if index else ()), *replay.skipped]
-        store.write(target, replay.events, merged, skipped, fresh=index is None)
+        store.write(target, replay.events, merged, skipped,
+                    index.segments if index is not None else ())
         if index is None:  # everything is in memory already
             return History(target, merged, tuple(skipped), replay.events)
         index = cache.Index(target, merged, tuple(skipped), ())

@@ -27,6 +27,7 @@ from gitrepo import (
     run_cli,
 )
 
+from goalsrepo import cache as cachemodule
 from goalsrepo import git as gitmodule
 from goalsrepo.history import History, read_history
 
@@ -690,6 +691,32 @@ def test_the_cache_after_one_new_commit_equals_a_cold_run(
     assert warm == history(repo).events
     assert [e.kind for e in warm["a"]][-1] == "checkin"
     assert [e.kind for e in warm["b"]] == ["created", "moved"]
+
+
+def test_compaction_rewrites_the_small_segments_at_the_end_only(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read after new commits adds a segment; at the limit the small ones at the end
+    are merged, and the full ones before them are never read or written again."""
+    monkeypatch.setattr(cachemodule, "MAX_SEGMENTS", 4)
+    monkeypatch.setattr(cachemodule, "SEGMENT_EVENTS", 3)
+    build_history(repo, 7)  # 8 events: segments of 3, 3 and 2
+    read_history(repo.root, "goals")
+    store = cachemodule.Store(gitmodule.git_dir(repo.root), "goals")
+    first = store.load_index()
+    assert first is not None and len(first.segments) == 3
+    full = first.segments[:2]
+    for i in range(6):  # one event per read: a segment each, compacted at four
+        repo.update_kr(A, "k", current=20 + i)
+        repo.commit(f"k to {20 + i}", who=BOB, date=day(f"2026-10-{12 + i:02d}"))
+        assert read_history(repo.root, "goals").events == history(repo).events
+        index = store.load_index()
+        assert index is not None and index.segments[:2] == full  # never rewritten
+        sizes = [int(name.split("-")[1]) for name in index.segments]
+        assert sum(sizes) == 9 + i
+        assert len([n for n in sizes if n < 3]) < 4  # the small ones were merged
+        assert all((store.folder / name).exists() for name in index.segments)
+    assert len(list(store.folder.glob("seg-*.pickle"))) == len(index.segments)
+    assert read_history(repo.root, "goals").events == history(repo).events
 
 
 def test_the_cache_lives_in_the_git_directory(repo: Repo) -> None:
