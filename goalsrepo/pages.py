@@ -160,11 +160,12 @@ DerivedRow = tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...],
                    tuple[Any, ...] | None]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Page:
     """One file of the site. ``template`` renders ``context()``; ``raw`` gives bytes. A
     ``key`` of None says the page is the previous build's: none of the goals it shows
-    changed (see :func:`goalsrepo.memory.changed`), so its key was not even computed."""
+    changed (see :func:`goalsrepo.memory.changed`), so its key was not even computed.
+    Not frozen, like :class:`Card`: a build plans some 12,000 pages."""
 
     path: str
     key: bytes | None
