@@ -35,6 +35,7 @@ except ImportError:  # the test extra was not installed
     sync_playwright = None  # type: ignore[assignment]
 
 NARROW = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
@@ -232,6 +233,24 @@ def test_every_page_has_an_accessible_structure(site: Site,
     charts and progress bars."""
     structure = walk(site).structure
     assert not structure, "\n".join(structure)
+
+
+# Run in each page: the tables that fit only by scrolling sideways.
+SCROLLING = """() => [...document.querySelectorAll('.table-scroll')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.querySelector('caption') || e).textContent.trim().slice(0, 60))"""
+
+
+def test_every_table_fits_a_desktop_screen(demo: Site, new_page: Callable[..., Page]) -> None:
+    """On a laptop's screen no table hides a column behind a sideways scroll: the
+    dashboard's team table once cut its health column off at 1280 pixels."""
+    page = new_page(viewport=DESKTOP)
+    cut = []
+    for path in demo.pages():
+        page.goto(path.as_uri(), wait_until="load")
+        cut += [f"{demo.relpath(path)}: {c}" for c in page.evaluate(SCROLLING)]
+    assert len(demo.pages()) > 10
+    assert not cut, cut
 
 
 def text_of(page: Page, selector: str = "body") -> str:
