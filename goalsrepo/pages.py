@@ -327,6 +327,7 @@ def all_checkins(data: SiteData) -> list[tuple[Any, ...]]:
 
 
 def newest_checkins(rows: Iterable[tuple[Any, ...]], count: int) -> list[CheckinRow]:
+    """The ``count`` newest of plain check-in rows, as named tuples, newest first."""
     return [CheckinRow._make(c) for c in heapq.nlargest(count, rows, key=NEWEST_CHECKIN)]
 
 
@@ -467,8 +468,8 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
     for authors, rows in by_authors.items():
         for who in _people_of(data, authors):
             activity.setdefault(who, []).extend(rows)
-    active = {who for gid in dirty or () if gid in data.cards  # a check-in on a changed goal
-              for row in data.derived.get(gid, ((), (), None))[0]
+    active = {who for gid in dirty or () if gid in data.cards and gid in data.derived
+              for row in data.derived[gid][0]  # a check-in on a changed goal
               for who in _people_of(data, row[3])}
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
@@ -502,9 +503,9 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         page_key = None
         if not (_unchanged(own, dirty) and _unchanged(contrib, dirty)
                 and person.id not in active):
-            newest = tuple(heapq.nlargest(PERSON_CHECKINS, acts, key=NEWEST_CHECKIN))
+            newest = newest_checkins(acts, PERSON_CHECKINS)
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
-                               len(acts), len(set(map(CHECKIN_DAY, acts))), newest,
+                               len(acts), len(set(map(CHECKIN_DAY, acts))), _plain(newest),
                                tuple(p.id for p in partner_for)))
         out.append(Page(f"people/{file_name(person.id)}.html", page_key, "person.html",
                         _bind(context, person, own, contrib, acts, partner_for)))
