@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from goalsrepo import __version__, git, schema
+from goalsrepo import git, schema, workflows
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.repository import load
 from goalsrepo.validate import unsafe_as_file_name
@@ -22,87 +22,6 @@ GOAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EDITOR_SCHEMAS_DIR = ".goalsrepo/schemas"
 GITIGNORE = "# goalsrepo build output\n/site/\n"
-
-# Least privilege, a full-history checkout (history is the check-in log), a pinned
-# goalsrepo, and no ${{ }} of untrusted text inside run: (branch names go through env:).
-WORKFLOW = """\
-# Pull requests: validate the goals (annotations on the diff) and summarise what the change
-# does to them. Pushes to the default branch: build the site and publish it on GitHub Pages
-# (Settings > Pages > Source: GitHub Actions). Untrusted text reaches commands only through
-# environment variables, never through ${{ }} inside run:.
-name: goals
-on:
-  pull_request:
-  push:
-permissions:
-  contents: read
-jobs:
-  goals:
-    if: github.event_name == 'pull_request'
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - run: python -m pip install "goalsrepo==VERSION"
-      - name: Validate the goals
-        run: goalsrepo validate --format github
-      - name: What this pull request does to the goals
-        env:
-          BASE_REF: ${{ github.base_ref }}
-        run: goalsrepo diff "origin/$BASE_REF" >> "$GITHUB_STEP_SUMMARY"
-  site:
-    if: >-
-      github.event_name == 'push' &&
-      github.ref == format('refs/heads/{0}', github.event.repository.default_branch)
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-      pages: write
-      id-token: write
-    concurrency:
-      group: pages
-      cancel-in-progress: false
-    environment:
-      name: github-pages
-      url: ${{ steps.deployment.outputs.page_url }}
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - run: python -m pip install "goalsrepo==VERSION"
-      - id: pages
-        uses: actions/configure-pages@v5
-      - name: Build the site
-        env:
-          BASE_URL: ${{ steps.pages.outputs.base_url }}
-        run: goalsrepo build --output _site --base-url "$BASE_URL"
-      - uses: actions/upload-pages-artifact@v3
-        with:
-          path: _site
-      - id: deployment
-        uses: actions/deploy-pages@v4
-"""
-
-PRE_COMMIT = """\
-# Validate goal files before each commit: pip install pre-commit && pre-commit install
-repos:
-  - repo: local
-    hooks:
-      - id: goalsrepo-validate
-        name: goalsrepo validate
-        entry: goalsrepo validate
-        language: system
-        files: ^((goalsrepo|people|teams)\\.yaml|goals/.*\\.ya?ml)$
-        require_serial: true
-"""
-
 
 class ScaffoldError(GoalsrepoError):
     """A file to write exists already, or the input cannot make a valid goal."""
@@ -115,8 +34,8 @@ def example_source() -> Path:
 
 def _scaffold_files() -> dict[str, str]:
     """What ``init`` writes besides the example: schemas for editors and the VS Code
-    wiring (Draft 7, which yaml-language-server speaks), a .gitignore, the GitHub Actions
-    workflow and the pre-commit config."""
+    wiring (Draft 7, which yaml-language-server speaks), a .gitignore, and the CI files of
+    :mod:`goalsrepo.workflows`."""
     files = {
         f"{EDITOR_SCHEMAS_DIR}/{kind}.json": json.dumps(
             schema.printable(kind, draft=7), indent=2) + "\n"
@@ -132,8 +51,7 @@ def _scaffold_files() -> dict[str, str]:
     }
     files[".vscode/settings.json"] = json.dumps(settings, indent=2) + "\n"
     files[".gitignore"] = GITIGNORE
-    files[".github/workflows/goals.yml"] = WORKFLOW.replace("VERSION", __version__)
-    files[".pre-commit-config.yaml"] = PRE_COMMIT
+    files.update(workflows.ci_files())
     return files
 
 
