@@ -45,7 +45,12 @@ from synthetic import (
     render_teams,
 )
 
-SIZES = {"S": (200, 1_000), "M": (2_000, 10_000), "L": (10_000, 50_000)}
+SIZES = {
+    "S": (200, 1_000),
+    "M": (2_000, 10_000),
+    "L": (10_000, 50_000),
+    "XL": (100_000, 200_000),
+}
 FIRST_DAY = int(datetime(2026, 1, 5, 9, tzinfo=timezone.utc).timestamp())
 LAST_DAY = int(datetime(2026, 12, 18, 18, tzinfo=timezone.utc).timestamp())
 MAIN = "refs/heads/main"
@@ -474,7 +479,7 @@ def clear(out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", choices=SIZES, required=True, help="S, M or L")
+    parser.add_argument("--size", choices=SIZES, required=True, help="S, M, L or XL")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", type=Path, help="target folder (default benchmarks/repos/SIZE)")
     args = parser.parse_args(argv)

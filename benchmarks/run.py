@@ -5,7 +5,17 @@
 Every figure is a whole process (or, for the git floor, two processes), started afresh for
 each run, as a user or CI would run it. Reports the median, min and max wall time over the
 runs, the peak memory (max RSS of the child, from ``os.wait4``), the exit codes seen, and the
-ratio of a command's median to the median of the command it is compared with.
+ratio of a command's median to the median of the floor it is compared with, so that a run
+on a busy machine still says how close goalsrepo is to what any tool must pay:
+
+- the **git content floor** (``floor``): the first-parent log of goals/ and every blob it
+  names, read by git alone;
+- the **incremental floor** (``incremental-floor``): what any tool must do to notice one
+  commit: a Python process that imports click, jinja2 and yaml, stats every file under
+  goals/ and runs ``git diff-tree -r HEAD`` once;
+- the **Jinja2 floor** (``jinja-floor``): one template rendering as many pages as the site
+  has, of the same average size, each with a Markdown description through markdown-it.
+  Builds are compared with it in pages per second (higher is better), not in seconds.
 
 To benchmark another command, write a function that takes the repository and returns a
 zero-argument callable timing one run (see :func:`validate`), and add a :class:`Bench` to
@@ -77,7 +87,7 @@ class Result:
 
     @property
     def note(self) -> str:
-        return build_note(self) if self.bench.startswith("build") else ""
+        return build_note(self) if self.bench.startswith(("build", "jinja")) else ""
 
     @property
     def seconds(self) -> list[float]:
@@ -217,6 +227,45 @@ def history_git(repo: Path) -> Run:
     return lambda: run_process([sys.executable, "-c", script, str(repo)], repo)
 
 
+def status_cold(repo: Path) -> Run:
+    """Whole-process ``goalsrepo status`` with no cache: every file parsed, all history read."""
+    argv, env = goalsrepo_command()
+
+    def run() -> Sample:
+        shutil.rmtree(repo / ".git" / "goalsrepo", ignore_errors=True)
+        return run_process([*argv, "status", "-C", str(repo)], repo, env)
+
+    return run
+
+
+def incremental_floor(repo: Path) -> Run:
+    script = HERE / "floor_incremental.py"
+    return lambda: run_process([sys.executable, str(script), str(repo)], repo)
+
+
+def jinja_floor(repo: Path) -> Run:
+    """As many pages as the cold site of ``repo`` has, of the same average size (the site
+    is built once, untimed, to learn both)."""
+    argv, env = goalsrepo_command()
+    clone = _clone(repo)
+    site = clone.parent / "site"
+    subprocess.run([*argv, "build", "-C", str(clone), "-o", str(site)], cwd=clone, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    sizes = [p.stat().st_size for p in site.rglob("*.html")]
+    pages, size = len(sizes), sum(sizes) // max(1, len(sizes))
+    out = clone.parent / "floor-site"
+
+    script = HERE / "floor_jinja.py"
+
+    def run() -> Sample:
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+        return run_process([sys.executable, str(script), str(pages), str(size), str(out)],
+                           clone)
+
+    return run
+
+
 def status_after_commit(repo: Path) -> Run:
     """``goalsrepo status`` right after one new check-in commit on a cached repository.
 
@@ -326,8 +375,9 @@ def build_after_commit(repo: Path) -> Run:
 BUILT = re.compile(r"Built (\d+) pages \((\d+) rendered\) in [\d.]+ s \(([\d.]+) s reading")
 
 
-def build_note(result: Result) -> str:
-    """For builds: pages rendered per second of the whole process, less reading history."""
+def pages_per_second(result: Result) -> tuple[float, float] | None:
+    """Pages rendered (median) and pages per second of the whole process, less reading
+    history (median), from the ``Built ...`` line of each run."""
     rates = []
     for sample in result.samples:
         found = BUILT.search(sample.output_tail)
@@ -335,9 +385,13 @@ def build_note(result: Result) -> str:
             rendered, history = int(found.group(2)), float(found.group(3))
             rates.append((rendered, rendered / max(sample.seconds - history, 1e-9)))
     if not rates:
-        return ""
-    pages = statistics.median(r for r, _ in rates)
-    return f"{pages:.0f} pages rendered, {statistics.median(p for _, p in rates):.0f} pages/s"
+        return None
+    return statistics.median(r for r, _ in rates), statistics.median(p for _, p in rates)
+
+
+def build_note(result: Result) -> str:
+    rate = pages_per_second(result)
+    return "" if rate is None else f"{rate[0]:.0f} pages rendered, {rate[1]:.0f} pages/s"
 
 
 def _some_goal(repo: Path) -> str:
@@ -369,12 +423,17 @@ BENCHES = (
           compare_to="floor"),
     Bench("history-git", "goalsrepo's git reading alone (log + blobs, no parsing)",
           history_git, compare_to="floor"),
+    Bench("status", "goalsrepo status, no cache", status_cold, compare_to="floor"),
+    Bench("incremental-floor", "python: import click, jinja2, yaml; stat goals/; "
+          "git diff-tree -r HEAD", incremental_floor),
     Bench("status-after-commit", "goalsrepo status after one new commit, cached",
-          status_after_commit),
+          status_after_commit, compare_to="incremental-floor"),
+    Bench("jinja-floor", "one Jinja2 template + markdown-it, as many pages as the site",
+          jinja_floor),
     Bench("build", "goalsrepo build, cold site (history cache warm)", build_cold,
-          compare_to="floor"),
+          compare_to="jinja-floor"),
     Bench("build-after-commit", "goalsrepo build after one new check-in, cached",
-          build_after_commit),
+          build_after_commit, compare_to="incremental-floor"),
 )
 
 
@@ -406,12 +465,18 @@ def measure(bench: Bench, size: str, repo: Path, runs: int) -> Result:
 
 
 def add_ratios(results: list[Result]) -> None:
-    """Each result's median over the median of the command it compares to, same size."""
-    medians = {(r.size, r.bench): r.median for r in results if r.samples}
+    """Each result's median over the median of the floor it compares to, same size; for a
+    build against the Jinja2 floor, its pages per second over the floor's."""
+    by_name = {(r.size, r.bench): r for r in results if r.samples}
     for r in results:
-        base = medians.get((r.size, r.compare_to or ""))
-        if r.samples and base:
-            r.ratio = r.median / base
+        base = by_name.get((r.size, r.compare_to or ""))
+        if not r.samples or base is None:
+            continue
+        if r.compare_to == "jinja-floor":
+            mine, floor = pages_per_second(r), pages_per_second(base)
+            r.ratio = mine[1] / floor[1] if mine and floor else None
+        else:
+            r.ratio = r.median / base.median
 
 
 def table(results: list[Result]) -> str:
@@ -435,7 +500,7 @@ def table(results: list[Result]) -> str:
                 f"{max(secs):.3f}",
                 f"{r.max_rss_mib:.0f}",
                 ",".join(map(str, r.exit_codes)),
-                f"{r.ratio:.2f}x {r.compare_to}" if r.ratio is not None else "",
+                _ratio_text(r),
                 r.note,
             )
         )
@@ -444,6 +509,13 @@ def table(results: list[Result]) -> str:
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
     return "\n".join(lines + notes)
+
+
+def _ratio_text(r: Result) -> str:
+    if r.ratio is None:
+        return ""
+    unit = " pages/s of" if r.compare_to == "jinja-floor" else ""
+    return f"{r.ratio:.2f}x{unit} {r.compare_to}"
 
 
 def repo_facts(repo: Path) -> dict[str, object]:
