@@ -15,6 +15,7 @@ as it was.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import jinja2
 from goalsrepo import (
     __version__,
     charts,
+    forge,
     git,
     history,
     lint,
@@ -38,10 +40,12 @@ from goalsrepo import (
     repository,
     widgets,
 )
+from goalsrepo.config import Config
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
 from goalsrepo.logbook import Logbook, LogbookError
+from goalsrepo.model import Goal
 from goalsrepo.pages import CheckinRow, Derived, DerivedRow, DriftRow, SiteData, WinRow
 from goalsrepo.state import State, load_state
 from goalsrepo.timeline import Timeline, day_of
@@ -302,6 +306,7 @@ def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Time
                         for e in reversed(line.adjustments)],
         "smart": pages.smart_checklist(data.smart.get(goal_id, ())),
         "superseded_by": superseded, "supersedes": data.replaced.get(goal_id, []),
+        "actions": goal_actions(data.config, goal),
     }
 
 
@@ -314,13 +319,53 @@ def _event_view(data: SiteData, event: Event, zone: Any,
 
 
 def site_context(data: SiteData) -> dict[str, Any]:
-    """What every page shows: the site's title, the as-of date and commit, the navigation."""
-    repo_url = data.config.repo_url
+    """What every page shows: the site's title, the as-of date and commit, the navigation.
+    ``repo_url`` is the forge when it is known (its own commit links), else the safe part
+    of the configured URL."""
+    config = data.config
     return {
-        "site_title": data.config.title, "as_of": data.as_of.isoformat(),
-        "commit": data.commit, "repo_url": repo_url, "base_url": data.base_url,
-        "version": __version__,
+        "site_title": config.title, "as_of": data.as_of.isoformat(),
+        "commit": data.commit, "base_url": data.base_url, "version": __version__,
+        "repo_url": site_forge(config) or forge.base_url(config.repo_url),
     }
+
+
+def site_forge(config: Config) -> forge.Forge | None:
+    return forge.Forge.of(config.repo_url, config.forge, config.default_branch)
+
+
+def goal_actions(config: Config, goal: Goal) -> dict[str, Any]:
+    """A goal page's ways to change the goal: the forge's editor, the file's history and the
+    check-in form (links when the forge is known), and the check-in command to copy."""
+    lines = checkin_lines(goal)
+    first = next((kr for kr in goal.key_results), None)
+    command = None
+    if first is not None:
+        value = ("done" if first.kind == "milestone" else
+                 exact_value(first.current if first.current is not None else first.start))
+        command = shlex.join(["goalsrepo", "checkin", goal.id, first.id, value, "-m",
+                              "What moved and why"]) + " --commit"
+    found = site_forge(config)
+    if found is None:
+        return {"edit": None, "history": None, "checkin": None, "checkin_form": False,
+                "command": command}
+    return {"edit": found.edit(goal.path), "history": found.history(goal.path),
+            "checkin": found.checkin(goal.id, goal.path, lines),
+            "checkin_form": found.has_checkin_form, "command": command}
+
+
+def checkin_lines(goal: Goal) -> list[str]:
+    """The ``target: value`` lines of the check-in form, filled with the values now: each
+    key result by id, each open milestone by number (see ``checkin --from-form``)."""
+    lines = []
+    for kr in goal.key_results:
+        if kr.kind == "milestone":
+            lines.append(f"{kr.id}: {'done' if kr.done else 'not-done'}")
+        else:
+            current = kr.current if kr.current is not None else kr.start
+            lines.append(f"{kr.id}: {exact_value(current) if current is not None else ''}")
+    lines += [f"{i}: not-done" for i, ms in enumerate(goal.milestones, 1) if not ms.done]
+    return lines
 
 
 def _assets(data: SiteData) -> list[pages.Page]:
@@ -371,7 +416,7 @@ def _renderer_digest() -> str:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_file() and entry.name.endswith((".html", ".atom", ".xml")):
             parts.append((entry.name, entry.read_bytes()))
-    for module in (charts, markdown, pages, widgets):
+    for module in (charts, forge, markdown, pages, widgets):
         parts.append((module.__name__, Path(module.__file__ or "").read_bytes()))
     parts.append((__name__, Path(__file__).read_bytes()))
     return pages.digest(tuple(parts)).hex()
