@@ -200,7 +200,8 @@ def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
     return Markup("".join(out))
 
 
-def checkin_rows(root: str, repo_url: Forge | str | None, events: Iterable[Mapping[str, Any]]) -> Markup:
+def checkin_rows(root: str, repo_url: Forge | str | None,
+                 events: Iterable[Mapping[str, Any]]) -> Markup:
     """A goal's check-in log, newest first: the longest list of a goal page."""
     out = []
     for e in events:

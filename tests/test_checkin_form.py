@@ -137,7 +137,9 @@ FAKE_GH = """#!/bin/sh
 # A stand-in for the GitHub CLI: records its arguments and the reply it would post.
 printf '%s\\n' "$*" >> "$GH_LOG"
 for a in "$@"; do
-  if [ "$prev" = "--body-file" ]; then printf -- '--- %s\\n' "$a" >> "$GH_LOG"; cat "$a" >> "$GH_LOG"; fi
+  if [ "$prev" = "--body-file" ]; then
+    printf -- '--- %s\\n' "$a" >> "$GH_LOG"; cat "$a" >> "$GH_LOG"
+  fi
   prev="$a"
 done
 """
