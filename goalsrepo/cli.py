@@ -456,25 +456,38 @@ def diff_command(base: str, head: str, repo: Path, fmt: str) -> None:
               show_envvar=True, metavar="URL",
               help="Send the slack or teams payload to this incoming webhook (a secret: "
                    "prefer the environment variable).")
+@click.option("--person", default=None, metavar="ID",
+              help="One person's agenda for a one-to-one: the goals they own or contribute "
+                   "to, due in the next 14 days, and the check-ins they made.")
+@click.option("--team", default=None, metavar="ID",
+              help="One team's agenda: its goals and its sub-teams'.")
 @shallow_option
 def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
-                   allow_shallow: bool) -> None:
-    """The agenda of a goals review: progress moved, wins, at-risk and stale goals.
+                   person: str | None, team: str | None, allow_shallow: bool) -> None:
+    """The agenda of a goals review: progress moved, wins, at-risk, stale and due goals.
 
-    Covers the days up to the author date of HEAD. With --post (or GOALSREPO_WEBHOOK_URL
-    set), the Slack or Teams payload is sent to the webhook instead of printed; the URL is
-    never printed.
+    Covers the --since days that end on the author date of HEAD, both ends included. At
+    most one of --person and --team narrows it. Slack and Teams payloads mention the
+    owners of at-risk, stale and due goals (people.yaml's `slack` / `teams`). With --post
+    (or GOALSREPO_WEBHOOK_URL set), the payload is sent to the webhook instead of
+    printed; the URL is never printed.
 
     \b
-    Example:
+    Examples:
         GOALSREPO_WEBHOOK_URL=... goalsrepo digest --since 14 --format slack
+        goalsrepo digest --person alice --since 14
     """
     from goalsrepo import chat, report
-    from goalsrepo.digest import build_digest
+    from goalsrepo.digest import Scope, build_digest
 
     if post_url and fmt not in ("slack", "teams"):
         raise click.UsageError("--post sends a chat payload: use --format slack or teams")
-    found = build_digest(repo.resolve(), since_days, allow_shallow=allow_shallow)
+    chosen = [(kind, value) for kind, value in (("person", person), ("team", team))
+              if value is not None]
+    if len(chosen) > 1:
+        raise click.UsageError("--person and --team are exclusive: choose one")
+    scope = Scope(*chosen[0]) if chosen else Scope()
+    found = build_digest(repo.resolve(), since_days, scope=scope, allow_shallow=allow_shallow)
     if fmt in ("slack", "teams"):
         payload = chat.slack_payload(found) if fmt == "slack" else chat.teams_payload(found)
         if post_url:
