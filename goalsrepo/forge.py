@@ -115,17 +115,27 @@ class Forge:
         """Whether :meth:`new_file` carries the content (else the page copies it)."""
         return self.kind in _NEW_FILE_FIELDS
 
+    def new_file_parts(self) -> tuple[str, str | None, str | None]:
+        """The new-file page's address before the folder (which follows, percent-encoded),
+        and the query parameters that carry the file's name and content (None when the
+        forge takes none: Bitbucket Cloud, where the address opens the folder)."""
+        if self.kind == "bitbucket":
+            return f"{self.base}/src/{self._ref}/", None, None
+        page = {"github": "new", "gitlab": "-/new", "gitea": "_new"}[self.kind]
+        name_key, content_key = _NEW_FILE_FIELDS[self.kind]
+        return f"{self.base}/{page}/{self._ref}/", name_key, content_key
+
     def new_file(self, folder: str, name: str, content: str = "") -> str:
         """The page that creates ``folder/name`` on the default branch, with ``content``
         filled in where the forge takes it from the URL (GitHub, GitLab, Gitea); Bitbucket
-        Cloud has no such URL, so this opens the folder and the site copies the content."""
-        ref, where = self._ref, _path(folder.strip("/"))
-        if self.kind == "bitbucket":
-            return f"{self.base}/src/{ref}/{where}"
-        name_key, content_key = _NEW_FILE_FIELDS[self.kind]
-        page = {"github": "new", "gitlab": "-/new", "gitea": "_new"}[self.kind]
-        query = urlencode({name_key: name, content_key: content}, quote_via=quote)
-        return f"{self.base}/{page}/{ref}/{where}?{query}"
+        Cloud has no such URL, so this opens the folder and the site copies the content.
+        The site's "Propose a goal" form builds the same address in the browser from
+        :meth:`new_file_parts`."""
+        prefix, name_key, content_key = self.new_file_parts()
+        address = prefix + _path(folder.strip("/"))
+        if name_key is None or content_key is None:
+            return address
+        return f"{address}?{urlencode({name_key: name, content_key: content}, quote_via=quote)}"
 
     @property
     def has_checkin_form(self) -> bool:

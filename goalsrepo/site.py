@@ -37,6 +37,7 @@ from goalsrepo import (
     memory,
     output,
     pages,
+    proposal,
     repository,
     widgets,
 )
@@ -378,7 +379,10 @@ def _assets(data: SiteData) -> list[pages.Page]:
                               raw=_constant(content)))
     entries = pages.index_entries(data.cards)
     out.append(pages.Page("assets/search-index.js", pages.digest(("index", entries)),
-                          raw=lambda: search_index(entries)))
+                          raw=lambda: data_script("GOALSREPO_INDEX", entries)))
+    form = proposal.form_data(data, site_forge(data.config))
+    out.append(pages.Page(proposal.ASSET, pages.digest(("propose", json.dumps(form))),
+                          raw=lambda: data_script("GOALSREPO_PROPOSE", form)))
     if data.base_url:
         urls = sorted(p for p in ["index.html", "alignment.html", "wins.html", "drift.html",
                                   *(c.path for c in data.cards.values())])
@@ -391,11 +395,12 @@ def _constant(content: bytes) -> Callable[[], bytes]:
     return lambda: content
 
 
-def search_index(entries: list[list[Any]]) -> bytes:
-    """The search index as a script, because a page opened from ``file://`` may not fetch
-    a JSON file; ``ensure_ascii`` escapes U+2028/2029, which end a line in old JavaScript."""
-    body = json.dumps(entries, ensure_ascii=True, separators=(",", ":"))
-    return f"window.GOALSREPO_INDEX = {body};\n".encode()
+def data_script(variable: str, value: Any) -> bytes:
+    """Data for the site's scripts (the search index, the proposal form's lists) as a
+    script, because a page opened from ``file://`` may not fetch a JSON file;
+    ``ensure_ascii`` escapes U+2028/2029, which end a line in old JavaScript."""
+    body = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return f"window.{variable} = {body};\n".encode()
 
 
 def sitemap(base_url: str, urls: list[str]) -> bytes:

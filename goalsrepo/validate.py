@@ -131,14 +131,14 @@ def _at(repo: Repository, file: str, path: PathT, code: str, message: str, *,
     return make(code, message, file, line, column)
 
 
-_WINDOWS_RESERVED = frozenset(
+WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)}
 )
 
 
 def unsafe_as_file_name(value: str) -> bool:
     """Whether an id cannot be a file name everywhere (Windows devices, a trailing dot)."""
-    return value.split(".")[0].lower() in _WINDOWS_RESERVED or value.endswith(".")
+    return value.split(".")[0].lower() in WINDOWS_RESERVED or value.endswith(".")
 
 
 def _fold(value: str) -> str:
