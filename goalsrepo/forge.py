@@ -19,6 +19,16 @@ FORGES = ("github", "gitlab", "gitea", "bitbucket")
 HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "gitea",
          "bitbucket.org": "bitbucket"}
 CHECKIN_FORM = "checkin.yml"  # .github/ISSUE_TEMPLATE/checkin.yml, written by `init`
+# Each forge's (file editor, file history, commit) pages, below the repository's URL.
+_URLS = {
+    "github": ("{base}/edit/{ref}/{path}", "{base}/commits/{ref}/{path}", "{base}/commit/{sha}"),
+    "gitlab": ("{base}/-/edit/{ref}/{path}", "{base}/-/commits/{ref}/{path}",
+               "{base}/-/commit/{sha}"),
+    "gitea": ("{base}/_edit/{ref}/{path}", "{base}/commits/branch/{ref}/{path}",
+              "{base}/commit/{sha}"),
+    "bitbucket": ("{base}/src/{ref}/{path}?mode=edit", "{base}/history-node/{ref}/{path}",
+                  "{base}/commits/{sha}"),
+}
 # Forges whose new-file page takes the file's name and content from the query string.
 _NEW_FILE_FIELDS = {"github": ("filename", "value"), "gitlab": ("file_name", "content"),
                     "gitea": ("filename", "value")}
@@ -84,31 +94,14 @@ class Forge:
 
     def edit(self, path: str) -> str:
         """The web editor of the file at ``path`` on the default branch."""
-        ref, where = self._ref, _path(path)
-        return {
-            "github": f"{self.base}/edit/{ref}/{where}",
-            "gitlab": f"{self.base}/-/edit/{ref}/{where}",
-            "gitea": f"{self.base}/_edit/{ref}/{where}",
-            "bitbucket": f"{self.base}/src/{ref}/{where}?mode=edit",
-        }[self.kind]
+        return _URLS[self.kind][0].format(base=self.base, ref=self._ref, path=_path(path))
 
     def history(self, path: str) -> str:
         """The commits that changed the file at ``path``, on the default branch."""
-        ref, where = self._ref, _path(path)
-        return {
-            "github": f"{self.base}/commits/{ref}/{where}",
-            "gitlab": f"{self.base}/-/commits/{ref}/{where}",
-            "gitea": f"{self.base}/commits/branch/{ref}/{where}",
-            "bitbucket": f"{self.base}/history-node/{ref}/{where}",
-        }[self.kind]
+        return _URLS[self.kind][1].format(base=self.base, ref=self._ref, path=_path(path))
 
     def commit(self, sha: str) -> str:
-        return {
-            "github": f"{self.base}/commit/{sha}",
-            "gitlab": f"{self.base}/-/commit/{sha}",
-            "gitea": f"{self.base}/commit/{sha}",
-            "bitbucket": f"{self.base}/commits/{sha}",
-        }[self.kind]
+        return _URLS[self.kind][2].format(base=self.base, sha=quote(sha, safe=""))
 
     @property
     def prefills_new_file(self) -> bool:

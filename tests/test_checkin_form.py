@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from gitrepo import Repo, day, git, new_repo
-from test_checkin import COMMENTED, PATH
+from gitrepo import Repo, day, git
+from test_checkin import PATH, commented_repo
 
 from goalsrepo import issueform
 from goalsrepo.cli import cli
@@ -28,10 +28,7 @@ def body(goal: str, values: str, comment: str = "_No response_") -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
-    r = new_repo(tmp_path / "repo")
-    r.write(PATH, COMMENTED)
-    r.commit("Plan", date=day("2026-10-01"))
-    return r
+    return commented_repo(tmp_path)
 
 
 def from_form(root: Path, text: str, *args: str) -> object:
