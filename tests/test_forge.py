@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from gitrepo import Repo, day, goal, new_repo, numeric, run_cli
-from test_site_browser import browser, new_page  # noqa: F401  (fixtures)
 
 from goalsrepo.forge import Forge, base_url, infer
 
@@ -159,7 +158,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
 
 @pytest.mark.parametrize("kind", list(FORGES))
 def test_goal_pages_link_the_forge(kind: str, sites: dict[str, Path],
-                                   new_page: Callable[..., object]) -> None:  # noqa: F811
+                                   new_page: Callable[..., object]) -> None:
     page = new_page(permissions=["clipboard-read", "clipboard-write"])
     page.goto((sites[kind] / "goals/faster-deploys.html").as_uri())  # type: ignore[attr-defined]
     links = page.eval_on_selector_all(  # type: ignore[attr-defined]

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from gitrepo import Repo, day, goal, new_repo, numeric, run_cli
-from test_site_browser import browser, new_page  # noqa: F401  (fixtures)
 
 HOSTILE = [
     'He said "ship it": done',
@@ -61,7 +60,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Repo, Path]
 Page = Any  # playwright.sync_api.Page
 
 
-def open_form(new_page: Callable[..., Page], folder: Path, page: str) -> Page:  # noqa: F811
+def open_form(new_page: Callable[..., Page], folder: Path, page: str) -> Page:
     tab = new_page(permissions=["clipboard-read", "clipboard-write"])
     errors: list[str] = []
     tab.on("pageerror", lambda e: errors.append(str(e)))
@@ -119,7 +118,7 @@ def validate(repo: Repo, path: str, text: str) -> tuple[int, list[dict[str, Any]
 
 
 def test_ordinary_input_validates_and_reads_back(site: tuple[Repo, Path],
-                                                 new_page: Callable[..., Page]) -> None:  # noqa: F811
+                                                 new_page: Callable[..., Page]) -> None:
     repo, folder = site
     tab = open_form(new_page, folder, "teams/platform.html")
     assert tab.input_value("#pg-team") == "platform"  # the team page's team
@@ -159,7 +158,7 @@ def test_ordinary_input_validates_and_reads_back(site: tuple[Repo, Path],
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_text_stays_text_and_validates(site: tuple[Repo, Path], hostile: str,
-                                               new_page: Callable[..., Page]) -> None:  # noqa: F811
+                                               new_page: Callable[..., Page]) -> None:
     repo, folder = site
     tab = open_form(new_page, folder, "index.html")
     description = f"{hostile}\nsecond line: {hostile}"
@@ -205,7 +204,7 @@ REFUSED: list[tuple[str, Callable[[Page], None], str]] = [
 @pytest.mark.parametrize(("case", "change", "field"), REFUSED, ids=[r[0] for r in REFUSED])
 def test_what_the_form_refuses_validate_refuses(site: tuple[Repo, Path], case: str,
                                                 change: Callable[[Page], None], field: str,
-                                                new_page: Callable[..., Page]) -> None:  # noqa: F811
+                                                new_page: Callable[..., Page]) -> None:
     repo, folder = site
     tab = open_form(new_page, folder, "periods/2026-_q4.html")
     assert tab.input_value("#pg-period") == "2026-Q4"
