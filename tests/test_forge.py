@@ -201,3 +201,38 @@ def test_without_repo_url_no_links_but_the_command(tmp_path: Path) -> None:
     html = (tmp_path / "site/goals/faster-deploys.html").read_text()
     assert 'class="actions"' not in html and "secret" not in html
     assert 'id="checkin-command"' in html
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".goalsrepo"}
+
+
+def test_an_incremental_build_shows_new_links_and_goals_as_a_cold_one(tmp_path: Path) -> None:
+    """The goal pages' links follow `forge` and `default_branch`, and the form's data the
+    goals: after each change, a build into the previous site equals a build from nothing."""
+    repo = _repo(tmp_path / "r", {"repo_url": "https://github.com/acme/goals"})
+    site = tmp_path / "site"
+
+    def both(step: str) -> dict[str, bytes]:
+        result = run_cli("build", "-C", str(repo.root), "-o", str(site))
+        assert result.exit_code == 0, result.output
+        cold = tmp_path / f"cold-{step}"
+        result = run_cli("build", "-C", str(repo.root), "-o", str(cold))
+        assert result.exit_code == 0, result.output
+        warm = _tree(site)
+        assert warm == _tree(cold), step
+        return warm
+
+    both("first")
+    repo.update("goalsrepo.yaml", default_branch="trunk")
+    repo.commit("Branch", date=day("2026-10-02"))
+    assert b"/edit/trunk/goals/" in both("branch")["goals/faster-deploys.html"]
+    repo.update("goalsrepo.yaml", repo_url="https://git.acme.example/goals", forge="gitea")
+    repo.commit("Move", date=day("2026-10-03"))
+    page = both("forge")["goals/faster-deploys.html"]
+    assert b"https://git.acme.example/goals/_edit/trunk/goals/" in page
+    repo.write_yaml("goals/new.yaml", goal("brand-new-goal", period="2026-Q4",
+                                           key_results=[numeric("n", 0, 1)]))
+    repo.commit("New", date=day("2026-10-04"))
+    assert b'"brand-new-goal"' in both("goal")["assets/propose-data.js"]
