@@ -8,7 +8,8 @@ written unless the goal file validates before and after the change.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from goalsrepo import edit, git, loader, schema
@@ -17,6 +18,7 @@ from goalsrepo.model import Goal
 from goalsrepo.repository import load
 
 DONE_WORDS = {"done": True, "not-done": False}
+_AUTHOR = re.compile(r"[^<>\n]+ <[^<>\s]+>")
 
 
 class CheckinError(GoalsrepoError):
@@ -61,6 +63,19 @@ def checkin(root: Path, goal_id: str, target: str, value: str, *, message: str |
     ``value`` is a number for a numeric or control key result, ``done`` or ``not-done``
     for a milestone key result or a milestone.
     """
+    (result,) = apply(root, goal_id, [(target, value)], message=message, commit=commit)
+    return result
+
+
+def apply(root: Path, goal_id: str, values: Sequence[tuple[str, str]], *,
+          message: str | None = None, commit: bool = False, author: str | None = None,
+          skip_unchanged: bool = False) -> tuple[Checkin, ...]:
+    """Set several values of one goal as one check-in: all of them or, when any target or
+    value is wrong, none. With ``commit``, one commit of that file (as ``author``, ``Name
+    <email>``, when given). ``skip_unchanged`` leaves out values the file already has and
+    refuses a check-in that changes nothing."""
+    if author is not None and not _AUTHOR.fullmatch(author):
+        raise CheckinError(f"--author takes `Name <email>`, not `{author}`")
     repo = load(root)
     goal = next((g for g in repo.goals if g.id == goal_id), None)
     if goal is None:
@@ -70,25 +85,38 @@ def checkin(root: Path, goal_id: str, target: str, value: str, *, message: str |
             raise CheckinError(f"{known[goal_id]} does not validate; run `goalsrepo validate` "
                                "and fix it first")
         raise CheckinError(f"no goal `{goal_id}`")
-    field, old, new = _locate(goal, target, value)
+    found = [(target, *_locate(goal, target, value)) for target, value in values]
+    fields = [f for _, f, _, _ in found]
+    if len(set(fields)) < len(fields):
+        raise CheckinError("the same key result or milestone is given twice")
+    if skip_unchanged:
+        found = [f for f in found if f[2] != f[3] or type(f[2]) is not type(f[3])]
+        if not found:
+            raise CheckinError(f"nothing to check in: every value is what `{goal_id}` has "
+                               "already")
     full = root / goal.path
-    raw = full.read_bytes()
-    text = raw.decode("utf-8")
-    changed = edit.set_value(text, field, new)
+    text = full.read_bytes().decode("utf-8")
+    changed = text
+    for _, field, _, new in found:
+        changed = edit.set_value(changed, field, new)
     doc = loader.parse(changed, goal.path)
     if doc.diagnostics or schema.check(doc, "goal"):
         raise CheckinError(f"{goal.path} would not validate after the change; nothing written")
-    # Bytes in, bytes out: no newline translation, so exactly one line changes.
+    # Bytes in, bytes out: no newline translation, so exactly the changed lines change.
     full.write_bytes(changed.encode("utf-8"))
-    result = Checkin(goal.id, target, goal.path, field, old, new)
-    if commit:
-        subject = result.message
-        body = f"{subject}\n\n{message}" if message else subject
-        git.run(root, "add", "--", goal.path)
-        git.run(root, "commit", "--quiet", "-m", body, "--only", "--", goal.path)
-        result = Checkin(goal.id, target, goal.path, field, old, new,
-                         git.run(root, "rev-parse", "HEAD").strip())
-    return result
+    results = tuple(Checkin(goal.id, target, goal.path, field, old, new)
+                    for target, field, old, new in found)
+    if not commit:
+        return results
+    subject = results[0].message if len(results) == 1 else (
+        f"checkin({goal.id}): " + "; ".join(f"{_slug(r.target)} {_show(r.old)} -> "
+                                            f"{_show(r.new)}" for r in results))
+    body = f"{subject}\n\n{message}" if message else subject
+    git.run(root, "add", "--", goal.path)
+    who = ["--author", author] if author else []
+    git.run(root, "commit", "--quiet", *who, "-m", body, "--only", "--", goal.path)
+    sha = git.run(root, "rev-parse", "HEAD").strip()
+    return tuple(replace(r, commit=sha) for r in results)
 
 
 def _locate(goal: Goal, target: str, value: str,

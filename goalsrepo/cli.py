@@ -368,31 +368,56 @@ def export(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tu
 
 
 @cli.command("checkin")
-@click.argument("goal")
-@click.argument("kr")
-@click.argument("value")
+@click.argument("goal", required=False)
+@click.argument("kr", required=False)
+@click.argument("value", required=False)
 @repo_option
 @click.option("-m", "--message", help="Why the value moved; the commit's body.")
 @click.option("--commit", "do_commit", is_flag=True,
-              help="Commit the goal file alone, as your git identity.")
-def checkin_command(goal: str, kr: str, value: str, repo: Path, message: str | None,
-                    do_commit: bool) -> None:
+              help="Commit the goal file alone, as your git identity (or --author).")
+@click.option("--from-form", "form", type=click.File("r", encoding="utf-8", errors="replace"),
+              default=None, metavar="FILE",
+              help="Apply a check-in submitted through the issue form: FILE holds the "
+                   "issue's body as the forge renders it (- reads stdin).")
+@click.option("--author", default=None, metavar="'NAME <EMAIL>'",
+              help="With --commit: the commit's author, e.g. the issue's author.")
+def checkin_command(goal: str | None, kr: str | None, value: str | None, repo: Path,
+                    message: str | None, do_commit: bool, form: Any, author: str | None,
+                    ) -> None:
     """Set a key result's current value (or mark a milestone done) in its goal file.
 
     KR is a key result's id, or a milestone's number (from 1) or title. VALUE is a number,
     or `done` / `not-done` for milestones. The file is edited in place: comments,
     order, quoting and blank lines stay as they are, and exactly one line changes.
 
-    \b
-    Example:
-        goalsrepo checkin faster-deploys deploy-time 18 -m "cache landed" --commit
-    """
-    from goalsrepo.checkin import checkin
+    With --from-form, GOAL, KR and VALUE come from a check-in issue form instead: every
+    value in it is applied as one check-in (all or none), and its comment is the message.
 
-    result = checkin(repo.resolve(), goal, kr, value, message=message, commit=do_commit)
-    click.echo(f"{result.path}: {result.message}")
-    if result.commit:
-        click.echo(f"Committed {result.commit[:10]}")
+    \b
+    Examples:
+        goalsrepo checkin faster-deploys deploy-time 18 -m "cache landed" --commit
+        goalsrepo checkin --from-form issue.md --commit --author "Ann <ann@acme.com>"
+    """
+    from goalsrepo.checkin import apply
+    from goalsrepo.issueform import parse
+
+    if form is not None:
+        if goal or kr or value:
+            raise click.UsageError("give either GOAL KR VALUE or --from-form, not both")
+        found = parse(form.read())
+        goal, values, message = found.goal, list(found.values), message or found.comment
+    elif goal and kr and value is not None:
+        values = [(kr, value)]
+    else:
+        raise click.UsageError("give GOAL KR VALUE, or --from-form FILE")
+    if author is not None and not do_commit:
+        raise click.UsageError("--author sets the commit's author: use it with --commit")
+    results = apply(repo.resolve(), goal, values, message=message, commit=do_commit,
+                    author=author, skip_unchanged=form is not None)
+    for result in results:
+        click.echo(f"{result.path}: {result.message}")
+    if results[0].commit:
+        click.echo(f"Committed {results[0].commit[:10]}")
 
 
 @cli.command("diff")
@@ -431,25 +456,38 @@ def diff_command(base: str, head: str, repo: Path, fmt: str) -> None:
               show_envvar=True, metavar="URL",
               help="Send the slack or teams payload to this incoming webhook (a secret: "
                    "prefer the environment variable).")
+@click.option("--person", default=None, metavar="ID",
+              help="One person's agenda for a one-to-one: the goals they own or contribute "
+                   "to, due in the next 14 days, and the check-ins they made.")
+@click.option("--team", default=None, metavar="ID",
+              help="One team's agenda: its goals and its sub-teams'.")
 @shallow_option
 def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
-                   allow_shallow: bool) -> None:
-    """The agenda of a goals review: progress moved, wins, at-risk and stale goals.
+                   person: str | None, team: str | None, allow_shallow: bool) -> None:
+    """The agenda of a goals review: progress moved, wins, at-risk, stale and due goals.
 
-    Covers the days up to the author date of HEAD. With --post (or GOALSREPO_WEBHOOK_URL
-    set), the Slack or Teams payload is sent to the webhook instead of printed; the URL is
-    never printed.
+    Covers the --since days that end on the author date of HEAD, both ends included. At
+    most one of --person and --team narrows it. Slack and Teams payloads mention the
+    owners of at-risk, stale and due goals (people.yaml's `slack` / `teams`). With --post
+    (or GOALSREPO_WEBHOOK_URL set), the payload is sent to the webhook instead of
+    printed; the URL is never printed.
 
     \b
-    Example:
+    Examples:
         GOALSREPO_WEBHOOK_URL=... goalsrepo digest --since 14 --format slack
+        goalsrepo digest --person alice --since 14
     """
     from goalsrepo import chat, report
-    from goalsrepo.digest import build_digest
+    from goalsrepo.digest import Scope, build_digest
 
     if post_url and fmt not in ("slack", "teams"):
         raise click.UsageError("--post sends a chat payload: use --format slack or teams")
-    found = build_digest(repo.resolve(), since_days, allow_shallow=allow_shallow)
+    chosen = [(kind, value) for kind, value in (("person", person), ("team", team))
+              if value is not None]
+    if len(chosen) > 1:
+        raise click.UsageError("--person and --team are exclusive: choose one")
+    scope = Scope(*chosen[0]) if chosen else Scope()
+    found = build_digest(repo.resolve(), since_days, scope=scope, allow_shallow=allow_shallow)
     if fmt in ("slack", "teams"):
         payload = chat.slack_payload(found) if fmt == "slack" else chat.teams_payload(found)
         if post_url:

@@ -45,6 +45,8 @@ class Config:
     goals_dir: str = "goals"
     repo_url: str | None = None
     base_url: str | None = None
+    default_branch: str = "main"
+    forge: str | None = None  # github | gitlab | gitea | bitbucket; else from repo_url's host
     timezone: str = "UTC"
     periods: tuple[Period, ...] = ()
     checkin_days: int = 14
@@ -62,6 +64,8 @@ class Config:
             goals_dir=data.get("goals_dir", defaults.goals_dir).rstrip("/"),
             repo_url=data.get("repo_url"),
             base_url=data.get("base_url"),
+            default_branch=data.get("default_branch", defaults.default_branch),
+            forge=data.get("forge"),
             timezone=data.get("timezone", defaults.timezone),
             periods=tuple(
                 Period(p["id"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]),
@@ -100,13 +104,16 @@ class Person:
     role: str | None = None
     manager: str | None = None
     partner: str | None = None
+    slack: str | None = None  # a Slack member id, mentioned in chat digests
+    teams: str | None = None  # the Microsoft Teams sign-in address, mentioned likewise
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Person:
         emails = ([data["email"]] if "email" in data else []) + list(data.get("emails", []))
         return cls(
             data["id"], data["name"], tuple(dict.fromkeys(emails)), data.get("team"),
-            data.get("role"), data.get("manager"), data.get("partner"),
+            data.get("role"), data.get("manager"), data.get("partner"), data.get("slack"),
+            data.get("teams"),
         )
 
 

@@ -96,6 +96,8 @@ CODES: dict[str, Code] = _codes(
     Code("GR301", W, "stale", "Check in: commit the key results' current values."),
     Code("GR302", W, "past-due", "Set the status to achieved or missed, or move the date."),
     Code("GR303", W, "achieved-below-target", "Update the key results, or the status."),
+    # GR4xx: settings that leave a feature off.
+    Code("GR401", W, "unknown-forge", "Name the forge: `forge: github|gitlab|gitea|bitbucket`."),
     # GR9xx: notes about the run itself.
     Code("GR901", N, "no-git-history", "Run inside a git repository to get history-based checks."),
     Code("GR902", N, "shallow-clone", "Fetch the full history (`fetch-depth: 0` in Actions)."),

@@ -513,31 +513,28 @@ def digest_item_json(item: Item) -> dict[str, Any]:
 
 
 def digest_json(digest: Digest) -> str:
-    payload = {
+    payload: dict[str, Any] = {
         "version": JSON_VERSION,
         "since": digest.since.isoformat(),
         "as_of": digest.as_of.isoformat(),
-        "moved": [digest_item_json(i) for i in digest.moved],
-        "wins": [digest_item_json(i) for i in digest.wins],
-        "at_risk": [digest_item_json(i) for i in digest.at_risk],
-        "stale": [digest_item_json(i) for i in digest.stale],
+        "days": digest.days,
+        "scope": {"kind": digest.scope.kind, "id": digest.scope.id},
     }
+    payload.update({key: [digest_item_json(i) for i in items]
+                    for key, _, items in digest.sections()})
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def digest_markdown(digest: Digest) -> str:
     """The review meeting's agenda as Markdown."""
-    lines = [f"## {_md(digest.title)}: goals review, {digest.since} to {digest.as_of}", ""]
-    sections = (("Progress moved", digest.moved), ("🎉 Wins to celebrate", digest.wins),
-                ("At risk or off track", digest.at_risk), ("Stale: no recent check-in",
-                                                           digest.stale))
-    for heading, items in sections:
-        lines += [f"### {heading}", ""]
+    lines = [f"## {_md(digest.heading)}", ""]
+    for key, heading, items in digest.sections():
+        lines += [f"### {'🎉 ' if key == 'wins' else ''}{heading}", ""]
         if not items:
             lines += ["Nothing.", ""]
             continue
         for item in items:
-            who = ", ".join(item.people) if item.people else f"owner {item.owner}"
+            who = ", ".join(item.people) if item.people else digest.owner_name(item)
             lines.append(f"- **{_md(item.goal)}** ({_md(item.title)}): {_md(item.what)} "
                          f"— {_md(who)}")
         lines.append("")

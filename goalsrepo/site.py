@@ -15,6 +15,7 @@ as it was.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import jinja2
 from goalsrepo import (
     __version__,
     charts,
+    forge,
     git,
     history,
     lint,
@@ -35,13 +37,16 @@ from goalsrepo import (
     memory,
     output,
     pages,
+    proposal,
     repository,
     widgets,
 )
+from goalsrepo.config import Config
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
 from goalsrepo.logbook import Logbook, LogbookError
+from goalsrepo.model import Goal
 from goalsrepo.pages import CheckinRow, Derived, DerivedRow, DriftRow, SiteData, WinRow
 from goalsrepo.state import State, load_state
 from goalsrepo.timeline import Timeline, day_of
@@ -302,6 +307,7 @@ def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Time
                         for e in reversed(line.adjustments)],
         "smart": pages.smart_checklist(data.smart.get(goal_id, ())),
         "superseded_by": superseded, "supersedes": data.replaced.get(goal_id, []),
+        "actions": goal_actions(data.config, goal),
     }
 
 
@@ -314,13 +320,53 @@ def _event_view(data: SiteData, event: Event, zone: Any,
 
 
 def site_context(data: SiteData) -> dict[str, Any]:
-    """What every page shows: the site's title, the as-of date and commit, the navigation."""
-    repo_url = data.config.repo_url
+    """What every page shows: the site's title, the as-of date and commit, the navigation.
+    ``repo_url`` is the forge when it is known (its own commit links), else the safe part
+    of the configured URL."""
+    config = data.config
     return {
-        "site_title": data.config.title, "as_of": data.as_of.isoformat(),
-        "commit": data.commit, "repo_url": repo_url, "base_url": data.base_url,
-        "version": __version__,
+        "site_title": config.title, "as_of": data.as_of.isoformat(),
+        "commit": data.commit, "base_url": data.base_url, "version": __version__,
+        "repo_url": site_forge(config) or forge.base_url(config.repo_url),
     }
+
+
+def site_forge(config: Config) -> forge.Forge | None:
+    return forge.Forge.of(config.repo_url, config.forge, config.default_branch)
+
+
+def goal_actions(config: Config, goal: Goal) -> dict[str, Any]:
+    """A goal page's ways to change the goal: the forge's editor, the file's history and the
+    check-in form (links when the forge is known), and the check-in command to copy."""
+    lines = checkin_lines(goal)
+    first = next((kr for kr in goal.key_results), None)
+    command = None
+    if first is not None:
+        value = ("done" if first.kind == "milestone" else
+                 exact_value(first.current if first.current is not None else first.start))
+        command = shlex.join(["goalsrepo", "checkin", goal.id, first.id, value, "-m",
+                              "What moved and why"]) + " --commit"
+    found = site_forge(config)
+    if found is None:
+        return {"edit": None, "history": None, "checkin": None, "checkin_form": False,
+                "command": command}
+    return {"edit": found.edit(goal.path), "history": found.history(goal.path),
+            "checkin": found.checkin(goal.id, goal.path, lines),
+            "checkin_form": found.has_checkin_form, "command": command}
+
+
+def checkin_lines(goal: Goal) -> list[str]:
+    """The ``target: value`` lines of the check-in form, filled with the values now: each
+    key result by id, each open milestone by number (see ``checkin --from-form``)."""
+    lines = []
+    for kr in goal.key_results:
+        if kr.kind == "milestone":
+            lines.append(f"{kr.id}: {'done' if kr.done else 'not-done'}")
+        else:
+            current = kr.current if kr.current is not None else kr.start
+            lines.append(f"{kr.id}: {exact_value(current) if current is not None else ''}")
+    lines += [f"{i}: not-done" for i, ms in enumerate(goal.milestones, 1) if not ms.done]
+    return lines
 
 
 def _assets(data: SiteData) -> list[pages.Page]:
@@ -333,7 +379,10 @@ def _assets(data: SiteData) -> list[pages.Page]:
                               raw=_constant(content)))
     entries = pages.index_entries(data.cards)
     out.append(pages.Page("assets/search-index.js", pages.digest(("index", entries)),
-                          raw=lambda: search_index(entries)))
+                          raw=lambda: data_script("GOALSREPO_INDEX", entries)))
+    form = proposal.form_data(data, site_forge(data.config))
+    out.append(pages.Page(proposal.ASSET, pages.digest(("propose", json.dumps(form))),
+                          raw=lambda: data_script("GOALSREPO_PROPOSE", form)))
     if data.base_url:
         urls = sorted(p for p in ["index.html", "alignment.html", "wins.html", "drift.html",
                                   *(c.path for c in data.cards.values())])
@@ -346,11 +395,12 @@ def _constant(content: bytes) -> Callable[[], bytes]:
     return lambda: content
 
 
-def search_index(entries: list[list[Any]]) -> bytes:
-    """The search index as a script, because a page opened from ``file://`` may not fetch
-    a JSON file; ``ensure_ascii`` escapes U+2028/2029, which end a line in old JavaScript."""
-    body = json.dumps(entries, ensure_ascii=True, separators=(",", ":"))
-    return f"window.GOALSREPO_INDEX = {body};\n".encode()
+def data_script(variable: str, value: Any) -> bytes:
+    """Data for the site's scripts (the search index, the proposal form's lists) as a
+    script, because a page opened from ``file://`` may not fetch a JSON file;
+    ``ensure_ascii`` escapes U+2028/2029, which end a line in old JavaScript."""
+    body = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return f"window.{variable} = {body};\n".encode()
 
 
 def sitemap(base_url: str, urls: list[str]) -> bytes:
@@ -371,7 +421,7 @@ def _renderer_digest() -> str:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_file() and entry.name.endswith((".html", ".atom", ".xml")):
             parts.append((entry.name, entry.read_bytes()))
-    for module in (charts, markdown, pages, widgets):
+    for module in (charts, forge, markdown, pages, widgets):
         parts.append((module.__name__, Path(module.__file__ or "").read_bytes()))
     parts.append((__name__, Path(__file__).read_bytes()))
     return pages.digest(tuple(parts)).hex()

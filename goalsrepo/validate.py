@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from goalsrepo import alignment, git, history, lint, progress
+from goalsrepo import alignment, forge, git, history, lint, progress
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Person, Team
 from goalsrepo.diagnostics import Diagnostic, Severity, make
 from goalsrepo.events import Activity
@@ -131,14 +131,14 @@ def _at(repo: Repository, file: str, path: PathT, code: str, message: str, *,
     return make(code, message, file, line, column)
 
 
-_WINDOWS_RESERVED = frozenset(
+WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)}
 )
 
 
 def unsafe_as_file_name(value: str) -> bool:
     """Whether an id cannot be a file name everywhere (Windows devices, a trailing dot)."""
-    return value.split(".")[0].lower() in _WINDOWS_RESERVED or value.endswith(".")
+    return value.split(".")[0].lower() in WINDOWS_RESERVED or value.endswith(".")
 
 
 def _fold(value: str) -> str:
@@ -185,6 +185,12 @@ def _check_config(repo: Repository) -> Iterator[Diagnostic]:
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         yield _at(repo, CONFIG_FILE, ("timezone",), "GR133",
                   f"unknown time zone `{config.timezone}`")
+    if config.repo_url and forge.Forge.of(config.repo_url, config.forge) is None:
+        why = ("is not a plain http(s) URL without credentials"
+               if forge.base_url(config.repo_url) is None else
+               "is on a host whose forge goalsrepo cannot tell")
+        yield _at(repo, CONFIG_FILE, ("repo_url",), "GR401",
+                  f"`repo_url` {why}: the site makes no Edit, History or Check in links")
     if not (repo.root / config.goals_dir).is_dir():
         yield _at(repo, CONFIG_FILE, ("goals_dir",), "GR134",
                   f"the goals folder `{config.goals_dir}/` does not exist")

@@ -16,7 +16,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from goalsrepo import forge
 from goalsrepo.charts import value_label
+from goalsrepo.forge import Forge
 
 HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
                  "done": "Done", "achieved": "Achieved", "missed": "Missed",
@@ -93,18 +95,21 @@ def safe_url(url: str | None) -> str | None:
     return stripped if stripped.lower().startswith(SAFE_SCHEMES) else None
 
 
-def commit_url(repo_url: str | None, commit: str | None) -> str | None:
-    """A commit's page on the forge (``repo_url`` + ``/commit/`` + id), when configured."""
-    base = safe_url(repo_url)
-    if base is None or not commit:
+def commit_url(repo: Forge | str | None, commit: str | None) -> str | None:
+    """A commit's page on the forge, when ``repo_url`` is set: in the forge's own form when
+    it is known, else ``repo_url/commit/<id>`` (GitHub's and Gitea's form)."""
+    if not commit or not repo:
         return None
-    return f"{base.rstrip('/')}/commit/{commit}"
+    if isinstance(repo, Forge):
+        return repo.commit(commit)
+    base = forge.base_url(repo)
+    return None if base is None else f"{base}/commit/{commit}"
 
 
-def commit_link(repo_url: str | None, commit: str) -> Markup:
+def commit_link(repo: Forge | str | None, commit: str) -> Markup:
     """The short commit id, linked to the forge when ``repo_url`` is set."""
     short = Markup(f"<code>{escape(commit[:7])}</code>")
-    url = commit_url(repo_url, commit)
+    url = commit_url(repo, commit)
     if url is None:
         return short
     return Markup(f'<a href="{escape(url)}" rel="noopener noreferrer">{short}</a>')
@@ -195,7 +200,8 @@ def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
     return Markup("".join(out))
 
 
-def checkin_rows(root: str, repo_url: str | None, events: Iterable[Mapping[str, Any]]) -> Markup:
+def checkin_rows(root: str, repo_url: Forge | str | None,
+                 events: Iterable[Mapping[str, Any]]) -> Markup:
     """A goal's check-in log, newest first: the longest list of a goal page."""
     out = []
     for e in events:

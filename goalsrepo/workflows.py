@@ -29,6 +29,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 # Where each file goes in the user's repository -> its template under templates/repo/.
 CI_FILES: dict[str, str] = {
     ".github/workflows/goals.yml": "goals.yml",
+    ".github/workflows/goals-checkin.yml": "goals-checkin.yml",
+    ".github/ISSUE_TEMPLATE/checkin.yml": "checkin-form.yml",
     ".github/dependabot.yml": "dependabot.yml",
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
 }

@@ -1,12 +1,16 @@
-"""Shared fixtures: goals repositories written into tmp_path, and the CLI run in-process."""
+"""Shared fixtures: goals repositories written into tmp_path, the CLI run in-process, and
+one Chromium for every browser test of the session."""
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, need
 from click.testing import CliRunner
 from helpers import (
     CONFIG_TEXT,
@@ -20,6 +24,11 @@ from helpers import (
 )
 
 from goalsrepo.cli import cli
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+except ImportError:  # the test extra was not installed
+    sync_playwright = None  # type: ignore[assignment]
 
 
 @pytest.fixture
@@ -71,3 +80,27 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     return invoke
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    need(sync_playwright is not None, "playwright (pip install -e '.[test]')")
+    need(os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """A page in a fresh browser context (options as for ``new_context``), offline, so no
+    request can leave the machine even if the site tried; closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> Page:
+        context = browser.new_context(offline=True, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

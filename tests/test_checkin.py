@@ -41,12 +41,17 @@ milestones:
 PATH = "goals/faster-deploys.yaml"
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+def commented_repo(tmp_path: Path) -> Repo:
+    """A repository holding the commented goal file above, committed."""
     r = new_repo(tmp_path / "repo")
     r.write(PATH, COMMENTED)
     r.commit("Plan", date=day("2026-10-01"))
     return r
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return commented_repo(tmp_path)
 
 
 def changed(before: str, after: str) -> list[str]:

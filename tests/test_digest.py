@@ -53,7 +53,9 @@ def digest(root: Path, *args: str) -> dict[str, Any]:
 
 def test_moves_and_wins_of_the_last_week(repo: Repo) -> None:
     payload = digest(repo.root)
-    assert (payload["since"], payload["as_of"]) == ("2026-11-03", "2026-11-10")
+    # Seven days, both ends in: 2026-11-04 to 2026-11-10.
+    assert (payload["since"], payload["as_of"], payload["days"]) == (
+        "2026-11-04", "2026-11-10", 7)
     assert [(m["goal"], m["what"], m["people"]) for m in payload["moved"]] == [
         ("a", "k current 4 → 10", ["Carol Cruz"]),
         ("b", "m done not done → done", ["Carol Cruz"]),

@@ -3,7 +3,8 @@ whole tree, with html.parser and no browser.
 
 Relative links must name a file inside the site folder, and a fragment an id of the page it
 points into. Absolute http(s) and mailto links are allowed only where they come from the
-goals' own data (``links``, Markdown descriptions, commit links to ``repo_url``); the
+goals' own data (``links``, Markdown descriptions, commit links to ``repo_url``, and a goal
+page's Edit, History and Check in links to its own file on the forge); the
 site's own assets are never absolute, except on the 404 page of a site built with
 ``--base-url``, which a server shows at any depth and so links its assets to the base URL.
 """
@@ -28,6 +29,11 @@ from browser import (
 from gitrepo import Repo, day, run_cli
 
 COMMIT = re.compile(r"/commit/[0-9a-f]{7,40}")
+# A goal page's links to its own file on GitHub (the demo's forge): the editor, the
+# file's history and the check-in issue form.
+FILE_LINK = re.compile(r"/(?:edit|commits)/main/(?P<path>goals/[^?#]+\.yaml)")
+CHECKIN_FORM = re.compile(r"/issues/new\?template=checkin\.yml&title=[^&]+"
+                          r"&goal=(?P<goal>[a-z0-9-]+)&values=[^&#]*")
 DATA_URL = re.compile(r"(?:https?|mailto):[^\s<>()\[\]`\"']+", re.IGNORECASE)
 
 
@@ -49,6 +55,18 @@ def check(site: Site) -> list[str]:
     allowed_unquoted = {unquote(u) for u in allowed}
     forge = (repo_url(site) or "").rstrip("/")
     problems: list[str] = []
+
+    def own_file(where: str, rest: str) -> bool:
+        """A commit link, or a goal page's link to its own file on the forge."""
+        if COMMIT.fullmatch(rest):
+            return True
+        goal = where.removeprefix("goals/").removesuffix(".html")
+        file = FILE_LINK.fullmatch(rest)
+        if file:
+            path = site.repo / unquote(file["path"])
+            return path.is_file() and f"id: {goal}\n" in path.read_text("utf-8")
+        form = CHECKIN_FORM.fullmatch(rest)
+        return form is not None and form["goal"] == goal
 
     def target_of(page: Path, url: str) -> tuple[Path, str] | str:
         """The file and fragment a URL points to, or why it is refused."""
@@ -96,7 +114,7 @@ def check(site: Site) -> list[str]:
                                         "files are never loaded from elsewhere")
                     elif not (url in allowed or unquote(url) in allowed_unquoted
                               or (forge and url.startswith(forge)
-                                  and COMMIT.fullmatch(url[len(forge):]))):
+                                  and own_file(where, url[len(forge):]))):
                         problems.append(f"{where}: {url!r}: an absolute link that no goal "
                                         "file holds")
                     continue

@@ -10,9 +10,8 @@ context per test.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,11 @@ from urllib.parse import quote
 
 import adversarial
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, Site, demo_site, goal_data, hostile_site, need
+from browser import Site, demo_site, goal_data, hostile_site, need
 
 try:
     from playwright.sync_api import (
         Browser,
-        BrowserContext,
         ConsoleMessage,
         Page,
         Request,
@@ -36,32 +34,6 @@ except ImportError:  # the test extra was not installed
 
 NARROW = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    need(sync_playwright is not None, "playwright (pip install -e '.[test]')")
-    need(os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """A page in a fresh browser context (options as for ``new_context``), offline, so no
-    request can leave the machine even if the site tried; closed after the test."""
-    contexts: list[BrowserContext] = []
-
-    def make(**options: Any) -> Page:
-        context = browser.new_context(offline=True, **options)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,3 +16,30 @@
     collapse.addEventListener("click", all(false));
   }
 })();
+
+// "Copy" buttons: copy the text of the field named by data-copy. The clipboard API needs a
+// secure context (https, localhost); from file:// the field is selected for Ctrl+C instead.
+(function () {
+  "use strict";
+  function say(button, text) {
+    var status = document.getElementById(button.getAttribute("data-status") || "copy-status");
+    if (status) { status.textContent = text; }
+  }
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = field.value !== undefined ? field.value : field.textContent;
+      field.focus();
+      if (field.select) { field.select(); }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () {
+          say(button, "Copied.");
+        }, function () { say(button, "Selected: press Ctrl+C (⌘C) to copy."); });
+      } else {
+        say(button, "Selected: press Ctrl+C (⌘C) to copy.");
+      }
+    });
+  });
+})();
