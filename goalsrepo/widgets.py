@@ -165,6 +165,9 @@ def _escaped(text: str) -> str:
 
 
 OPEN_MAP_ROWS = 500
+# What a leaf of the map says about the goals aligned to it, which it does not show.
+_POINTERS = {"leaf": "", "elsewhere": " · {} aligned, shown under its first parent",
+             "deeper": " · {} aligned, listed on its page"}
 
 
 def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
@@ -195,10 +198,8 @@ def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
                        f'to {escape(card.title)} ({count})</span></summary>\n'
                        '<ul class="tree-level">\n')
         else:
-            elsewhere = (f" · {count} aligned, shown under its first parent"
-                         if mode == "elsewhere" else "")
             out.append(f'<li class="tree-node leaf l-{level}">'
-                       f'{_tree_line(r, card, meta + elsewhere)}</li>\n')
+                       f'{_tree_line(r, card, meta + _POINTERS[mode].format(count))}</li>\n')
     out.append("</ul>\n")
     return Markup("".join(out))
 
