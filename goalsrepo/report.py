@@ -437,11 +437,14 @@ def _plain(value: Any) -> Any:
 
 
 def event_json(event: Event, people: Mapping[str, str]) -> dict[str, Any]:
-    """One event; a merge credited to several people names the first as ``author``."""
+    """One event: ``authors`` names everyone credited (for a merge, the authors of the
+    commits it brought in) and ``author``, kept for the readers of version 1, the first."""
+    authors = [author_json(a, people) for a in event.commit.authors]
     return {
         "commit": event.commit.id,
         "date": event.commit.date.isoformat(),
-        "author": author_json(event.commit.authors[0], people),
+        "author": authors[0],
+        "authors": authors,
         "message": event.commit.message,
         "kind": event.kind,
         "changes": [change_json(c) for c in event.changes],

@@ -30,7 +30,7 @@ GOAL_KEYS = {"id", "title", "level", "owner", "team", "period", "start", "due", 
              "key_results"}
 KR_KEYS = {"id", "title", "kind", "unit", "start", "target", "current", "done", "keep",
            "weight", "progress"}
-EVENT_KEYS = {"commit", "date", "author", "message", "kind", "changes"}
+EVENT_KEYS = {"commit", "date", "author", "authors", "message", "kind", "changes"}
 CSV_COLUMNS = ["id", "title", "level", "owner", "team", "period", "start", "due", "status",
                "aligns_to", "progress", "expected", "health", "stale", "last_checkin", "score",
                "key_results"]  # SPEC §8's goal fields, as docs/commands/export.md lists them
@@ -297,6 +297,7 @@ def test_history_json(acme: Repo) -> None:
     for event in payload["events"]:
         assert set(event) == EVENT_KEYS
         assert set(event["author"]) == {"name", "email", "person"}
+        assert event["authors"] == [event["author"]]  # no merge here: the one author
         for change in event["changes"]:
             assert set(change) == {"kr", "field", "old", "new"}
     created, checkin = payload["events"]  # oldest first; README commit is not an event
@@ -307,6 +308,7 @@ def test_history_json(acme: Repo) -> None:
         "commit": checkin["commit"],
         "date": "2026-11-10T12:00:00+00:00",
         "author": {"name": "Bob Baker", "email": "bob@example.com", "person": "bob"},
+        "authors": [{"name": "Bob Baker", "email": "bob@example.com", "person": "bob"}],
         "message": "Deploys take 22 minutes",
         "kind": "checkin",
         "changes": [{"kr": "deploy-time", "field": "current", "old": 30, "new": 22}],
