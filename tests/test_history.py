@@ -274,10 +274,9 @@ def test_history_names_every_author_a_merge_credits(repo: Repo) -> None:
     repo.update_kr(A, "k", current=3)
     repo.commit("k to 3", who=CAROL, date=day("2026-10-02"))
     repo.git("checkout", "--quiet", "-b", "feature")
-    repo.update_kr(A, "k", current=4)
-    repo.commit("k to 4", who=BOB, date=day("2026-10-03"))
-    repo.update_kr(A, "k", current=5)
-    repo.commit("k to 5", who=STRANGER, date=day("2026-10-04"))
+    for who, value in ((BOB, 4), (STRANGER, 5)):
+        repo.update_kr(A, "k", current=value)
+        repo.commit(f"k to {value}", who=who, date=day(f"2026-10-0{value - 1}"))
     repo.git("checkout", "--quiet", "main")
     repo.write_yaml("goals/platform/b.yaml", goal("b", period="2026-Q4"))
     repo.commit("Add b", date=day("2026-10-04", 15))  # main moves on: a true merge
