@@ -98,8 +98,10 @@ def large_site(factory: pytest.TempPathFactory) -> Site:
     if "large" not in _built:
         need_git()
         repo = factory.mktemp("large") / "goals"
-        subprocess.run([sys.executable, str(GENERATOR), "--size", "S", "--goals",
-                        str(LARGE_GOALS), "--out", str(repo)], check=True, capture_output=True)
+        made = subprocess.run([sys.executable, str(GENERATOR), "--size", "S", "--goals",
+                               str(LARGE_GOALS), "--out", str(repo)],
+                              capture_output=True, text=True, check=False)
+        assert made.returncode == 0, made.stderr
         _build(repo, repo.parent / "site")
         _built["large"] = Site("large", repo.parent / "site", repo)
     return _built["large"]
