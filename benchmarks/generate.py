@@ -1,6 +1,6 @@
 """Generate a synthetic goals repository with a year of history, for the benchmark.
 
-    python benchmarks/generate.py --size S|M|L [--seed 1] [--out benchmarks/repos/<size>]
+    python benchmarks/generate.py --size S|M|L [--seed 1] [--goals N] [--out DIR]
 
 The whole history is one ``git fast-import`` stream written by this process (no git process
 per commit). Authors, committers and dates are pinned and every choice comes from one
@@ -441,9 +441,12 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
-def generate(size: str, seed: int, out: Path) -> str:
-    """Write the repository into ``out`` (created) and return the id of its HEAD commit."""
+def generate(size: str, seed: int, out: Path, goals: int | None = None) -> str:
+    """Write the repository into ``out`` (created) and return the id of its HEAD commit;
+    ``goals`` replaces the size's number of goals (the tests' large site is S's history
+    with enough goals that the alignment map starts folded)."""
     n_goals, n_commits = SIZES[size]
+    n_goals = goals or n_goals
     rng = random.Random(seed)
     org = make_org(rng, n_goals)
     out.mkdir(parents=True)
@@ -481,13 +484,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=SIZES, required=True, help="S, M, L or XL")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--goals", type=int, help="number of goals (default: the size's)")
     parser.add_argument("--out", type=Path, help="target folder (default benchmarks/repos/SIZE)")
     args = parser.parse_args(argv)
     out = args.out or Path(__file__).resolve().parent / "repos" / args.size
     clear(out)
     started = time.perf_counter()
-    head = generate(args.size, args.seed, out)
+    head = generate(args.size, args.seed, out, args.goals)
     n_goals, n_commits = SIZES[args.size]
+    n_goals = args.goals or n_goals
     seconds = time.perf_counter() - started
     print(f"{out}: {n_goals} goals, {n_commits} commits, HEAD {head} ({seconds:.1f} s)")
 

@@ -570,10 +570,16 @@ def _plain(rows: Iterable[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(row) for row in rows)
 
 
+# Levels the alignment map nests. A browser flattens HTML nested past 512 elements (some
+# 170 levels of the map) and a phone has room for far fewer; an organisation has a handful.
+MAP_DEPTH = 12
+
+
 def alignment_context(data: SiteData) -> dict[str, Any]:
     """The alignment map as a flat list of rows (open a level, a goal, close a level), so
     a 10,000-goal graph renders without recursion. A goal with several parents shows under
-    each; its own children are listed under the first only, with a pointer elsewhere."""
+    each; its own children are listed under the first only, with a pointer elsewhere. A
+    goal at :data:`MAP_DEPTH` points to its page for the goals aligned to it."""
     parents = {gid: [p for p in s.goal.aligns_to if p in data.statuses]
                for gid, s in data.statuses.items()}
     levels = {gid: s.goal.level for gid, s in data.statuses.items()}
@@ -591,6 +597,9 @@ def alignment_context(data: SiteData) -> dict[str, Any]:
             kids = [k for k in data.children.get(gid, []) if k not in above]
             if gid in expanded and kids:
                 rows.append(("goal", (data.cards[gid], "elsewhere", len(kids)), depth))
+                continue
+            if depth + 1 >= MAP_DEPTH and kids:
+                rows.append(("goal", (data.cards[gid], "deeper", len(kids)), depth))
                 continue
             expanded.add(gid)
             if not kids:

@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -322,47 +322,98 @@ def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
 
 def tree_nodes(statuses: list[GoalStatus]) -> tuple[list[dict[str, Any]], list[str]]:
     """The alignment graph as nested nodes, and the orphans (SPEC §8 ``tree``); a goal with
-    several parents appears under each of them."""
+    several parents appears under each of them. Built without recursion: an alignment
+    chain may be thousands of goals deep."""
     by_id = {s.goal.id: s for s in statuses}
     parents = {s.goal.id: s.goal.aligns_to for s in statuses}
     kids = alignment.children(parents)
 
-    def node(goal_id: str, above: frozenset[str]) -> dict[str, Any]:
+    def node(goal_id: str) -> dict[str, Any]:
         s = by_id[goal_id]
-        children = [node(k, above | {goal_id}) for k in kids.get(goal_id, ())
-                    if k in by_id and k not in above]
         return {"id": goal_id, "title": s.goal.title, "level": s.goal.level,
-                "progress": fraction(s.progress), "children": children}
+                "progress": fraction(s.progress), "children": []}
 
     levels = {s.goal.id: s.goal.level for s in statuses}
     roots, orphans = alignment.roots_and_orphans(parents, levels)
-    return [node(r, frozenset()) for r in roots], orphans
+    out = []
+    for root in roots:
+        out.append(node(root))
+        path = {root}  # the goals above, so a cycle (a validation error) ends
+        stack = [(out[-1], iter(kids.get(root, ())))]
+        while stack:
+            parent, todo = stack[-1]
+            kid = next(todo, None)
+            if kid is None:
+                stack.pop()
+                path.discard(parent["id"])
+            elif kid in by_id and kid not in path:
+                parent["children"].append(node(kid))
+                path.add(kid)
+                stack.append((parent["children"][-1], iter(kids.get(kid, ()))))
+    return out, orphans
+
+
+# Levels of nesting that indent further; deeper ones keep the last indent, so a chain of
+# thousands of goals prints in lines of sane length (JSON's whitespace means nothing).
+INDENT_LEVELS = 24
+
+
+def deep_json(value: Any, indent: int = 2) -> str:
+    """``json.dumps(value, indent=indent, ensure_ascii=False)`` for nesting of any depth:
+    ``json`` recurses (and with an indent would write a 5,000-deep tree in 400 MB)."""
+    parts: list[str] = []
+    stack: list[tuple[Iterator[tuple[str | None, Any]], str, int]] = []
+
+    def emit(item: Any, depth: int) -> None:
+        if isinstance(item, dict) and item:
+            parts.append("{")
+            stack.append((iter(item.items()), "}", depth))
+        elif isinstance(item, list | tuple) and item:
+            parts.append("[")
+            stack.append((((None, x) for x in item), "]", depth))
+        else:
+            parts.append(json.dumps(item, ensure_ascii=False))
+
+    emit(value, 0)
+    while stack:
+        todo, close, depth = stack[-1]
+        pad = " " * (indent * min(depth + 1, INDENT_LEVELS))
+        entry = next(todo, None)
+        if entry is None:
+            stack.pop()
+            parts.append("\n" + " " * (indent * min(depth, INDENT_LEVELS)) + close)
+            continue
+        key, item = entry
+        parts.append(("\n" if parts[-1] in ("{", "[") else ",\n") + pad)
+        if key is not None:
+            parts.append(json.dumps(key, ensure_ascii=False) + ": ")
+        emit(item, depth + 1)
+    return "".join(parts)
 
 
 def tree_json(statuses: list[GoalStatus], as_of: date) -> str:
     roots, orphans = tree_nodes(statuses)
     payload = {"version": JSON_VERSION, "as_of": as_of.isoformat(), "roots": roots,
                "orphans": orphans}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return deep_json(payload) + "\n"
 
 
 def tree_text(statuses: list[GoalStatus], as_of: date) -> str:
     """The alignment tree, indented, with roll-up progress; a goal shown under several
-    parents is marked with ``*`` after its first appearance."""
+    parents is marked with ``*`` after its first appearance. Past :data:`INDENT_LEVELS`
+    a line keeps the last indent and names its depth."""
     roots, orphans = tree_nodes(statuses)
     lines: list[str] = []
     shown: set[str] = set()
-
-    def walk(node: dict[str, Any], depth: int) -> None:
+    stack = [(root, 0) for root in reversed(roots)]
+    while stack:
+        node, depth = stack.pop()
         again = " *" if node["id"] in shown else ""
         shown.add(node["id"])
-        lines.append(f"{'  ' * depth}{bar(node['progress'], 8)} {_percent(node['progress']):>4}"
-                     f"  {node['id']}{again}  {node['title']}")
-        for child in node["children"]:
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
+        deeper = f"[{depth}] " if depth > INDENT_LEVELS else ""
+        lines.append(f"{'  ' * min(depth, INDENT_LEVELS)}{deeper}{bar(node['progress'], 8)} "
+                     f"{_percent(node['progress']):>4}  {node['id']}{again}  {node['title']}")
+        stack.extend((child, depth + 1) for child in reversed(node["children"]))
     if orphans:
         lines += ["", "Aligned to nothing:"] + [f"  {o}" for o in orphans]
     if any(line.endswith("*") or " * " in line for line in lines):
@@ -386,11 +437,14 @@ def _plain(value: Any) -> Any:
 
 
 def event_json(event: Event, people: Mapping[str, str]) -> dict[str, Any]:
-    """One event; a merge credited to several people names the first as ``author``."""
+    """One event: ``authors`` names everyone credited (for a merge, the authors of the
+    commits it brought in) and ``author``, kept for the readers of version 1, the first."""
+    authors = [author_json(a, people) for a in event.commit.authors]
     return {
         "commit": event.commit.id,
         "date": event.commit.date.isoformat(),
-        "author": author_json(event.commit.authors[0], people),
+        "author": authors[0],
+        "authors": authors,
         "message": event.commit.message,
         "kind": event.kind,
         "changes": [change_json(c) for c in event.changes],

@@ -156,10 +156,11 @@ def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
     return Markup("".join(out))
 
 
-def _tree_line(root: str, card: Any) -> str:
-    return (f'{mini_bar(card.progress, card.expected, card.health)} '
+def _tree_line(root: str, card: Any, meta: str) -> str:
+    return (f'<div class="tree-line">{mini_bar(card.progress, card.expected, card.health)} '
             f'<a href="{root}{escape(card.path)}">{escape(card.title)}</a> '
-            f'<span class="pct">{percent(card.progress)}</span> {badge(card.health)} ')
+            f'<span class="pct">{percent(card.progress)}</span> {badge(card.health)} '
+            f'<span class="muted">{meta}</span></div>')
 
 
 @functools.cache
@@ -169,13 +170,21 @@ def _escaped(text: str) -> str:
 
 
 OPEN_MAP_ROWS = 500
+# What a leaf of the map says about the goals aligned to it, which it does not show.
+_POINTERS = {"leaf": "", "elsewhere": " · {} aligned, shown under its first parent",
+             "deeper": " · {} aligned, listed on its page"}
 
 
 def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
     """The alignment map's nested lists, from the flat rows of ``pages.alignment_context``
     (open a level, a goal, close a level): up to 10,000 goals, written here for speed. A
     map of a few hundred rows opens at its first level; a larger one starts folded, which
-    lets a browser show 10,000 goals in a fraction of the time."""
+    lets a browser show 10,000 goals in a fraction of the time.
+
+    A goal's line stays outside its ``<summary>``: a link inside one is a control inside a
+    control, which screen readers announce as one button and keyboards reach oddly. The
+    summary is the toggle alone, named for the goal, and the stylesheet sets it where
+    the disclosure triangle was, before the line."""
     r = escape(root)
     first_open = len(rows) <= OPEN_MAP_ROWS
     out = ['<ul class="tree-level">\n']
@@ -188,14 +197,14 @@ def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
         meta = f"{level} · {_escaped(card.owner_name)}"
         if kind == "open":
             opened = " open" if first_open and depth < 1 else ""
-            out.append(f'<li class="tree-node l-{level}"><details{opened}><summary>'
-                       f'{_tree_line(r, card)}<span class="muted">{meta} · {count} aligned'
-                       '</span></summary>\n<ul class="tree-level">\n')
+            out.append(f'<li class="tree-node l-{level}">'
+                       f'{_tree_line(r, card, f"{meta} · {count} aligned")}'
+                       f'<details{opened}><summary><span class="visually-hidden">Goals aligned '
+                       f'to {escape(card.title)} ({count})</span></summary>\n'
+                       '<ul class="tree-level">\n')
         else:
-            elsewhere = (f" · {count} aligned, shown under its first parent"
-                         if mode == "elsewhere" else "")
-            out.append(f'<li class="tree-node leaf l-{level}">{_tree_line(r, card)}'
-                       f'<span class="muted">{meta}{elsewhere}</span></li>\n')
+            out.append(f'<li class="tree-node leaf l-{level}">'
+                       f'{_tree_line(r, card, meta + _POINTERS[mode].format(count))}</li>\n')
     out.append("</ul>\n")
     return Markup("".join(out))
 

@@ -1,8 +1,9 @@
 """The built sites the browser, link and feed tests look at, and the tools they need.
 
 Each site is built once per test session, through the real CLI, and shared: the example
-(``init --demo``: a real repository with back-dated history) and the hostile repository of
-:mod:`adversarial`, without and with ``--base-url``. A missing tool (git, Chromium,
+(``init --demo``: a real repository with back-dated history), the hostile repository of
+:mod:`adversarial`, without and with ``--base-url``, and a large one from the benchmark's
+generator. A missing tool (git, Chromium,
 Playwright) skips the tests on a developer's machine but fails them in CI, where the
 environment promises them.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -81,6 +84,27 @@ def demo_site(factory: pytest.TempPathFactory) -> Site:
         _build(repo, repo.parent / "site")
         _built["demo"] = Site("demo", repo.parent / "site", repo)
     return _built["demo"]
+
+
+GENERATOR = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
+# Enough goals that the alignment map has more rows than widgets.OPEN_MAP_ROWS and starts
+# folded; a site of some 600 pages, built in seconds.
+LARGE_GOALS = 450
+
+
+def large_site(factory: pytest.TempPathFactory) -> Site:
+    """A repository of the benchmark's generator (size S's year of history, with
+    :data:`LARGE_GOALS` goals) built into a site, once per session."""
+    if "large" not in _built:
+        need_git()
+        repo = factory.mktemp("large") / "goals"
+        made = subprocess.run([sys.executable, str(GENERATOR), "--size", "S", "--goals",
+                               str(LARGE_GOALS), "--out", str(repo)],
+                              capture_output=True, text=True, check=False)
+        assert made.returncode == 0, made.stderr
+        _build(repo, repo.parent / "site")
+        _built["large"] = Site("large", repo.parent / "site", repo)
+    return _built["large"]
 
 
 SITE_NAMES = ["demo", "hostile", "hostile-base-url"]

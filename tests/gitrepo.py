@@ -171,6 +171,22 @@ def new_repo(root: Path, *, people: bool = True, teams: bool = False) -> Repo:
     return repo
 
 
+def chain_repo(root: Path, length: int) -> Repo:
+    """A repository whose goals form one alignment chain ``length`` goals deep, committed:
+    ``c0`` (an organisation goal), ``c1`` aligned to it, and so on. Only the last has a key
+    result, half way to its target, so every goal above it rolls up to 0.5. The files are
+    written as text: thousands of ``yaml.safe_dump`` calls would be most of a test's time."""
+    repo = new_repo(root)
+    for i in range(length):
+        above = "level: organization" if i == 0 else f"aligns_to: [c{i - 1}]"
+        kr = ("\nkey_results:\n  - {id: k, title: Measure k, unit: n, start: 0, target: 10, "
+              "current: 5}" if i == length - 1 else "")
+        repo.write(f"goals/c{i}.yaml", f"id: c{i}\ntitle: Goal c{i} reaches its target\n"
+                   f"owner: alice\nperiod: 2026-Q4\n{above}{kr}\n")
+    repo.commit(f"A chain of {length} goals", date=day("2026-11-02"))
+    return repo
+
+
 def run_cli(*args: str) -> Result:
     """``goalsrepo ARGS`` through Click's runner (``stdout`` and ``stderr`` kept apart)."""
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)

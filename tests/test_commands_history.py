@@ -6,18 +6,31 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepo import BOB, CAROL, Repo, cli_json, day, goal, new_repo, numeric, run_cli
+from gitrepo import (
+    BOB,
+    CAROL,
+    Repo,
+    chain_repo,
+    cli_json,
+    day,
+    goal,
+    new_repo,
+    numeric,
+    run_cli,
+)
 
 GOAL_KEYS = {"id", "title", "level", "owner", "team", "period", "start", "due", "status",
              "aligns_to", "progress", "expected", "health", "stale", "last_checkin", "score",
              "key_results"}
 KR_KEYS = {"id", "title", "kind", "unit", "start", "target", "current", "done", "keep",
            "weight", "progress"}
-EVENT_KEYS = {"commit", "date", "author", "message", "kind", "changes"}
+EVENT_KEYS = {"commit", "date", "author", "authors", "message", "kind", "changes"}
 CSV_COLUMNS = ["id", "title", "level", "owner", "team", "period", "start", "due", "status",
                "aligns_to", "progress", "expected", "health", "stale", "last_checkin", "score",
                "key_results"]  # SPEC §8's goal fields, as docs/commands/export.md lists them
@@ -218,6 +231,62 @@ def test_tree_text_marks_a_goal_shown_under_several_parents(acme: Repo) -> None:
     assert "old-goal" in result.stdout
 
 
+CHAIN = 5_000
+# Levels of the text tree that indent further; deeper lines name their depth instead.
+INDENT_LEVELS = 24
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    return chain_repo(tmp_path_factory.mktemp("chain") / "repo", CHAIN)
+
+
+def deep_loads(text: str) -> Any:
+    """Parse JSON nested deeper than ``json``'s C parser takes (it stops at the recursion
+    limit): with its Python scanner and the limit raised. Python 3.11's Python-to-Python
+    calls take no C stack, so the raised limit is safe."""
+    decoder = json.JSONDecoder()
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 10 * CHAIN)
+    try:
+        return decoder.decode(text)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_tree_text_follows_a_5000_deep_chain(chain: Repo) -> None:
+    """Every goal of the chain on its own line, in order, each rolled up to the 50% of
+    the last; the indent stops growing at INDENT_LEVELS and deeper lines say how deep."""
+    result = run_cli("tree", "-C", str(chain.root))
+    assert result.exit_code == 0, result.output
+    line = re.compile(r"( *)(?:\[(\d+)\] )?[█░]{8} +(\d+%)  (\S+)  (.*)")
+    lines = result.stdout.splitlines()
+    assert lines[CHAIN:] == ["as of 2026-11-02"]
+    for depth, text in enumerate(lines[:CHAIN]):
+        found = line.fullmatch(text)
+        assert found, text
+        indent, shown_depth, pct, goal_id, title = found.groups()
+        assert len(indent) == 2 * min(depth, INDENT_LEVELS), text
+        assert shown_depth == (str(depth) if depth > INDENT_LEVELS else None), text
+        assert (pct, goal_id, title) == ("50%", f"c{depth}", f"Goal c{depth} reaches its target")
+
+
+def test_tree_json_follows_a_5000_deep_chain(chain: Repo) -> None:
+    result = run_cli("tree", "-C", str(chain.root), "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = deep_loads(result.stdout)
+    assert (payload["as_of"], payload["orphans"]) == ("2026-11-02", [])
+    nodes, seen = payload["roots"], []
+    while nodes:
+        assert len(nodes) == 1, nodes
+        seen.append((nodes[0]["id"], nodes[0]["level"], nodes[0]["progress"]))
+        nodes = nodes[0]["children"]
+    assert seen == [(f"c{i}", "organization" if i == 0 else "team", 0.5) for i in range(CHAIN)]
+    # Whitespace stops growing with depth: 5,000 levels of indent would be 400 MB.
+    assert len(result.stdout) < 1_000 * CHAIN
+
+
 # --- history GOAL --format json ------------------------------------------------------------
 
 
@@ -228,6 +297,7 @@ def test_history_json(acme: Repo) -> None:
     for event in payload["events"]:
         assert set(event) == EVENT_KEYS
         assert set(event["author"]) == {"name", "email", "person"}
+        assert event["authors"] == [event["author"]]  # no merge here: the one author
         for change in event["changes"]:
             assert set(change) == {"kr", "field", "old", "new"}
     created, checkin = payload["events"]  # oldest first; README commit is not an event
@@ -238,6 +308,7 @@ def test_history_json(acme: Repo) -> None:
         "commit": checkin["commit"],
         "date": "2026-11-10T12:00:00+00:00",
         "author": {"name": "Bob Baker", "email": "bob@example.com", "person": "bob"},
+        "authors": [{"name": "Bob Baker", "email": "bob@example.com", "person": "bob"}],
         "message": "Deploys take 22 minutes",
         "kind": "checkin",
         "changes": [{"kr": "deploy-time", "field": "current", "old": 30, "new": 22}],

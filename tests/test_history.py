@@ -263,6 +263,61 @@ def test_a_branch_merged_twice_credits_only_what_each_merge_brought(repo: Repo) 
     assert read_history(repo.root, "goals").events == history(repo).events
 
 
+def person_json(who: Who, person: str | None) -> dict[str, Any]:
+    return {"name": who.name, "email": who.email, "person": person}
+
+
+def test_history_names_every_author_a_merge_credits(repo: Repo) -> None:
+    """``authors`` beside ``author`` in every event, JSON and text: for a check-in its one
+    author; for a --no-ff merge of a branch by Bob and someone not in people.yaml, both; for
+    one merge of two branches, Bob's and Carol's, both. Never Dan, who merged."""
+    repo.update_kr(A, "k", current=3)
+    repo.commit("k to 3", who=CAROL, date=day("2026-10-02"))
+    repo.git("checkout", "--quiet", "-b", "feature")
+    for who, value in ((BOB, 4), (STRANGER, 5)):
+        repo.update_kr(A, "k", current=value)
+        repo.commit(f"k to {value}", who=who, date=day(f"2026-10-0{value - 1}"))
+    repo.git("checkout", "--quiet", "main")
+    repo.write_yaml("goals/platform/b.yaml", goal("b", period="2026-Q4"))
+    repo.commit("Add b", date=day("2026-10-04", 15))  # main moves on: a true merge
+    repo.git("merge", "--quiet", "--no-ff", "--no-edit", "-m", "Merge feature", "feature",
+             who=DAN, date=day("2026-10-05"))
+    # Two branches at once: Bob's moves a, Carol's moves b.
+    repo.git("checkout", "--quiet", "-b", "bobs")
+    repo.update_kr(A, "k", current=6)
+    repo.commit("k to 6", who=BOB, date=day("2026-10-06"))
+    repo.git("checkout", "--quiet", "-b", "carols", "main")
+    repo.write_yaml("goals/platform/b.yaml", goal("b", period="2026-Q4", status="dropped"))
+    repo.commit("Drop b", who=CAROL, date=day("2026-10-06", 13))
+    repo.git("checkout", "--quiet", "main")
+    repo.git("merge", "--quiet", "--no-ff", "--no-edit", "-m", "Merge two", "bobs", "carols",
+             who=DAN, date=day("2026-10-07"))
+    assert len(repo.git("rev-parse", "HEAD^@").split()) == 3
+
+    bob, carol = person_json(BOB, "bob"), person_json(CAROL, "carol")
+    stranger = person_json(STRANGER, None)
+    events = events_json(repo, "a")
+    assert [(e["message"], e["kind"]) for e in events] == [
+        ("Add goal a", "created"), ("k to 3", "checkin"), ("Merge feature", "checkin"),
+        ("Merge two", "checkin")]
+    created, checkin, feature, two = events
+    assert created["authors"] == [created["author"]] == [person_json(ALICE, "alice")]
+    assert checkin["authors"] == [checkin["author"]] == [carol]
+    for merge, credited in ((feature, [bob, stranger]), (two, [bob, carol])):
+        assert merge["author"] == merge["authors"][0]
+        assert sorted(merge["authors"], key=lambda a: a["name"]) == credited
+    (dropped,) = [e for e in events_json(repo, "b") if e["kind"] == "status"]
+    assert sorted(dropped["authors"], key=lambda a: a["name"]) == [bob, carol]
+
+    text = run_cli("history", "a", "-C", str(repo.root)).stdout.splitlines()
+    (feature_line,) = [line for line in text if "Merge feature" in line]
+    (two_line,) = [line for line in text if "Merge two" in line]
+    for line, names in ((feature_line, (BOB.name, STRANGER.name)),
+                        (two_line, (BOB.name, CAROL.name))):
+        assert all(name in line for name in names), line
+        assert DAN.name not in line, line
+
+
 def test_a_fast_forward_merge_keeps_each_commit(repo: Repo) -> None:
     repo.git("checkout", "--quiet", "-b", "feature")
     repo.update_kr(A, "k", current=3)

@@ -13,17 +13,20 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from gitrepo import BOB, CAROL, Repo, day, goal, new_repo, numeric, run_cli
+from gitrepo import BOB, CAROL, Repo, chain_repo, day, goal, new_repo, numeric, run_cli
 
 from goalsrepo import output
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.pages import Page, file_name
+from goalsrepo.pages import MAP_DEPTH, Page, file_name
 from goalsrepo.site import BuildError, build
 
 
 def text_of(path: Path) -> str:
     """A page's visible text, roughly: tags dropped, entities decoded, spaces collapsed."""
-    html = path.read_text(encoding="utf-8")
+    return text_of_html(path.read_text(encoding="utf-8"))
+
+
+def text_of_html(html: str) -> str:
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
     return re.sub(r" ([,.:;])", r"\1", text)
@@ -162,6 +165,28 @@ def test_alignment_map_and_orphans(history_repo: Repo) -> None:
     assert html.count('href="goals/both.html"') == 2  # under each parent
     orphans = html[html.index("Not aligned"):]
     assert 'href="goals/lonely.html"' in orphans and "goals/both.html" not in orphans
+
+
+def test_a_deep_chain_maps_to_a_few_levels_and_points_on(tmp_path: Path) -> None:
+    """A chain deeper than Python's recursion limit builds; the map nests MAP_DEPTH levels
+    (a browser flattens HTML nested past 512 elements), and its deepest goal says that
+    the rest is on its page, which lists the next goal."""
+    repo = chain_repo(tmp_path / "goals", 1_100)
+    result = run_cli("build", "-C", str(repo.root))
+    assert result.exit_code == 0, result.output
+    html = (repo.root / "site/alignment.html").read_text(encoding="utf-8")
+    the_map = html[html.index('id="map"'):html.index('id="orphans-h"')]
+    depth = deepest = 0
+    for tag in re.findall(r"</?ul\b", the_map):
+        depth += 1 if tag == "<ul" else -1
+        deepest = max(deepest, depth)
+    assert (depth, deepest) == (0, MAP_DEPTH)
+    assert re.findall(r'href="goals/(c\d+)\.html"', the_map) == [
+        f"c{i}" for i in range(MAP_DEPTH)]
+    last = the_map[the_map.index(f'href="goals/c{MAP_DEPTH - 1}.html"'):]
+    assert "1 aligned, listed on its page" in text_of_html(last)
+    page = (repo.root / f"site/goals/c{MAP_DEPTH - 1}.html").read_text(encoding="utf-8")
+    assert f'href="../goals/c{MAP_DEPTH}.html"' in page
 
 
 def test_validation_errors_write_nothing(history_repo: Repo) -> None:

@@ -4,7 +4,8 @@ Two sites: the example (``init --demo``) and the hostile repository of :mod:`adv
 Every page of both opens without a script error, a failed or outside request, or a dialog;
 hostile text shows as text and no script but the site's own is on any page; the pages are
 light and dark, keyboard-usable, narrow-screen-safe, searchable offline, and charts have a
-text alternative. One Chromium per session (the system's, never a downloaded one), a fresh
+text alternative. Every kind of page of the example and of a large generated site passes
+axe-core. One Chromium per session (the system's, never a downloaded one), a fresh
 context per test.
 """
 
@@ -19,9 +20,10 @@ from urllib.parse import quote
 
 import adversarial
 import pytest
-from browser import Site, demo_site, goal_data, hostile_site, need
+from browser import Site, demo_site, goal_data, hostile_site, large_site, need
 
 try:
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import (
         Browser,
         ConsoleMessage,
@@ -44,6 +46,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Site:
     return hostile_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return large_site(tmp_path_factory)
 
 
 @pytest.fixture(params=["demo", "hostile"])
@@ -509,6 +516,124 @@ def test_the_alignment_map_expands_and_collapses(demo: Site,
     page.get_by_role("link", name="Expand all").click()
     assert details.evaluate_all("ds => ds.every(d => d.open)")
     assert watch.take() == []
+
+
+def test_the_alignment_map_works_from_the_keyboard(large: Site,
+                                                   new_page: Callable[..., Page]) -> None:
+    """A large map starts folded; Tab goes from a goal's link to its toggle, Enter and
+    Space open and close it, a closed branch keeps its goals out of the Tab order, and
+    Enter on a goal's link opens the goal."""
+    page = new_page(viewport=DESKTOP)
+    watch = Watch(page)
+    page.goto(large.url("alignment.html"))
+    node = page.locator("#map > ul > li:has(> details)").first
+    branch = node.locator(":scope > details")
+    toggle = branch.locator(":scope > summary")
+    child = branch.locator(":scope > ul > li > .tree-line > a").first
+    following = node.locator("xpath=following-sibling::li[1]/div[@class='tree-line']/a")
+    title = node.locator(":scope > .tree-line > a").inner_text()
+    assert page.locator("#map details[open]").count() == 0, "a large map starts folded"
+    assert title in (toggle.text_content() or ""), "the toggle is not named for its goal"
+
+    def focused() -> str:
+        return page.evaluate("document.activeElement.outerHTML")  # type: ignore[no-any-return]
+
+    def is_open() -> bool:
+        return branch.evaluate("d => d.open")  # type: ignore[no-any-return]
+
+    node.locator(":scope > .tree-line > a").focus()
+    page.keyboard.press("Tab")
+    assert toggle.evaluate("t => t === document.activeElement"), focused()
+    page.keyboard.press("Tab")  # closed: the branch's goals are skipped
+    assert following.evaluate("a => a === document.activeElement"), focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    assert is_open() and child.is_visible()
+    page.keyboard.press("Enter")
+    assert not is_open() and not child.is_visible()
+    page.keyboard.press("Space")
+    assert is_open()
+    page.keyboard.press("Tab")  # open: the first goal of the branch is next
+    assert child.evaluate("a => a === document.activeElement"), focused()
+    name, href = child.inner_text(), child.get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{href}")
+    assert text_of(page, "h1") == name
+    page.go_back()
+    page.get_by_role("link", name="Expand all").press("Enter")
+    assert page.locator("#map details:not([open])").count() == 0
+    assert watch.take() == []
+
+
+# What axe must not find: the impacts that keep someone from using the page.
+BLOCKING = ("serious", "critical")
+# Every rule of axe-core runs (WCAG 2.x A and AA, best practices). Its preload fetches the
+# stylesheets again for the CSSOM, a request the site's CSP forbids (connect-src is
+# 'none'), so it is off: the CSP stays as a reader's browser enforces it, and axe is
+# evaluated in the page by the browser's debugging protocol, which the CSP does not stop.
+AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}
+
+
+def axe_violations(page: Page, where: str) -> list[str]:
+    """axe-core's violations of a serious or critical impact on the page as it is now."""
+    found = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [f"{where}: {v['id']} ({v['impact']}) {v['help']}: "
+            + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+            for v in found if v["impact"] in BLOCKING]
+
+
+def page_types(site: Site) -> list[str]:
+    """One page of each kind, and of those that differ most, two: the first period (ended,
+    so a review) and the last (open), the first goal and one with aligned goals."""
+    def pages(folder: str) -> list[str]:
+        return [site.relpath(p) for p in sorted((site.folder / folder).glob("*.html"))]
+
+    goals, periods = pages("goals"), pages("periods")
+    parent = sorted({p for g in goal_data(site) for p in g.get("aligns_to", [])})[0]
+    return ["index.html", "alignment.html", *dict.fromkeys([goals[0], f"goals/{parent}.html"]),
+            pages("people")[0], pages("teams")[0], *dict.fromkeys([periods[0], periods[-1]]),
+            "people.html", "teams.html", "periods.html", "wins.html", "drift.html",
+            "search.html", "404.html"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("which", ["demo", "large"])
+def test_every_kind_of_page_passes_axe(which: str, scheme: str, request: pytest.FixtureRequest,
+                                       new_page: Callable[..., Page]) -> None:
+    """No serious or critical violation on any kind of page, with the alignment map as it
+    opens and expanded, and search showing results; and axe leaves no console error."""
+    site: Site = request.getfixturevalue(which)
+    page = new_page(color_scheme=scheme, viewport=DESKTOP)
+    watch = Watch(page)
+    word = next(goal_data(site))["title"].split()[0]
+    found = []
+    for relpath in page_types(site):
+        if relpath == "search.html":
+            page.goto(site.url(relpath) + "?q=" + quote(word))
+            page.locator("#search-results li").first.wait_for()
+        else:
+            page.goto(site.url(relpath))
+        found += axe_violations(page, relpath)
+        if relpath == "alignment.html":
+            page.get_by_role("link", name="Expand all").click()
+            found += axe_violations(page, "alignment.html, expanded")
+    assert not found, "\n".join(found)
+    assert watch.take() == []
+
+
+def test_axe_catches_a_control_inside_a_control(tmp_path: Path,
+                                                new_page: Callable[..., Page]) -> None:
+    """The harness itself: the alignment map's old mistake, a link inside a <summary>,
+    is found, under the site's CSP."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("""<!DOCTYPE html><html lang="en"><head><title>bad</title>
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head>
+        <body><main><h1>Map</h1><details><summary><a href="g.html">A goal</a> 40%</summary>
+        <p>Aligned goals</p></details></main></body></html>""", encoding="utf-8")
+    page = new_page()
+    page.goto(bad.as_uri())
+    found = axe_violations(page, "bad.html")
+    assert any("nested-interactive (serious)" in f for f in found), found
 
 
 def test_search_shows_hostile_titles_as_text(hostile: Site,

@@ -3,6 +3,7 @@ alignment map folded when it is large."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from goalsrepo.pages import Card
@@ -77,3 +78,5 @@ def test_a_large_alignment_map_starts_folded() -> None:
     assert "<details open>" in small
     assert "<details open>" not in large and "<details>" in large
     assert "script" not in parse(large).tags
+    for html in (small, large):  # a link inside a <summary> is a control inside a control
+        assert not re.search(r"<summary>((?!</summary>).)*<a ", html, re.S), html
