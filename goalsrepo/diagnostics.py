@@ -96,6 +96,9 @@ CODES: dict[str, Code] = _codes(
     Code("GR301", W, "stale", "Check in: commit the key results' current values."),
     Code("GR302", W, "past-due", "Set the status to achieved or missed, or move the date."),
     Code("GR303", W, "achieved-below-target", "Update the key results, or the status."),
+    # GR8xx: files read by `import` (a spreadsheet or another tool's export).
+    Code("GR801", E, "import-unreadable",
+         "Correct the cell shown in the export (or map its column elsewhere), then import again."),
     # GR9xx: notes about the run itself.
     Code("GR901", N, "no-git-history", "Run inside a git repository to get history-based checks."),
     Code("GR902", N, "shallow-clone", "Fetch the full history (`fetch-depth: 0` in Actions)."),

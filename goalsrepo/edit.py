@@ -121,7 +121,7 @@ def _replace_literal(
     header_end = text.find("\n", start)
     if header_end < 0 or not _LITERAL_HEADER.fullmatch(text[start:header_end]):
         return None
-    if not _fits_literal(value):
+    if not fits_literal(value):
         return None
     body = text[header_end + 1 : node.end_mark.index].splitlines()
     first = next((line for line in body if line.strip()), None)
@@ -140,7 +140,7 @@ def _replace_literal(
     return edited if isinstance(again, yaml.ScalarNode) and again.value == value else None
 
 
-def _fits_literal(value: str) -> bool:
+def fits_literal(value: str) -> bool:
     """Whether a clipped literal block without indentation indicator holds ``value``.
 
     That is: exactly one final line break, a first line that does not start with a
@@ -318,3 +318,51 @@ def _show(path: KeyPath) -> str:
     for step in path:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
     return out or "(document)"
+
+
+def append_items(text: str, key: str, items: list[dict[str, Scalar]]) -> str:
+    """Add mappings at the end of the top-level list ``key`` (``people:``, ``teams:``),
+    at the indentation the list already uses; every other line, comments included, stays.
+
+    A missing key, an empty value or a flow list (``people: []``) becomes a block list.
+    """
+    if not items:
+        return text
+    root = _compose(text) if text.strip() else None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise EditError("the file is not a mapping of keys")
+    found = _lookup(root, key, (key,)) if root is not None else None
+    node = found[1] if found is not None else None
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+        dash = int(node.start_mark.column)
+        first = node.value[0]
+        inner = int(first.start_mark.column) if isinstance(first, yaml.MappingNode) else dash + 2
+        block = _block_items(items, dash, inner, newline)
+        at = _line_end(text, _content_end(text, node))
+        if at == len(text) and not text.endswith("\n"):
+            return text + newline + block
+        return text[:at] + block + text[at:]
+    block = _block_items(items, 2, 4, newline)
+    if found is None:
+        lead = "" if not text or text.endswith("\n") else newline
+        return f"{text}{lead}{format_scalar(key)}:{newline}{block}"
+    key_node, value = found
+    if isinstance(value, yaml.SequenceNode) and value.value:  # a flow list with items
+        raise EditError(f"`{key}` is a one-line list; write it as a block list first")
+    if isinstance(value, yaml.ScalarNode) and value.value:
+        raise EditError(f"`{key}` is not a list")
+    end = value.end_mark.index if value.end_mark.index > key_node.end_mark.index else (
+        key_node.end_mark.index + 1)
+    rest = text[end:]
+    return text[:key_node.end_mark.index] + ":" + newline + block.rstrip("\r\n") + (
+        rest if rest.startswith(("\n", "\r\n")) else newline + rest.lstrip(" "))
+
+
+def _block_items(items: list[dict[str, Scalar]], dash: int, inner: int, newline: str) -> str:
+    lines = []
+    for item in items:
+        for n, (name, value) in enumerate(item.items()):
+            lead = " " * dash + "- " + " " * (inner - dash - 2) if n == 0 else " " * inner
+            lines.append(f"{lead}{format_scalar(name)}: {format_scalar(value)}")
+    return newline.join(lines) + newline
