@@ -342,27 +342,33 @@ def history(goal: str, repo: Path, allow_shallow: bool, fmt: str) -> None:
 @_filters
 @as_of_option
 @shallow_option
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="json (SPEC §8) or csv, one row per goal.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "okr-csv"]), default="json",
+              show_default=True,
+              help="json (SPEC §8); csv, one row per goal; okr-csv, one row per key result, "
+                   "milestone and link with every field, which `import goalsrepo-csv` reads.")
 def export(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tuple[str, ...],
            level: tuple[str, ...], health: tuple[str, ...], as_of: Any, allow_shallow: bool,
            fmt: str) -> None:
     """Export every goal with its computed progress and health, for other tools.
 
     CSV has one row per goal; list fields are joined with `;`. See the docs for how the
-    columns map to Jira, Asana and Trello imports.
+    columns map to Jira, Asana and Trello imports. okr-csv holds every field of the goal
+    files, one row per key result, milestone and link: `import goalsrepo-csv` reads it back.
 
     \b
     Example:
         goalsrepo export --format csv > goals.csv
     """
     from goalsrepo import report
+    from goalsrepo.importers import goalsrepo_csv
 
     state = _state(repo, as_of, allow_shallow)
     filters = {"team": team, "owner": owner, "period": period, "level": level,
                "health": health}
     statuses = sorted(_select(state.statuses(), filters), key=lambda s: s.goal.id)
-    if fmt == "csv":
+    if fmt == "okr-csv":
+        click.echo(goalsrepo_csv.write(s.goal for s in statuses), nl=False)
+    elif fmt == "csv":
         click.echo(report.goals_csv(statuses), nl=False)
     else:
         click.echo(report.goals_json(statuses, state.as_of, state.commit), nl=False)

@@ -15,7 +15,7 @@ from goalsrepo.edit import fits_literal, format_scalar
 GOAL_KEYS = ("id", "title", "level", "owner", "team", "contributors", "period", "start",
              "due", "aligns_to", "status", "superseded_by", "description", "key_results",
              "milestones", "links")
-KEY_RESULT_KEYS = ("id", "title", "unit", "start", "target", "current", "done", "keep",
+KEY_RESULT_KEYS = ("id", "title", "unit", "keep", "start", "target", "current", "done",
                    "weight")
 MILESTONE_KEYS = ("title", "due", "done", "owner")
 LINK_KEYS = ("title", "url")

@@ -45,9 +45,10 @@ def write(goals: Iterable[Goal]) -> str:
         blank_kr = [None] * len(KR_COLUMNS)
         blank_ms = [None] * len(MILESTONE_COLUMNS)
         blank_link = [None] * len(LINK_COLUMNS)
-        rows: list[list[Any]] = [[kr.id, kr.title, kr.unit, kr.start, kr.target, kr.current, kr.done, kr.keep,
-                 None if kr.weight == 1 else kr.weight,
-                 *blank_ms, *blank_link] for kr in goal.key_results]
+        rows: list[list[Any]] = [
+            [kr.id, kr.title, kr.unit, kr.start, kr.target, kr.current, kr.done, kr.keep,
+             None if kr.weight == 1 else kr.weight, *blank_ms, *blank_link]
+            for kr in goal.key_results]
         rows += [[*blank_kr, m.title, m.due, m.done, m.owner, *blank_link]
                  for m in goal.milestones]
         rows += [[*blank_kr, *blank_ms, link.title, link.url] for link in goal.links]
