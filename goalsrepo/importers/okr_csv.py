@@ -192,7 +192,8 @@ class _Reader:
         kr: dict[str, Any] = {"title": title}
         marks = {f: values.done_word(got[f][1]) for f in ("start", "target", "current")
                  if f in got}
-        if any(mark is not None for mark in marks.values()):
+        if any(mark is not None for mark in marks.values()) and not any(
+                _is_number(got[f][1]) for f in marks):
             kr["done"] = bool(marks.get("current"))
         elif any(f in got for f in ("start", "target", "current")):
             self._numbers(kr, number, got)
@@ -257,3 +258,10 @@ def _set(goal: Draft, field: str, value: Any) -> None:
         goal.aligns_to = [v.strip() for v in re.split(r"[;\n]", value) if v.strip()]
     else:
         goal.data[field] = value
+
+
+def _is_number(cell: Cell) -> bool:
+    try:
+        return values.number(cell) is not None
+    except ValueError:
+        return False

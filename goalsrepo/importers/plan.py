@@ -163,7 +163,7 @@ def _goal_data(draft: Draft, goal_id: str, options: Options, people: _Directory,
         problems.append((draft.where, f"goal `{draft.title}` has no owner: give one in the "
                                       "file or pass --owner"))
         return None
-    owner = people.resolve(owner_who, draft.where)
+    owner = people.resolve(owner_who, owner_who.where or draft.where)
     data: dict[str, Any] = {"id": goal_id, "title": draft.title}
     data["level"] = draft.data.get("level", "team")
     data["owner"] = owner
