@@ -15,6 +15,7 @@ import re
 import yaml
 
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.loader import plain_scalar
 
 Scalar = int | float | bool | str
 KeyPath = tuple[str | int, ...]
@@ -54,6 +55,10 @@ def format_scalar(value: Scalar) -> str:
 
 
 def _reads_as_itself(text: str) -> bool:
+    """Whether plain ``text`` reads back as itself both in YAML 1.1 (PyYAML, editors) and in
+    the YAML 1.2 core schema goalsrepo's loader uses (where ``0E0`` is a number)."""
+    if plain_scalar(text) != text:
+        return False
     try:
         return bool(yaml.load(text, Loader=_LOADER) == text)  # the safe loader (C or Python)
     except yaml.YAMLError:

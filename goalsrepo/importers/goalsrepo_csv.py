@@ -36,7 +36,8 @@ _INT = re.compile(r"[+-]?\d+")
 def write(goals: Iterable[Goal]) -> str:
     """The CSV text of ``goals``, every field of their files but ``x-`` extension keys."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF rows (RFC 4180): the writer then quotes a cell holding a lone \r as well as \n.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for goal in goals:
         head = [goal.id, goal.title, goal.level, goal.owner, goal.team,
@@ -47,7 +48,8 @@ def write(goals: Iterable[Goal]) -> str:
         blank_link = [None] * len(LINK_COLUMNS)
         rows: list[list[Any]] = [
             [kr.id, kr.title, kr.unit, kr.start, kr.target, kr.current, kr.done, kr.keep,
-             None if kr.weight == 1 else kr.weight, *blank_ms, *blank_link]
+             None if kr.weight == 1 and isinstance(kr.weight, int) else kr.weight,
+             *blank_ms, *blank_link]
             for kr in goal.key_results]
         rows += [[*blank_kr, m.title, m.due, m.done, m.owner, *blank_link]
                  for m in goal.milestones]

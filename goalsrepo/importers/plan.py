@@ -173,7 +173,7 @@ def _goal_data(draft: Draft, goal_id: str, options: Options, people: _Directory,
     if team:
         data["team"] = team
     contributors = [people.resolve(w, w.where or draft.where) for w in draft.contributors]
-    contributors = [p for p in dict.fromkeys(contributors) if p != owner]
+    contributors = list(dict.fromkeys(contributors))
     if contributors:
         data["contributors"] = contributors
     period = None
