@@ -91,7 +91,8 @@ def goals(draw: Any) -> list[dict[str, Any]]:
         if goal.get("aligns_to") == ["x"]:
             del goal["aligns_to"]
         if "due" in goal and draw(st.booleans()):
-            goal["start"] = draw(days.filter(lambda d: d <= goal["due"]))
+            due = goal["due"]
+            goal["start"] = draw(days.filter(lambda d, due=due: d <= due))
         kr_ids = draw(st.lists(ids, max_size=4, unique=True))
         if kr_ids:
             goal["key_results"] = [draw(key_results(k)) for k in kr_ids]
