@@ -12,11 +12,15 @@ from typing import Any
 
 from goalsrepo.importers import values
 from goalsrepo.importers.records import Draft, Dropped, Read, ReadError, Where, Who
-from goalsrepo.importers.tables import cell, day_at, open_table
+from goalsrepo.importers.tables import Table, cell, day_at, open_table
 
 
 def read(path: Path, shown: str) -> Read:
-    table = open_table(path, shown)
+    with open_table(path, shown) as table:
+        return _read(table, shown)
+
+
+def _read(table: Table, shown: str) -> Read:
     col = {name: table.column(header) for name, header in {
         "name": "Name", "section": "Section/Column", "assignee": "Assignee",
         "email": "Assignee Email", "start": "Start Date", "due": "Due Date",

@@ -19,7 +19,7 @@ from typing import Any
 
 from goalsrepo.importers import values
 from goalsrepo.importers.records import Draft, Dropped, Read, ReadError, Where, Who
-from goalsrepo.importers.tables import Cell, open_table
+from goalsrepo.importers.tables import Cell, Table, open_table
 from goalsrepo.model import Goal
 
 GOAL_COLUMNS = ("goal_id", "goal_title", "level", "owner", "team", "contributors", "period",
@@ -71,7 +71,11 @@ def _cell(value: Any) -> str:
 
 
 def read(path: Path, shown: str) -> Read:
-    table = open_table(path, shown)
+    with open_table(path, shown) as table:
+        return _read(table, shown)
+
+
+def _read(table: Table, shown: str) -> Read:
     index = {name: i for i, name in reversed(list(enumerate(table.header)))}
     missing = [c for c in ("goal_id", "goal_title", "owner") if c not in index]
     if missing:

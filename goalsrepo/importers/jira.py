@@ -13,13 +13,17 @@ from pathlib import Path
 
 from goalsrepo.importers import values
 from goalsrepo.importers.records import Draft, Dropped, Read, ReadError, Where, Who
-from goalsrepo.importers.tables import cell, day_at, open_table
+from goalsrepo.importers.tables import Table, cell, day_at, open_table
 
 DONE_STATUSES = frozenset({"done", "closed", "resolved", "complete", "completed"})
 
 
 def read(path: Path, shown: str, goal_type: str | None = None) -> Read:
-    table = open_table(path, shown)
+    with open_table(path, shown) as table:
+        return _read(table, shown, goal_type)
+
+
+def _read(table: Table, shown: str, goal_type: str | None) -> Read:
     col = {name: table.column(*headers) for name, headers in {
         "summary": ("Summary",), "key": ("Issue key",), "id": ("Issue id",),
         "type": ("Issue Type",), "status": ("Status",), "category": ("Status Category",),

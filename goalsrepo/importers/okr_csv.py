@@ -76,7 +76,11 @@ def columns(header: list[str], mapping: Mapping[str, str]) -> dict[int, str]:
 
 
 def read(path: Path, shown: str, mapping: Mapping[str, str]) -> Read:
-    table = open_table(path, shown)
+    with open_table(path, shown) as table:
+        return _read(table, shown, mapping)
+
+
+def _read(table: Table, shown: str, mapping: Mapping[str, str]) -> Read:
     fields = columns(table.header, mapping)
     if "objective" not in fields.values():
         raise ReadError.at(Where(shown, 1, sheet=table.sheet),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import zipfile
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -49,16 +50,20 @@ class Table:
         return Where(self.file, row, column, None if index is None else index + 1, self.sheet)
 
 
-def open_table(path: Path, shown: str) -> Table:
-    """The first sheet of a ``.xlsx`` workbook, or a CSV file; ``shown`` names it in errors."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _workbook(path, shown)
-    return _csv(path, shown)
+@contextmanager
+def open_table(path: Path, shown: str) -> Iterator[Table]:
+    """The first sheet of a ``.xlsx`` workbook, or a CSV file, closed on leaving the
+    ``with`` block however it is left; ``shown`` names the file in errors."""
+    with ExitStack() as stack:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            yield _workbook(path, shown, stack)
+        else:
+            yield _csv(path, shown, stack)
 
 
-def _csv(path: Path, shown: str) -> Table:
+def _csv(path: Path, shown: str, stack: ExitStack) -> Table:
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by _rows
+        fh = stack.enter_context(open(path, encoding="utf-8-sig", newline=""))  # noqa: SIM115
         first = fh.readline(64 * 1024)
     except OSError as exc:
         raise ReadError.at(Where(shown), f"cannot read the file: {exc.strerror}") from None
@@ -70,31 +75,27 @@ def _csv(path: Path, shown: str) -> Table:
     try:
         header = [str(h).strip() for h in next(reader, [])]
     except (csv.Error, UnicodeDecodeError) as exc:
-        fh.close()
         raise ReadError.at(Where(shown, 1), _csv_problem(exc, path)) from None
     if not any(header):
-        fh.close()
         raise ReadError.at(Where(shown, 1), "the file has no header row")
     table = Table(shown, header, iter(()))
-    return Table(shown, header, _csv_rows(fh, reader, table, path))
+    return Table(shown, header, _csv_rows(reader, table, path))
 
 
-def _csv_rows(fh: Any, reader: Any, table: Table, path: Path,
-              ) -> Iterator[tuple[int, list[Cell]]]:
-    with fh:
-        number = 1  # records, not lines: a cell may hold line breaks
-        while True:
-            try:
-                cells = next(reader, None)
-            except (csv.Error, UnicodeDecodeError) as exc:
-                raise ReadError.at(table.where(number + 1, None), _csv_problem(exc, path)) \
-                    from None
-            if cells is None:
-                return
-            number += 1
-            _check(table, number, cells)
-            if any(c.strip() for c in cells):
-                yield number, list(cells)
+def _csv_rows(reader: Any, table: Table, path: Path) -> Iterator[tuple[int, list[Cell]]]:
+    number = 1  # records, not lines: a cell may hold line breaks
+    while True:
+        try:
+            cells = next(reader, None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ReadError.at(table.where(number + 1, None), _csv_problem(exc, path)) \
+                from None
+        if cells is None:
+            return
+        number += 1
+        _check(table, number, cells)
+        if any(c.strip() for c in cells):
+            yield number, list(cells)
 
 
 def _check(table: Table, number: int, cells: list[Any]) -> None:
@@ -123,7 +124,7 @@ def _not_utf8(path: Path) -> str:
             "download it as CSV (Google Sheets)")
 
 
-def _workbook(path: Path, shown: str) -> Table:
+def _workbook(path: Path, shown: str, stack: ExitStack) -> Table:
     try:
         with zipfile.ZipFile(path) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
@@ -138,6 +139,7 @@ def _workbook(path: Path, shown: str) -> Table:
     try:
         # read_only streams the sheet; data_only=False keeps a formula as its text.
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        stack.callback(book.close)
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header_cells = next(rows, ())
@@ -145,31 +147,27 @@ def _workbook(path: Path, shown: str) -> Table:
         raise ReadError.at(Where(shown), f"not a readable .xlsx workbook: {exc}") from None
     header = ["" if h is None else str(h).strip() for h in header_cells]
     if not any(header):
-        book.close()
         raise ReadError.at(Where(shown, 1, sheet=sheet.title), "the sheet has no header row")
     table = Table(shown, header, iter(()), sheet.title)
-    return Table(shown, header, _sheet_rows(book, rows, table), sheet.title)
+    return Table(shown, header, _sheet_rows(rows, table), sheet.title)
 
 
-def _sheet_rows(book: Any, rows: Iterator[tuple[Any, ...]], table: Table,
+def _sheet_rows(rows: Iterator[tuple[Any, ...]], table: Table,
                 ) -> Iterator[tuple[int, list[Cell]]]:
     number = 1
-    try:
-        while True:
-            try:
-                values = next(rows, None)
-            except Exception as exc:
-                raise ReadError.at(table.where(number + 1, None),
-                                   f"the sheet cannot be read: {exc}") from None
-            if values is None:
-                return
-            number += 1
-            cells = [_cell(v) for v in values]
-            _check(table, number, cells)
-            if any(c is not None and str(c).strip() for c in cells):
-                yield number, cells
-    finally:
-        book.close()
+    while True:
+        try:
+            cells = next(rows, None)
+        except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
+            raise ReadError.at(table.where(number + 1, None),
+                               f"the sheet cannot be read: {exc}") from None
+        if cells is None:
+            return
+        number += 1
+        row = [_cell(v) for v in cells]
+        _check(table, number, row)
+        if any(c is not None and str(c).strip() for c in row):
+            yield number, row
 
 
 def _cell(value: Any) -> Cell:
