@@ -26,6 +26,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # nothing to YAML in block or flow context. Anything else is double-quoted.
 _PLAIN = re.compile(r"\w[\w .\-/+()]*")
 _LITERAL_HEADER = re.compile(r"\|[ \t]*(#.*)?")
+# Plain scalars starting with a letter that YAML 1.1 resolves to a boolean or null.
+_YAML11_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -59,6 +61,8 @@ def _reads_as_itself(text: str) -> bool:
     the YAML 1.2 core schema goalsrepo's loader uses (where ``0E0`` is a number)."""
     if plain_scalar(text) != text:
         return False
+    if text[0].isalpha() and text.casefold() not in _YAML11_WORDS:
+        return True  # YAML 1.1 reads a plain word as text unless it is one of these
     try:
         return bool(yaml.load(text, Loader=_LOADER) == text)  # the safe loader (C or Python)
     except yaml.YAMLError:

@@ -243,7 +243,7 @@ def with_files(repo: Repository, files: dict[str, str]) -> Repository:
         valid=repo.valid - set(files), cached=dict(repo.cached))
     for path, text in files.items():
         kind = {PEOPLE_FILE: "people", TEAMS_FILE: "teams"}.get(path, "goal")
-        data = _check(after, loader.parse(text, path), kind)
+        data = _check(after, loader.parse(text, path, positions=False), kind)
         if kind == "people":
             after.people = {p["id"]: Person.from_data(p) for p in (data or {}).get("people", [])}
         elif kind == "teams":

@@ -55,7 +55,7 @@ def import_file(root: Path, fmt: str, file: Path, options: Options, *,
         extra["goal_type"] = goal_type
     read = READERS[fmt](file, shown, **extra)
     repo = load(root)
-    plan = make_plan(repo, read, options, shown)
+    plan = make_plan(repo, read, options)
     if dry_run or not plan.files:
         return Imported(fmt, plan, False)
     write_all(root, plan.files)

@@ -62,7 +62,7 @@ class Plan:
     files: dict[str, str]
 
 
-def make_plan(repo: Repository, read: Read, options: Options, shown: str) -> Plan:
+def make_plan(repo: Repository, read: Read, options: Options) -> Plan:
     """Resolve every draft; :class:`ReadError` lists everything that stops the import."""
     _check_options(repo, options)
     problems: list[tuple[Where, str]] = []
@@ -94,12 +94,13 @@ def make_plan(repo: Repository, read: Read, options: Options, shown: str) -> Pla
         titles.setdefault(goal.title.casefold(), goal.id)
 
     datas: list[tuple[Draft, dict[str, Any], str]] = []
+    inside: dict[str, bool] = {}
     for draft, goal_id, replaces in chosen:
         data = _goal_data(draft, goal_id, options, people, teams, periods, problems)
         if data is None:
             continue
         data["aligns_to"] = _parents(draft, goal_id, titles, existing, taken, dropped)
-        path = existing[goal_id] if replaces else _new_path(repo, data, shown, draft, problems)
+        path = existing[goal_id] if replaces else _new_path(repo, data, draft, problems, inside)
         datas.append((draft, data, path))
     problems += people.problems
     if problems:
@@ -226,14 +227,19 @@ def _parents(draft: Draft, goal_id: str, titles: dict[str, str], existing: dict[
     return out
 
 
-def _new_path(repo: Repository, data: dict[str, Any], shown: str, draft: Draft,
-              problems: list[tuple[Where, str]]) -> str:
+def _new_path(repo: Repository, data: dict[str, Any], draft: Draft,
+              problems: list[tuple[Where, str]], inside: dict[str, bool]) -> str:
+    """``goals/<team>/<period>/<id>.yaml``, refused when a folder on the way is a link that
+    leads out of the goals folder (``inside`` remembers each folder's verdict)."""
     path = goal_path(repo.config.goals_dir, data["id"], data.get("team"), data.get("period"))
-    goals = (repo.root / repo.config.goals_dir).resolve()
-    target = (repo.root / path).resolve()
-    if not target.is_relative_to(goals) or not goals.is_relative_to(repo.root.resolve()):
+    folder = path.rpartition("/")[0]
+    if folder not in inside:
+        goals = (repo.root / repo.config.goals_dir).resolve()
+        inside[folder] = (repo.root / folder).resolve().is_relative_to(goals) and \
+            goals.is_relative_to(repo.root.resolve())
+    if not inside[folder]:
         problems.append((draft.where, f"{path} would be outside the goals folder"))
-    elif Path(repo.root, path).exists() or path in repo.kinds:
+    elif path in repo.kinds or Path(repo.root, path).exists():
         problems.append((draft.where, f"{path} exists already and holds another goal"))
     return path
 

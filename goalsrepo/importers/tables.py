@@ -102,6 +102,9 @@ def _check(table: Table, number: int, cells: list[Any]) -> None:
     if number > MAX_ROWS:
         raise ReadError.at(table.where(number, None),
                            f"more than {MAX_ROWS:,} rows: split the file")
+    texts = [c for c in cells if isinstance(c, str)]
+    if not any("\x00" in c or len(c) > MAX_CELL for c in texts):
+        return
     for index, cell in enumerate(cells):
         if isinstance(cell, str) and ("\x00" in cell or len(cell) > MAX_CELL):
             why = ("holds a NUL character" if "\x00" in cell else

@@ -32,10 +32,11 @@ def text(value: Any) -> str | None:
     """A cell as text with its line breaks made ``\\n``; None when empty."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    out = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    return out or None
+    if not isinstance(value, str):
+        value = str(int(value) if isinstance(value, float) and value.is_integer() else value)
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.strip() or None
 
 
 def number(value: Any) -> tuple[float | int, bool] | None:
@@ -49,6 +50,8 @@ def number(value: Any) -> tuple[float | int, bool] | None:
             raise ValueError(f"`{value}` is not a finite number")
         return value, False
     raw = str(value).strip()
+    if raw.isascii() and raw.isdigit():
+        return int(raw), False  # the common case, without the regular expressions
     percent = raw.endswith("%")
     body = re.sub(r"[\s'\u00a0\u202f]", "", raw.rstrip("%"))  # 1 234 and 1'234 too
     if "," in body and "." in body:  # the later one is the decimal mark
