@@ -449,3 +449,15 @@ def test_new_repository_gets_people_yaml_only_when_it_has_no_goals(tmp_path: Pat
     goal = goal_files(repo.root)["goals/platform/2026-Q4/ship-any-change-within-one-hour.yaml"]
     assert goal["owner"] == "carol-cruz"
     assert_validates(repo.root)
+
+
+def test_update_commit_of_unchanged_goals_makes_no_commit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = repo_with(tmp_path)
+    for name, value in git_env(ALICE, "2026-10-02T09:00:00+00:00").items():
+        monkeypatch.setenv(name, value)
+    source = str(write(tmp_path, "okrs.csv", OKR_CSV))
+    first = do_import(root, "okr-csv", source, "--commit")
+    again = do_import(root, "okr-csv", source, "--update", "--commit")
+    assert len(again["goals"]) == 2 and again["commit"] is None
+    assert git(root, "rev-parse", "HEAD").strip() == first["commit"]

@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from goalsrepo.importers import values
 from goalsrepo.importers.records import Draft, Dropped, Read, ReadError, Where, Who
-from goalsrepo.importers.tables import Table, cell, day_at, open_table
+from goalsrepo.importers.tables import Row, Table, open_table
 
 
 def read(path: Path, shown: str) -> Read:
@@ -35,19 +34,17 @@ def _read(table: Table, shown: str) -> Read:
     subtasks: list[tuple[int, str, dict[str, Any], Who | None]] = []
     problems: list[tuple[Where, str]] = []
     for number, cells in table.rows:
-        def text(name: str) -> str | None:
-            return values.text(cell(cells, col[name]))  # noqa: B023 - used at once
-
-        title = text("name")
+        row = Row(table, number, cells, col)
+        title = row.text("name")
         if title is None:
-            problems.append((table.where(number, col["name"]), "the task has no name"))
+            problems.append((row.where("name"), "the task has no name"))
             continue
-        name, email = text("assignee"), text("email")
-        who = Who(name=name, email=email, where=table.where(number, col["assignee"])) \
+        name, email = row.text("assignee"), row.text("email")
+        who = Who(name=name, email=email, where=row.where("assignee")) \
             if name or email else None
-        dates = {key: day_at(table, number, col[key], cells, problems) for key in ("start", "due")}
-        done = text("completed") is not None
-        parent = text("parent")
+        dates = {key: row.day(key, problems) for key in ("start", "due")}
+        done = row.text("completed") is not None
+        parent = row.text("parent")
         if parent is not None:
             milestone: dict[str, Any] = {"title": title}
             if dates["due"]:
@@ -56,14 +53,14 @@ def _read(table: Table, shown: str) -> Read:
                 milestone["done"] = True
             subtasks.append((number, parent, milestone, who))
             continue
-        goal = Draft(title, table.where(number, col["name"]), owner=who)
-        hints = [text("section"), *(t.strip() for t in (text("tags") or "").split(","))]
+        goal = Draft(title, row.where("name"), owner=who)
+        hints = [row.text("section"), *(t.strip() for t in (row.text("tags") or "").split(","))]
         goal.team_hints = [h for h in hints if h]
         goal.period_hints = list(goal.team_hints)
         goal.data.update({k: v for k, v in dates.items() if v})
         if done:
             goal.data["status"] = "achieved"
-        if notes := text("notes"):
+        if notes := row.text("notes"):
             goal.data["description"] = notes
         goals.append(goal)
         by_name.setdefault(title.casefold(), goal)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from goalsrepo.importers import values
 from goalsrepo.importers.records import Draft, Dropped, Read, ReadError, Where, Who
-from goalsrepo.importers.tables import Table, cell, day_at, open_table
+from goalsrepo.importers.tables import Row, Table, cell, open_table
 
 DONE_STATUSES = frozenset({"done", "closed", "resolved", "complete", "completed"})
 
@@ -44,25 +44,24 @@ def _read(table: Table, shown: str, goal_type: str | None) -> Read:
     children: list[tuple[int, dict[str, str | None], Who | None, list[str]]] = []
     problems: list[tuple[Where, str]] = []
     for number, cells in table.rows:
-        def text(name: str) -> str | None:
-            return values.text(cell(cells, col[name]))  # noqa: B023 - used at once
-
+        row = Row(table, number, cells, col)
+        text = row.text
         title = text("summary")
         if title is None:
-            problems.append((table.where(number, col["summary"]), "the issue has no summary"))
+            problems.append((row.where("summary"), "the issue has no summary"))
             continue
         refs = [r for r in (text("parent"), text("parent_key"), text("epic_link")) if r]
         assignee = text("assignee")
-        who = Who(name=assignee, where=table.where(number, col["assignee"])) if assignee else None
+        who = Who(name=assignee, where=row.where("assignee")) if assignee else None
         done = _done(text("category"), text("status"))
-        due = day_at(table, number, col["due"], cells, problems)
+        due = row.day("due", problems)
         if (text("type") or "").casefold() == wanted:
-            goal = Draft(title, table.where(number, col["summary"]), owner=who)
+            goal = Draft(title, row.where("summary"), owner=who)
             goal.team_hints = [v for i in labels if (v := values.text(cell(cells, i)))]
             goal.period_hints = list(goal.team_hints)
             if due:
                 goal.data["due"] = due
-            start = day_at(table, number, col["start"], cells, problems)
+            start = row.day("start", problems)
             if start:
                 goal.data["start"] = start
             if done:
@@ -113,7 +112,7 @@ _MONO = re.compile(r"\{\{(.+?)\}\}")
 _BULLET = re.compile(r"^(\*+|-)\s+", re.M)
 _NUMBERED = re.compile(r"^(#+)\s+", re.M)
 _QUOTE = re.compile(r"^bq\.\s+", re.M)
-_BLOCK = re.compile(r"\{(code|noformat)(?::[^}]*)?\}")
+_BLOCK = re.compile(r"(?<!\{)\{(code|noformat)(?::[^}]*)?\}(?!\})")
 
 
 def markdown(text: str) -> str:
@@ -130,9 +129,9 @@ def markdown(text: str) -> str:
         if inside:
             out.append(part)
             continue
+        part = _NUMBERED.sub(lambda m: "   " * (len(m[1]) - 1) + "1. ", part)
         part = _HEADING.sub(lambda m: "#" * int(m[1]) + " ", part)
         part = _BULLET.sub(lambda m: "  " * (len(m[1]) - 1) + "- ", part)
-        part = _NUMBERED.sub(lambda m: "   " * (len(m[1]) - 1) + "1. ", part)
         part = _QUOTE.sub("> ", part)
         part = _LINK.sub(r"[\1](\2)", part)
         part = _BARE_LINK.sub(r"<\1>", part)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -184,11 +184,26 @@ def cell(cells: list[Cell], index: int | None) -> Cell:
     return cells[index] if index is not None and index < len(cells) else None
 
 
-def day_at(table: Table, number: int, index: int | None, cells: list[Cell],
-           problems: list[tuple[Where, str]]) -> str | None:
-    """The ISO date in a cell; a cell that is not a date is added to ``problems``."""
-    try:
-        return values.day(cell(cells, index))
-    except ValueError as exc:
-        problems.append((table.where(number, index), str(exc)))
-        return None
+
+@dataclass(frozen=True)
+class Row:
+    """One row's cells by field, ``columns`` mapping each field to its column (or None)."""
+
+    table: Table
+    number: int
+    cells: list[Cell]
+    columns: Mapping[str, int | None]
+
+    def text(self, field: str) -> str | None:
+        return values.text(cell(self.cells, self.columns.get(field)))
+
+    def where(self, field: str) -> Where:
+        return self.table.where(self.number, self.columns.get(field))
+
+    def day(self, field: str, problems: list[tuple[Where, str]]) -> str | None:
+        """The ISO date in the field's cell; a cell that is not a date goes to ``problems``."""
+        try:
+            return values.day(cell(self.cells, self.columns.get(field)))
+        except ValueError as exc:
+            problems.append((self.where(field), str(exc)))
+            return None
