@@ -175,6 +175,8 @@ class _Reader:
         if field == "due":
             return self._parse(number, got, "due", values.day)
         raw = self._text(got, field)
+        if raw is not None and field == "aligns_to":
+            return ";".join(v.strip() for v in re.split(r"[;\n]", raw) if v.strip()) or None
         if raw is None or field not in ("level", "status"):
             return raw
         known = _LEVELS.get(raw.casefold()) if field == "level" else (
@@ -249,7 +251,7 @@ def _have(goal: Draft, field: str) -> Any:
     if field == "period":
         return goal.period
     if field == "aligns_to":
-        return goal.aligns_to[0] if goal.aligns_to else None
+        return ";".join(goal.aligns_to) or None
     return goal.data.get(field)
 
 
@@ -259,7 +261,7 @@ def _set(goal: Draft, field: str, value: Any) -> None:
     elif field == "period":
         goal.period = value
     elif field == "aligns_to":
-        goal.aligns_to = [v.strip() for v in re.split(r"[;\n]", value) if v.strip()]
+        goal.aligns_to = value.split(";")
     else:
         goal.data[field] = value
 
