@@ -50,13 +50,13 @@ def format_scalar(value: Scalar) -> str:
             text = text.replace("e", ".0e")
         return text
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and not value.endswith(" ") and _reads_as_itself(value):
+        if _PLAIN.fullmatch(value) and not value.endswith(" ") and reads_as_itself(value):
             return value
         return '"' + "".join(_escape(c) for c in value) + '"'
     raise EditError(f"cannot write a {type(value).__name__} as a YAML scalar")
 
 
-def _reads_as_itself(text: str) -> bool:
+def reads_as_itself(text: str) -> bool:
     """Whether plain ``text`` reads back as itself both in YAML 1.1 (PyYAML, editors) and in
     the YAML 1.2 core schema goalsrepo's loader uses (where ``0E0`` is a number)."""
     if plain_scalar(text) != text:

@@ -7,10 +7,11 @@ back is exactly the value given (``id: no`` stays text, ``1e-05`` stays a number
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from goalsrepo.edit import fits_literal, format_scalar
+from goalsrepo.edit import fits_literal, format_scalar, reads_as_itself
 
 GOAL_KEYS = ("id", "title", "level", "owner", "team", "contributors", "period", "start",
              "due", "aligns_to", "status", "superseded_by", "description", "key_results",
@@ -22,6 +23,9 @@ LINK_KEYS = ("title", "url")
 _ITEM_KEYS = {"key_results": KEY_RESULT_KEYS, "milestones": MILESTONE_KEYS,
               "links": LINK_KEYS}
 _DATES = frozenset({"start", "due"})
+# Text that can stand plain as a block mapping's value: no indicator first, no `: ` or ` #`
+# inside, nothing at the end that YAML would take or drop (URLs and e-mail addresses).
+_BLOCK_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\x00-\x1f\x7f]*(?<![\s:])")
 
 
 def render_goal(data: Mapping[str, Any]) -> str:
@@ -58,6 +62,9 @@ def _entry(key: str, value: Any, lead: str) -> str:
         block = _literal(value, indent + "  ")
         if block is not None:
             return f"{lead}{key}: {block}"
+    if isinstance(value, str) and _BLOCK_PLAIN.fullmatch(value) and ": " not in value \
+            and " #" not in value and value.isprintable() and reads_as_itself(value):
+        return f"{lead}{key}: {value}"
     return f"{lead}{key}: {format_scalar(value)}"
 
 

@@ -109,8 +109,8 @@ def test_formula_cells_are_kept_as_text(tmp_path: Path, root: Path) -> None:
     (goal,) = json.loads(result.stdout)["goals"]
     text = (root / goal["path"]).read_text()
     assert goal["id"] == "cmd-c-calc-a0"
-    assert "title: \"=cmd|' /C calc'!A0\"\n" in text
-    assert 'title: "=HYPERLINK(\\"https://evil.example\\")"\n' in text
+    assert "title: =cmd|' /C calc'!A0\n" in text  # plain YAML text: nothing runs it
+    assert 'title: =HYPERLINK("https://evil.example")\n' in text
     assert 'description: "@SUM(1+1)"\n' in text
     assert run_cli("validate", "-C", str(root)).exit_code == 0
 

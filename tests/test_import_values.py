@@ -85,7 +85,7 @@ def test_a_goal_renders_in_the_spec_order_and_reads_back_exactly() -> None:
         "description: |-\n  Line one\n\n    indented\n  last\nkey_results:\n"
         '  - id: k\n    title: "0E0"\n    unit: "%"\n    keep: below\n    target: 1.0e-05\n'
         "    current: 2\nmilestones:\n  - title: Step\n    due: 2026-10-15\n    done: true\n"
-        'links:\n  - title: Doc\n    url: "https://x.org"\n')
+        "links:\n  - title: Doc\n    url: https://x.org\n")
     doc = loader.parse(text, "g.yaml")
     assert doc.data == data and not doc.diagnostics and schema.check(doc, "goal") == []
 
