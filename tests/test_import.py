@@ -3,6 +3,7 @@ the CLI, and what every run writes checked by ``goalsrepo validate`` through the
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 from pathlib import Path
@@ -246,22 +247,28 @@ def test_a_bad_map_is_a_usage_error(tmp_path: Path) -> None:
     assert "use HEADER=FIELD with FIELD one of objective" in result.stderr
 
 
-def test_xlsx_first_sheet_with_dates_numbers_and_a_formula(tmp_path: Path) -> None:
-    root = repo_with(tmp_path)
+def workbook(path: Path, title: str, rows: list[list[Any]]) -> Path:
+    """An .xlsx whose first sheet ``title`` holds ``rows``, and a second sheet besides."""
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "Q4 OKRs"
-    sheet.append(["Objective", "Key result", "Owner", "Baseline", "Target", "Current",
-                  "Deadline", "Why"])
-    import datetime
-
-    sheet.append(["Win the enterprise segment this quarter", "Signed enterprise logos",
-                  "alice", 0, 12, 4.5, datetime.datetime(2026, 12, 31), None])
-    sheet.append([None, '=HYPERLINK("https://evil.example","click")', "alice", None, 0.9,
-                  None, None, "=1+1"])
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
     book.create_sheet("ignored").append(["nothing", "here"])
-    book.save(tmp_path / "okrs.xlsx")
+    book.save(path)
+    return path
+
+
+def test_xlsx_first_sheet_with_dates_numbers_and_a_formula(tmp_path: Path) -> None:
+    root = repo_with(tmp_path)
+    workbook(tmp_path / "okrs.xlsx", "Q4 OKRs", [
+        ["Objective", "Key result", "Owner", "Baseline", "Target", "Current", "Deadline",
+         "Why"],
+        ["Win the enterprise segment this quarter", "Signed enterprise logos", "alice", 0, 12,
+         4.5, datetime.datetime(2026, 12, 31), None],
+        [None, '=HYPERLINK("https://evil.example","click")', "alice", None, 0.9, None, None,
+         "=1+1"]])
     out = do_import(root, "okr-csv", str(tmp_path / "okrs.xlsx"))
     goal = goal_files(root)["goals/win-the-enterprise-segment-this-quarter.yaml"]
     assert out["goals"][0]["key_results"] == 2
@@ -278,13 +285,9 @@ def test_xlsx_first_sheet_with_dates_numbers_and_a_formula(tmp_path: Path) -> No
 
 def test_xlsx_errors_name_the_sheet_row_and_column(tmp_path: Path) -> None:
     root = repo_with(tmp_path)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Plan"
-    sheet.append(["Objective", "KR", "Owner", "Target"])
-    sheet.append(["Grow the business this year", "Revenue", "alice", "lots"])
-    book.save(tmp_path / "bad.xlsx")
+    workbook(tmp_path / "bad.xlsx", "Plan", [["Objective", "KR", "Owner", "Target"],
+                                            ["Grow the business this year", "Revenue",
+                                             "alice", "lots"]])
     result = run_cli("import", "okr-csv", str(tmp_path / "bad.xlsx"), "-C", str(root))
     assert result.exit_code == 1
     assert ("bad.xlsx:2:4: error: sheet 'Plan', column D, 'Target': target: `lots` is not a "
