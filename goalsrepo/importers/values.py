@@ -19,6 +19,10 @@ DONE = frozenset({"done", "yes", "y", "true", "complete", "completed", "achieved
                   "✔", "☑", "x"})
 NOT_DONE = frozenset({"not done", "not-done", "no", "n", "false", "todo", "to do",
                       "open", "incomplete", "✗", "✘", "☐"})
+_GROUPING = re.compile(r"[\s'\u00a0\u202f]")
+_DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WORD = re.compile(r"[a-z0-9]+")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _MONTHS = {m: i for i, m in enumerate(
@@ -53,7 +57,7 @@ def number(value: Any) -> tuple[float | int, bool] | None:
     if raw.isascii() and raw.isdigit():
         return int(raw), False  # the common case, without the regular expressions
     percent = raw.endswith("%")
-    body = re.sub(r"[\s'\u00a0\u202f]", "", raw.rstrip("%"))  # 1 234 and 1'234 too
+    body = _GROUPING.sub("", raw.rstrip("%"))  # 1 234 and 1'234 too
     if "," in body and "." in body:  # the later one is the decimal mark
         thousands = "," if body.rfind(".") > body.rfind(",") else "."
         body = body.replace(thousands, "").replace(",", ".")
@@ -61,7 +65,7 @@ def number(value: Any) -> tuple[float | int, bool] | None:
         body = body.replace(",", "")
     elif body.count(",") == 1:
         body = body.replace(",", ".")  # a decimal comma (semicolon CSV, European locale)
-    elif body.count(".") > 1 and re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", body):
+    elif body.count(".") > 1 and _DOT_THOUSANDS.fullmatch(body):
         body = body.replace(".", "")
     if not _NUMBER.fullmatch(body):
         raise ValueError(f"`{raw}` is not a number")
@@ -69,7 +73,7 @@ def number(value: Any) -> tuple[float | int, bool] | None:
     if not math.isfinite(result):
         raise ValueError(f"`{raw}` is not a finite number")
     return (int(result) if result.is_integer() and abs(result) < 2**53
-            and not re.search(r"[.eE]", body) else result), percent
+            and not any(c in body for c in ".eE") else result), percent
 
 
 def done_word(value: Any) -> bool | None:
@@ -96,7 +100,7 @@ def day(value: Any) -> str | None:
     if not raw:
         return None
     try:
-        if re.match(r"\d{4}-\d{2}-\d{2}", raw):
+        if _ISO.match(raw):
             return date.fromisoformat(raw[:10]).isoformat()
         if m := _DAY_MONTH_YEAR.match(raw):
             return _make(m[3], _month(m[2]), m[1])
@@ -131,7 +135,7 @@ def slug(title: str, fallback: str = "goal", limit: int = 64) -> str:
     characters cut at a word, never a name Windows reserves; ``fallback`` when nothing is
     left (a title in a script with no ASCII letters)."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    words = _WORD.findall(ascii_text.lower())
     out = ""
     for word in words:
         joined = f"{out}-{word}" if out else word
