@@ -16,6 +16,7 @@ import click
 
 from goalsrepo import __version__
 from goalsrepo.errors import EXIT_FAILURE, GoalsrepoError
+from goalsrepo.importers.records import FORMATS as IMPORT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -341,27 +342,33 @@ def history(goal: str, repo: Path, allow_shallow: bool, fmt: str) -> None:
 @_filters
 @as_of_option
 @shallow_option
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="json (SPEC §8) or csv, one row per goal.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "okr-csv"]), default="json",
+              show_default=True,
+              help="json (SPEC §8); csv, one row per goal; okr-csv, one row per key result, "
+                   "milestone and link with every field, which `import goalsrepo-csv` reads.")
 def export(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tuple[str, ...],
            level: tuple[str, ...], health: tuple[str, ...], as_of: Any, allow_shallow: bool,
            fmt: str) -> None:
     """Export every goal with its computed progress and health, for other tools.
 
     CSV has one row per goal; list fields are joined with `;`. See the docs for how the
-    columns map to Jira, Asana and Trello imports.
+    columns map to Jira, Asana and Trello imports. okr-csv holds every field of the goal
+    files, one row per key result, milestone and link: `import goalsrepo-csv` reads it back.
 
     \b
     Example:
         goalsrepo export --format csv > goals.csv
     """
     from goalsrepo import report
+    from goalsrepo.importers import goalsrepo_csv
 
     state = _state(repo, as_of, allow_shallow)
     filters = {"team": team, "owner": owner, "period": period, "level": level,
                "health": health}
     statuses = sorted(_select(state.statuses(), filters), key=lambda s: s.goal.id)
-    if fmt == "csv":
+    if fmt == "okr-csv":
+        click.echo(goalsrepo_csv.write(s.goal for s in statuses), nl=False)
+    elif fmt == "csv":
         click.echo(report.goals_csv(statuses), nl=False)
     else:
         click.echo(report.goals_json(statuses, state.as_of, state.commit), nl=False)
@@ -499,6 +506,81 @@ def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
         click.echo(report.digest_json(found), nl=False)
     else:
         click.echo(report.digest_markdown(found), nl=False)
+
+
+@cli.command("import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(IMPORT_FORMATS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@repo_option
+@click.option("--period", help="The period (an id of goalsrepo.yaml) of goals whose data "
+                               "names none.")
+@click.option("--team", help="The team id of goals whose data names none.")
+@click.option("--owner", help="The owner (a person id) of goals whose data names none.")
+@click.option("--map", "mappings", multiple=True, metavar="HEADER=FIELD",
+              help="okr-csv: read column HEADER as FIELD (objective, key_result, owner, team, "
+                   "period, start, target, current, unit, due, aligns_to, description, "
+                   "weight, level, status, or ignore); repeatable.")
+@click.option("--goal-type", help="jira: the issue type that makes a goal (default: Epic).")
+@click.option("--no-new-people", is_flag=True,
+              help="Refuse people who are not in people.yaml instead of adding them.")
+@click.option("--update", is_flag=True,
+              help="Rewrite goals that are already in the repository (same id).")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit the new files and people.yaml/teams.yaml in one commit.")
+@click.option("--format", "out", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (SPEC §8) for tools.")
+def import_command(fmt: str, file: Path, repo: Path, period: str | None, team: str | None,
+                   owner: str | None, mappings: tuple[str, ...], goal_type: str | None,
+                   no_new_people: bool, update: bool, dry_run: bool, do_commit: bool,
+                   out: str) -> None:
+    """Bring goals in from a spreadsheet, Jira, Asana or Trello export.
+
+    FORMAT is okr-csv (a spreadsheet, .csv or .xlsx, one row per key result),
+    goalsrepo-csv (export --format okr-csv), jira (Jira's CSV export), asana (Asana's
+    project CSV export) or trello (a board's JSON export). Ids are slugs of the titles,
+    so importing the same file again skips the goals already there. Every file written
+    validates; when any row cannot be read nothing is written. See docs/import.md.
+
+    \b
+    Example:
+        goalsrepo import okr-csv okrs.xlsx --period 2026-Q4 --dry-run
+    """
+    from goalsrepo import report
+    from goalsrepo.importers import okr_csv
+    from goalsrepo.importers.pipeline import import_file
+    from goalsrepo.importers.plan import Options
+    from goalsrepo.importers.records import ReadError
+
+    if mappings and fmt != "okr-csv":
+        raise click.UsageError("--map is for okr-csv")
+    if goal_type and fmt != "jira":
+        raise click.UsageError("--goal-type is for jira")
+    if dry_run and do_commit:
+        raise click.UsageError("--dry-run writes nothing to commit")
+    try:
+        mapping = okr_csv.parse_map(mappings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
+    options = Options(period=period, team=team, owner=owner, update=update,
+                      new_people=not no_new_people)
+    try:
+        imported = import_file(repo.resolve(), fmt, file, options, mapping=mapping,
+                               goal_type=goal_type, dry_run=dry_run, commit=do_commit)
+    except ReadError as exc:
+        for where, message in exc.problems:
+            click.echo(report.diagnostic_line(where.diagnostic(message)), err=True)
+        click.echo(f"goalsrepo: error: {_plural_problems(len(exc.problems))} in {file.name}; "
+                   "nothing was written", err=True)
+        sys.exit(EXIT_FAILURE)
+    if out == "json":
+        click.echo(report.import_json(imported), nl=False)
+    else:
+        click.echo(report.import_text(imported, file.name), nl=False)
+
+
+def _plural_problems(n: int) -> str:
+    return "1 problem" if n == 1 else f"{n} problems"
 
 
 def _progress_reporter() -> Any:

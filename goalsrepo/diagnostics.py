@@ -98,6 +98,9 @@ CODES: dict[str, Code] = _codes(
     Code("GR303", W, "achieved-below-target", "Update the key results, or the status."),
     # GR4xx: settings that leave a feature off.
     Code("GR401", W, "unknown-forge", "Name the forge: `forge: github|gitlab|gitea|bitbucket`."),
+    # GR8xx: files read by `import` (a spreadsheet or another tool's export).
+    Code("GR801", E, "import-unreadable",
+         "Correct the cell shown in the export (or map its column elsewhere), then import again."),
     # GR9xx: notes about the run itself.
     Code("GR901", N, "no-git-history", "Run inside a git repository to get history-based checks."),
     Code("GR902", N, "shallow-clone", "Fetch the full history (`fetch-depth: 0` in Actions)."),

@@ -15,6 +15,7 @@ import re
 import yaml
 
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.loader import plain_scalar
 
 Scalar = int | float | bool | str
 KeyPath = tuple[str | int, ...]
@@ -25,6 +26,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # nothing to YAML in block or flow context. Anything else is double-quoted.
 _PLAIN = re.compile(r"\w[\w .\-/+()]*")
 _LITERAL_HEADER = re.compile(r"\|[ \t]*(#.*)?")
+# Plain scalars starting with a letter that YAML 1.1 resolves to a boolean or null.
+_YAML11_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -47,13 +50,19 @@ def format_scalar(value: Scalar) -> str:
             text = text.replace("e", ".0e")
         return text
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and not value.endswith(" ") and _reads_as_itself(value):
+        if _PLAIN.fullmatch(value) and not value.endswith(" ") and reads_as_itself(value):
             return value
         return '"' + "".join(_escape(c) for c in value) + '"'
     raise EditError(f"cannot write a {type(value).__name__} as a YAML scalar")
 
 
-def _reads_as_itself(text: str) -> bool:
+def reads_as_itself(text: str) -> bool:
+    """Whether plain ``text`` reads back as itself both in YAML 1.1 (PyYAML, editors) and in
+    the YAML 1.2 core schema goalsrepo's loader uses (where ``0E0`` is a number)."""
+    if plain_scalar(text) != text:
+        return False
+    if text[0].isalpha() and text.casefold() not in _YAML11_WORDS:
+        return True  # YAML 1.1 reads a plain word as text unless it is one of these
     try:
         return bool(yaml.load(text, Loader=_LOADER) == text)  # the safe loader (C or Python)
     except yaml.YAMLError:
@@ -121,7 +130,7 @@ def _replace_literal(
     header_end = text.find("\n", start)
     if header_end < 0 or not _LITERAL_HEADER.fullmatch(text[start:header_end]):
         return None
-    if not _fits_literal(value):
+    if not fits_literal(value):
         return None
     body = text[header_end + 1 : node.end_mark.index].splitlines()
     first = next((line for line in body if line.strip()), None)
@@ -140,7 +149,7 @@ def _replace_literal(
     return edited if isinstance(again, yaml.ScalarNode) and again.value == value else None
 
 
-def _fits_literal(value: str) -> bool:
+def fits_literal(value: str) -> bool:
     """Whether a clipped literal block without indentation indicator holds ``value``.
 
     That is: exactly one final line break, a first line that does not start with a
@@ -318,3 +327,51 @@ def _show(path: KeyPath) -> str:
     for step in path:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
     return out or "(document)"
+
+
+def append_items(text: str, key: str, items: list[dict[str, Scalar]]) -> str:
+    """Add mappings at the end of the top-level list ``key`` (``people:``, ``teams:``),
+    at the indentation the list already uses; every other line, comments included, stays.
+
+    A missing key, an empty value or a flow list (``people: []``) becomes a block list.
+    """
+    if not items:
+        return text
+    root = _compose(text) if text.strip() else None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise EditError("the file is not a mapping of keys")
+    found = _lookup(root, key, (key,)) if root is not None else None
+    node = found[1] if found is not None else None
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+        dash = int(node.start_mark.column)
+        first = node.value[0]
+        inner = int(first.start_mark.column) if isinstance(first, yaml.MappingNode) else dash + 2
+        block = _block_items(items, dash, inner, newline)
+        at = _line_end(text, _content_end(text, node))
+        if at == len(text) and not text.endswith("\n"):
+            return text + newline + block
+        return text[:at] + block + text[at:]
+    block = _block_items(items, 2, 4, newline)
+    if found is None:
+        lead = "" if not text or text.endswith("\n") else newline
+        return f"{text}{lead}{format_scalar(key)}:{newline}{block}"
+    key_node, value = found
+    if isinstance(value, yaml.SequenceNode) and value.value:  # a flow list with items
+        raise EditError(f"`{key}` is a one-line list; write it as a block list first")
+    if isinstance(value, yaml.ScalarNode) and value.value:
+        raise EditError(f"`{key}` is not a list")
+    end = value.end_mark.index if value.end_mark.index > key_node.end_mark.index else (
+        key_node.end_mark.index + 1)
+    rest = text[end:]
+    return text[:key_node.end_mark.index] + ":" + newline + block.rstrip("\r\n") + (
+        rest if rest.startswith(("\n", "\r\n")) else newline + rest.lstrip(" "))
+
+
+def _block_items(items: list[dict[str, Scalar]], dash: int, inner: int, newline: str) -> str:
+    lines = []
+    for item in items:
+        for n, (name, value) in enumerate(item.items()):
+            lead = " " * dash + "- " + " " * (inner - dash - 2) if n == 0 else " " * inner
+            lines.append(f"{lead}{format_scalar(name)}: {format_scalar(value)}")
+    return newline.join(lines) + newline

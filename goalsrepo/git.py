@@ -108,6 +108,16 @@ def commit_all(path: Path, message: str, env: Mapping[str, str]) -> str:
     return run(path, "rev-parse", "HEAD").strip()
 
 
+def commit_paths(path: Path, paths: list[str], message: str) -> str | None:
+    """Commit exactly ``paths`` (new or changed files) as the user's git identity, leaving
+    anything else staged as it was; the commit id, or None when none of them changed."""
+    run(path, "add", "--", *paths)
+    if not run(path, "status", "--porcelain", "--", *paths).strip():
+        return None
+    run(path, "commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *paths)
+    return run(path, "rev-parse", "HEAD").strip()
+
+
 # One record per commit: a separator, then id, parents, author name, e-mail, date, message.
 LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%B"
 

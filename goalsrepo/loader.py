@@ -95,7 +95,7 @@ _YAML11_BOOLS = {
 _NUMBER_START = frozenset("0123456789+-.")
 
 
-def _plain_scalar(value: str) -> Any:
+def plain_scalar(value: str) -> Any:
     """Resolve a plain scalar the way YAML 1.2's core schema does, dates kept as text."""
     if value in _NULLS:
         return None
@@ -200,7 +200,7 @@ def _scalar(node: ScalarNode, path: PathT, ctx: _Construction) -> Any:
         ))
         ctx.flagged.add(path)
         return _YAML11_BOOLS[value]
-    return _plain_scalar(value)  # dates stay text; the schema checks they are real
+    return plain_scalar(value)  # dates stay text; the schema checks they are real
 
 
 def _short_tag(tag: str) -> str:

@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalsrepo import alignment
 from goalsrepo.diagnostics import Diagnostic, Severity
@@ -22,6 +22,9 @@ from goalsrepo.digest import Digest, Item
 from goalsrepo.events import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
 from goalsrepo.validate import ValidationResult
+
+if TYPE_CHECKING:
+    from goalsrepo.importers.pipeline import Imported
 
 JSON_VERSION = 1
 GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 annotations of each kind per step
@@ -593,3 +596,58 @@ def digest_markdown(digest: Digest) -> str:
                          f"— {_md(who)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# --- import (SPEC §8) --------------------------------------------------------------------
+
+
+def import_json(imported: Imported) -> str:
+    """SPEC §8's ``import --format json`` shape (a public contract: keep it exact)."""
+    plan = imported.plan
+    payload = {
+        "version": JSON_VERSION,
+        "format": imported.format,
+        "commit": imported.commit,
+        "goals": [{"id": g.id, "path": g.path, "key_results": g.key_results,
+                   "milestones": g.milestones} for g in plan.goals],
+        "skipped": list(plan.skipped),
+        "people_added": list(plan.people_added),
+        "dropped": [{"row": d.row, "field": d.field, "value": d.value, "why": d.why}
+                    for d in plan.dropped],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def import_text(imported: Imported, source: str) -> str:
+    """What an import wrote (or would write, with --dry-run), for people."""
+    plan = imported.plan
+    verb = "Imported" if imported.written else "Would import"
+    lines = [f"{verb} {_plural(len(plan.goals), 'goal')} from {_one_line(source)} "
+             f"({imported.format})" + (":" if plan.goals else ".")]
+    for g in plan.goals:
+        what = f"{_plural(g.key_results, 'key result')}, {_plural(g.milestones, 'milestone')}"
+        lines.append(f"  {'~' if g.replaces else '+'} {g.path}  ({what})")
+    if plan.skipped:
+        lines.append(f"Skipped {_plural(len(plan.skipped), 'goal')} already in the repository "
+                     f"(--update rewrites them): {', '.join(plan.skipped)}")
+    if plan.people_added:
+        lines.append(f"{'Added' if imported.written else 'Would add'} "
+                     f"{_plural(len(plan.people_added), 'person')} to people.yaml: "
+                     f"{', '.join(plan.people_added)}".replace("1 persons", "1 person")
+                     .replace("persons", "people"))
+    if plan.teams_added:
+        lines.append(f"{'Added' if imported.written else 'Would add'} "
+                     f"{_plural(len(plan.teams_added), 'team')} to teams.yaml: "
+                     f"{', '.join(plan.teams_added)}")
+    if plan.dropped:
+        lines.append(f"Dropped {_plural(len(plan.dropped), 'value')} that goal files have "
+                     "no place for:")
+        lines += [f"  row {d.row if d.row is not None else '-'}, {_one_line(d.field)}: "
+                  f"{_one_line(_clip(d.value))}: {d.why}" for d in plan.dropped]
+    if imported.commit:
+        lines.append(f"Committed {imported.commit[:10]}")
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"

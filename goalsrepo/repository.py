@@ -226,3 +226,28 @@ def _check(repo: Repository, doc: Document, kind: str) -> dict[str, Any] | None:
         return None
     repo.valid.add(path)
     return doc.data
+
+
+def with_files(repo: Repository, files: dict[str, str]) -> Repository:
+    """The repository as it would be with ``files`` (path -> text) written, in memory:
+    what a command that writes many files checks before writing any (``import``).
+
+    Goal files and people.yaml/teams.yaml are parsed and schema-checked as :func:`load`
+    does; ``repo`` itself is left as it was.
+    """
+    after = Repository(
+        root=repo.root, config=repo.config, documents=dict(repo.documents),
+        kinds=dict(repo.kinds), people=repo.people, teams=repo.teams,
+        goals=[g for g in repo.goals if g.path not in files],
+        diagnostics=[d for d in repo.diagnostics if d.file not in files],
+        valid=repo.valid - set(files), cached=dict(repo.cached))
+    for path, text in files.items():
+        kind = {PEOPLE_FILE: "people", TEAMS_FILE: "teams"}.get(path, "goal")
+        data = _check(after, loader.parse(text, path, positions=False), kind)
+        if kind == "people":
+            after.people = {p["id"]: Person.from_data(p) for p in (data or {}).get("people", [])}
+        elif kind == "teams":
+            after.teams = {t["id"]: Team.from_data(t) for t in (data or {}).get("teams", [])}
+        elif data is not None:
+            after.goals.append(Goal.from_data(data, path))
+    return after

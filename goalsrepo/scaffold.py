@@ -151,6 +151,12 @@ def goal_text(goal: NewGoal) -> str:
     return "\n".join(lines) + "\n"
 
 
+def goal_path(goals_dir: str, goal_id: str, team: str | None, period: str | None) -> str:
+    """Where a new goal's file goes: ``goals/<team>/<period>/<id>.yaml``. The id, team and
+    period must have matched :data:`GOAL_ID` and :data:`REF`, so they are safe folder names."""
+    return "/".join(p for p in (goals_dir, team, period, f"{goal_id}.yaml") if p)
+
+
 def new_goal(root: Path, goal: NewGoal) -> Path:
     """Write ``goals/<team>/<period>/<id>.yaml`` after checking the id and references."""
     if not GOAL_ID.match(goal.id) or unsafe_as_file_name(goal.id):
@@ -180,9 +186,7 @@ def new_goal(root: Path, goal: NewGoal) -> Path:
     problems += [f"aligns_to `{p}`: no goal has this id" for p in goal.aligns_to if p not in taken]
     if problems:
         raise ScaffoldError("; ".join(problems))
-    # Team and period matched REF above, so they are safe folder names.
-    parts = [repo.config.goals_dir, goal.team, goal.period, f"{goal.id}.yaml"]
-    target = root.joinpath(*[p for p in parts if p])
+    target = root / goal_path(repo.config.goals_dir, goal.id, goal.team, goal.period)
     if target.exists():
         raise ScaffoldError(f"{target.relative_to(root).as_posix()} exists already")
     _write_new(target, goal_text(goal))

@@ -1,0 +1,101 @@
+"""``import``: bring goals in from where a team keeps them today.
+
+A pipeline of plain steps: a reader turns the export into drafts (one module per format),
+:mod:`~goalsrepo.importers.plan` resolves them against the repository and renders every
+file, the repository as it would be is checked, and only then are the files written: each
+into a temporary sibling first, then renamed into place, so a failure leaves the
+repository as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from goalsrepo import git
+from goalsrepo.errors import GoalsrepoError
+from goalsrepo.importers import asana, goalsrepo_csv, jira, okr_csv, trello
+from goalsrepo.importers.plan import Options, Plan, make_plan
+from goalsrepo.importers.records import FORMATS, Read
+from goalsrepo.repository import load
+
+READERS: dict[str, Callable[..., Read]] = {
+    "okr-csv": okr_csv.read,
+    "goalsrepo-csv": goalsrepo_csv.read,
+    "jira": jira.read,
+    "asana": asana.read,
+    "trello": trello.read,
+}
+assert tuple(READERS) == FORMATS
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    format: str
+    plan: Plan
+    written: bool
+    commit: str | None = None
+
+
+def import_file(root: Path, fmt: str, file: Path, options: Options, *,
+                mapping: Mapping[str, str] | None = None, goal_type: str | None = None,
+                dry_run: bool = False, commit: bool = False) -> Imported:
+    """Read ``file`` as ``fmt``, plan the goals and, unless ``dry_run``, write them."""
+    shown = file.name
+    extra: dict[str, object] = {}
+    if fmt == "okr-csv":
+        extra["mapping"] = mapping or {}
+    if fmt == "jira":
+        extra["goal_type"] = goal_type
+    read = READERS[fmt](file, shown, **extra)
+    repo = load(root)
+    plan = make_plan(repo, read, options)
+    if dry_run or not plan.files:
+        return Imported(fmt, plan, False)
+    write_all(root, plan.files)
+    sha = None
+    if commit:
+        count = len(plan.goals)
+        message = (f"Import {count} goal{'s' if count != 1 else ''} from {shown} ({fmt})\n\n"
+                   + "\n".join(f"- {g.id}" for g in plan.goals[:50]))
+        sha = git.commit_paths(root, sorted(plan.files), message)
+    return Imported(fmt, plan, True, sha)
+
+
+def write_all(root: Path, files: Mapping[str, str]) -> None:
+    """Write every file or none: all into temporary siblings, then rename each into place.
+
+    Paths were checked to stay inside the repository when they were planned.
+    """
+    staged: list[tuple[str, str]] = []
+    made: list[Path] = []
+    try:
+        for relpath, text in files.items():
+            target = root / relpath
+            folder = target.parent
+            missing = [p for p in (folder, *folder.parents) if not p.exists()]
+            folder.mkdir(parents=True, exist_ok=True)
+            made += missing
+            tmp = folder / f".{target.name}.import-{uuid.uuid4().hex[:8]}"
+            with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            staged.append((str(tmp), str(target)))
+        for tmp_name, target_name in staged:
+            os.replace(tmp_name, target_name)
+    except BaseException as exc:
+        for tmp_name, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            raise GoalsrepoError(f"cannot write {exc.filename}: {exc.strerror}; nothing was "
+                                 "written") from None
+        raise
