@@ -32,7 +32,7 @@ from goalsrepo import loader
 from goalsrepo.events import Activity, Author, Change, Commit, Event
 from goalsrepo.model import Goal
 
-VERSION = 2
+VERSION = 3  # 3: goal rows hold `continues`
 MAX_SEGMENTS = 32
 SEGMENT_EVENTS = 10_000
 

@@ -6,14 +6,14 @@ each rule is one small function with the formula in its docstring.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from goalsrepo.config import Config, Health
-from goalsrepo.events import Activity
+from goalsrepo.events import Activity, Event
 from goalsrepo.model import Goal, KeyResult
 
 
@@ -137,12 +137,86 @@ def health(status: str, progress: float, expected_progress: float | None,
     return "off_track"
 
 
+def scored(status: str, due: date | None, today: date) -> bool:
+    """Whether a goal has a score at T: achieved or missed, or active at or after its due
+    date. Draft and dropped goals, and active goals before their due date, have none."""
+    return status in ("achieved", "missed") or (
+        status == "active" and due is not None and today >= due)
+
+
 def score(status: str, progress: float, due: date | None, today: date) -> float | None:
-    """The 0.0-1.0 OKR grade: progress rounded to one decimal, at or after the due date or
-    once achieved or missed; None before."""
-    if status in ("achieved", "missed") or (due is not None and today >= due):
+    """The 0.0-1.0 OKR grade: ``progress`` (as it stood when the score was fixed, see
+    :func:`fixed_version`) rounded to one decimal, or None when the goal has no score."""
+    if scored(status, due, today):
         return round(progress + 1e-9, 1)
     return None
+
+
+Version = dict[tuple[str | None, str], Any]  # (kr id or None, field) -> value
+
+
+def fixed_version(goal: Goal, events: Sequence[Event], due: date | None,
+                  zone: ZoneInfo) -> Version | None:
+    """The fields of the committed version of ``goal`` that fixes its score (SPEC §3): for
+    an achieved or missed goal, the version of the last commit that set that status; for
+    an active goal, the last version committed on or before its due date (its first
+    version when it was first committed later), so check-ins dated after it change
+    nothing. None when history holds no such version (no history, or a status not
+    committed yet): then the file's own values count."""
+    closing = goal.status in ("achieved", "missed")
+    fields: Version = {}
+    fixed: Version | None = None
+    for event in events:
+        if not closing and fixed is not None and due is not None \
+                and local_date(event.commit.date, zone) > due:
+            break
+        if event.kind in ("created", "deleted"):
+            fields = {}
+        for change in event.changes:
+            if change.new is None:
+                fields.pop((change.kr, change.field), None)
+            else:
+                fields[(change.kr, change.field)] = change.new
+        if event.kind == "deleted":
+            continue
+        if not closing or any(c.kr is None and c.field == "status" and c.new == goal.status
+                              for c in event.changes):
+            fixed = dict(fields)
+    if closing and fields.get((None, "status")) != goal.status:
+        return None
+    return fixed
+
+
+def version_progress(version: Version) -> float | None:
+    """A goal version's own progress: the weight-averaged progress of the key results it
+    held, judged by their definition in that version; None without key results."""
+    krs: dict[str, dict[str, Any]] = {}
+    for (kr, name), value in version.items():
+        if kr is not None:
+            krs.setdefault(kr, {})[name] = value
+    if not krs:
+        return None
+    total = done = 0.0
+    for fields in krs.values():
+        weight = number(fields.get("weight"))
+        weight = weight if weight is not None and weight > 0 else 1.0
+        total += weight
+        done += weight * measure_fields(fields)
+    return done / total
+
+
+def number(value: Any) -> float | None:
+    """A number, or None for anything else an old, invalid version may hold."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def measure_fields(fields: Mapping[str, Any]) -> float:
+    """A key result's progress from its fields as history holds them (the kind follows
+    from its keys, as in :class:`~goalsrepo.model.KeyResult`)."""
+    kind = ("milestone" if fields.get("done") is not None
+            else "control" if fields.get("keep") is not None else "numeric")
+    return measure(kind, number(fields.get("start")), number(fields.get("target")),
+                   number(fields.get("current")), bool(fields.get("done")), fields.get("keep"))
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -205,14 +279,30 @@ def _day(text: str | None) -> date | None:
 
 
 def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activity],
-            today: date) -> list[GoalStatus]:
+            today: date, events: Callable[[str], Sequence[Event]] | None = None,
+            ) -> list[GoalStatus]:
     """Every number of every goal at ``today`` (T), from the goals and their history's
-    :class:`~goalsrepo.events.Activity` (latest creation and check-in)."""
+    :class:`~goalsrepo.events.Activity` (latest creation and check-in). ``events(id)``
+    gives a goal's events, oldest first, which fix the scores (:func:`fixed_version`);
+    without it a score is taken from the file's values."""
     goals = list(goals)
     zone = config.zone
     measured = {g.id: tuple(kr_progress(kr) for kr in g.key_results) for g in goals}
-    progress = all_progress(goals, {g.id: own_progress(g, measured[g.id]) for g in goals})
+    own = {g.id: own_progress(g, measured[g.id]) for g in goals}
+    progress = all_progress(goals, own)
     periods = {p.id: p for p in config.periods}
+    spans = {g.id: g.span(periods.get(g.period) if g.period else None) for g in goals}
+    # The progress a score is taken from: each scored goal's own progress in the version
+    # that fixed it, rolled up like progress (a goal without key results scores the
+    # average of what the goals aligned to it stood at).
+    fixed: dict[str, float | None] = {}
+    for goal in goals:
+        due = spans[goal.id][1]
+        if events is not None and scored(goal.status, due, today):
+            version = fixed_version(goal, events(goal.id), due, zone)
+            if version is not None:
+                fixed[goal.id] = version_progress(version)
+    basis = all_progress(goals, {**own, **fixed}) if fixed else progress
     nothing = Activity()
     checkins: dict[str, date | None] = {}
     for goal in goals:
@@ -224,7 +314,7 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
                              if g.key_results or g.milestones}, _latest, None)
     out = []
     for goal in goals:
-        start, due = goal.span(periods.get(goal.period) if goal.period else None)
+        start, due = spans[goal.id]
         act = activity.get(goal.id, nothing)
         last = checkins[goal.id] if goal.key_results or goal.milestones else rolled[goal.id]
         created = local_date(act.created, zone) if act.created else None
@@ -234,7 +324,7 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
             health=health(goal.status, progress[goal.id], exp, config.health),
             stale=stale(goal.status, last, created, today, config.checkin_days),
             last_checkin=last,
-            score=score(goal.status, progress[goal.id], due, today),
+            score=score(goal.status, basis[goal.id], due, today),
             kr_progress=measured[goal.id],
         ))
     return out

@@ -101,7 +101,8 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         previous = None
     sources = {g.id: (repo.signatures.get(g.path), book.signatures.get(g.id) if book else None)
                for g in repo.goals}
-    statuses = {s.goal.id: s for s in memory.statuses(state, shapes, sources, previous)}
+    statuses = {s.goal.id: s for s in memory.statuses(
+        state, shapes, sources, previous, book.events if book else None)}
     kept = memory.remember(statuses, shapes, sources, smart)
     dirty = memory.changed(previous, kept)
     if cache is not None:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from goalsrepo.events import Change, Event
-from goalsrepo.progress import local_date, measure
+from goalsrepo.progress import local_date, measure_fields
 
 
 @dataclass(frozen=True)
@@ -55,19 +55,10 @@ def day_of(event: Event, zone: ZoneInfo) -> date:
     return local_date(event.commit.date, zone)
 
 
-def _number(value: Any) -> float | None:
-    """A number, or None for anything else an old, invalid version may hold."""
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _progress(fields: Mapping[str, Any], field: str, value: Any) -> float:
     """A key result's progress with ``field`` set to ``value``, from the fields it had at
-    that moment (the kind follows from its keys, as in model.KeyResult)."""
-    now = {**fields, field: value}
-    kind = ("milestone" if now.get("done") is not None
-            else "control" if now.get("keep") is not None else "numeric")
-    return measure(kind, _number(now.get("start")), _number(now.get("target")),
-                   _number(now.get("current")), bool(now.get("done")), now.get("keep"))
+    that moment."""
+    return measure_fields({**fields, field: value})
 
 
 def _reached(fields: Mapping[str, Any], change: Change) -> bool:
