@@ -18,6 +18,7 @@ from goalsrepo import __version__
 from goalsrepo.errors import EXIT_FAILURE, GoalsrepoError
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def repo_option(func: F) -> F:
@@ -461,6 +462,87 @@ def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
         click.echo(report.digest_json(found), nl=False)
     else:
         click.echo(report.digest_markdown(found), nl=False)
+
+
+def _refusing_invalid(func: Callable[[], T]) -> T:
+    """Run a command that changes goal files; print every error when the goals have any."""
+    from goalsrepo import report
+    from goalsrepo.closing import InvalidGoals
+
+    try:
+        return func()
+    except InvalidGoals as exc:
+        for d in exc.diagnostics:
+            click.echo(report.diagnostic_line(d, use_color(sys.stderr)), err=True)
+        raise
+
+
+@cli.command("close")
+@click.argument("period")
+@repo_option
+@click.option("--early", is_flag=True, help="Close the period before its last day.")
+@click.option("--keep", multiple=True, metavar="ID",
+              help="Leave this goal open (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show each goal's score and new status; "
+                                              "write nothing.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit the changed goal files in one commit, as your git identity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (SPEC §8) for tools.")
+def close_command(period: str, repo: Path, early: bool, keep: tuple[str, ...], dry_run: bool,
+                  do_commit: bool, fmt: str) -> None:
+    """End PERIOD: every active goal of it becomes achieved (progress 1) or missed.
+
+    That fixes each goal's score: its progress in the commit that closes it. Status lines
+    are edited in place (comments stay); drafts and --keep goals are left open. Refused
+    before the period's last day without --early. Closing twice changes nothing.
+
+    \b
+    Example:
+        goalsrepo close 2026-Q4 --keep hire-sre --commit
+    """
+    from goalsrepo import report
+    from goalsrepo.closing import close
+
+    result = _refusing_invalid(lambda: close(repo.resolve(), period, early=early, keep=keep,
+                                             dry_run=dry_run, commit=do_commit))
+    click.echo((report.close_json if fmt == "json" else report.close_text)(result), nl=False)
+
+
+@cli.command("rollover")
+@click.argument("period")
+@click.argument("next_period", metavar="NEXT")
+@click.argument("goals", nargs=-1, metavar="[GOAL]...")
+@repo_option
+@click.option("--create-period", is_flag=True,
+              help="Add NEXT to goalsrepo.yaml: the quarter after a YYYY-Qn period, the "
+                   "year after an FYYYYY one.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit every written file in one commit, as your git identity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (SPEC §8) for tools.")
+def rollover_command(period: str, next_period: str, goals: tuple[str, ...], repo: Path,
+                     create_period: bool, dry_run: bool, do_commit: bool, fmt: str) -> None:
+    """Carry the unfinished goals of PERIOD into NEXT.
+
+    Each gets a successor at goals/<team>/<NEXT>/<id>-<next>.yaml that `continues` it,
+    its key results restarted from where they stand; an active goal becomes missed.
+    Named GOALs only, when given. All files or none are written; a goal already
+    continued in NEXT is not rolled again.
+
+    \b
+    Example:
+        goalsrepo rollover 2026-Q4 2027-Q1 --create-period --commit
+    """
+    from goalsrepo import report
+    from goalsrepo.rollover import rollover
+
+    result = _refusing_invalid(lambda: rollover(
+        repo.resolve(), period, next_period, goals, create_period=create_period,
+        dry_run=dry_run, commit=do_commit))
+    click.echo((report.rollover_json if fmt == "json" else report.rollover_text)(result),
+               nl=False)
 
 
 def _progress_reporter() -> Any:

@@ -17,6 +17,12 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 KrKind = Literal["numeric", "milestone", "control"]
 
+# The keys of a goal file in the order SPEC §1 shows them: files goalsrepo writes follow
+# it, and a key it adds to a file goes after the keys that come before it here.
+KEY_ORDER = ("id", "title", "level", "owner", "team", "contributors", "period", "start", "due",
+             "aligns_to", "status", "superseded_by", "continues", "description",
+             "key_results", "milestones", "links")
+
 
 class KeyResult(NamedTuple):
     id: str

@@ -16,11 +16,13 @@ from datetime import date
 from typing import Any
 
 from goalsrepo import alignment
+from goalsrepo.closing import CloseResult
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.diff import GoalsDiff
 from goalsrepo.digest import Digest, Item
 from goalsrepo.events import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
+from goalsrepo.rollover import RolloverResult
 from goalsrepo.validate import ValidationResult
 
 JSON_VERSION = 1
@@ -368,6 +370,65 @@ def tree_text(statuses: list[GoalStatus], as_of: date) -> str:
     if any(line.endswith("*") or " * " in line for line in lines):
         lines += ["", "* also shown under another parent"]
     lines.append(f"as of {as_of}")
+    return "\n".join(lines) + "\n"
+
+
+def close_json(result: CloseResult) -> str:
+    payload = {"version": JSON_VERSION, "period": result.period.id, "commit": result.commit,
+               "goals": [{"id": g.id, "score": g.score, "status": g.status}
+                         for g in result.goals]}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+_CLOSE_NOTES = {"kept": "kept open with --keep", "draft": "draft, left as it is",
+                "unchanged": "already closed"}
+
+
+def close_text(result: CloseResult) -> str:
+    """One line per goal of the period (its status and score after the close), then
+    the commit's subject and what was done."""
+    lines = [f"{'Would close' if result.dry_run else 'Closing'} {result.period.id} "
+             f"(ends {result.period.end.isoformat()}):"]
+    for g in result.goals:
+        score = "  -" if g.score is None else f"{g.score:.1f}"
+        note = _CLOSE_NOTES.get(g.action)
+        lines.append(f"  {g.status:<9} {score}  {g.id}" + (f"  ({note})" if note else ""))
+    if not result.goals:
+        lines.append("  (no goals)")
+    if not result.closed:
+        lines.append("Nothing to close: no active goal left open.")
+    else:
+        lines.append(result.message + (" (dry run: nothing written)" if result.dry_run else ""))
+    if result.commit:
+        lines.append(f"Committed {result.commit[:10]}")
+    return "\n".join(lines) + "\n"
+
+
+def rollover_json(result: RolloverResult) -> str:
+    payload = {"version": JSON_VERSION, "period": result.period.id, "next": result.next.id,
+               "commit": result.commit,
+               "goals": [{"id": r.id, "successor": r.successor, "path": r.path}
+                         for r in result.goals]}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def rollover_text(result: RolloverResult) -> str:
+    verb = "Would roll" if result.dry_run else "Rolling"
+    lines = [f"{verb} {result.period.id} over into {result.next.id} "
+             f"({result.next.start.isoformat()} to {result.next.end.isoformat()}):"]
+    if result.created_period:
+        lines.append(f"  + period {result.next.id} in goalsrepo.yaml")
+    for r in result.goals:
+        if r.already:
+            lines.append(f"  = {r.id}: already continued by {r.successor} ({r.path})")
+        else:
+            lines.append(f"  + {r.id} -> {r.successor} ({r.path})")
+    if not result.new:
+        lines.append("Nothing to roll over.")
+    else:
+        lines.append(result.message + (" (dry run: nothing written)" if result.dry_run else ""))
+    if result.commit:
+        lines.append(f"Committed {result.commit[:10]}")
     return "\n".join(lines) + "\n"
 
 
