@@ -249,9 +249,10 @@ def test_create_period_keeps_the_comments_of_goalsrepo_yaml(quarter: Repo, on: o
 
 def test_rollover_writes_all_or_nothing_when_a_file_is_in_the_way(quarter: Repo,
                                                                   on: object) -> None:
-    # a file where the team's folder for the next period must go: the last successor
-    # written cannot be, so none of them, nor the status edits, nor the period, are
-    (quarter.root / "goals/platform").joinpath("2027-Q1").write_text("in the way\n")
+    # a file where grow's successor needs a folder: faster-deploys' successor is staged
+    # first (in a folder made for it), then grow's fails, so none of the successors,
+    # the status edits or the new period are written, and the folder made is removed
+    (quarter.root / "goals/2027-Q1").write_text("in the way\n")
     before = {p: p.read_bytes() for p in quarter.root.rglob("*") if p.is_file()
               and ".git" not in p.parts}
     code, _, err = run(quarter, "rollover", "2026-Q4", "2027-Q1", "--create-period")
@@ -259,4 +260,5 @@ def test_rollover_writes_all_or_nothing_when_a_file_is_in_the_way(quarter: Repo,
     after = {p: p.read_bytes() for p in quarter.root.rglob("*") if p.is_file()
              and ".git" not in p.parts}
     assert after == before
-    assert not (quarter.root / "goals/2027-Q1").exists()  # the folder made for grow's
+    assert not (quarter.root / "goals/platform/2027-Q1").exists()
+    assert not list(quarter.root.rglob(".goalsrepo-*"))
