@@ -84,3 +84,29 @@ def roots_and_orphans(parents: Mapping[str, Iterable[str]], levels: Mapping[str,
         else:
             orphans.append(goal_id)
     return roots, orphans
+
+
+def continuation(goal_id: str, continues: Mapping[str, str | None],
+                 ) -> tuple[list[str], list[str]]:
+    """The chain of periods around a goal, following ``continues`` (goal -> the goal it
+    carries on): the goals it carries on, oldest first, and the goals that carry it on,
+    next first (where two goals continue one, the least id leads on). A loop (a
+    validation error) ends the chain where it would come back."""
+    continued_by: dict[str, str] = {}
+    for goal, earlier in sorted(continues.items()):
+        if earlier is not None:
+            continued_by.setdefault(earlier, goal)
+    seen = {goal_id}
+    before: list[str] = []
+    here = continues.get(goal_id)
+    while here is not None and here not in seen and here in continues:
+        seen.add(here)
+        before.append(here)
+        here = continues.get(here)
+    after: list[str] = []
+    here = continued_by.get(goal_id)
+    while here is not None and here not in seen:
+        seen.add(here)
+        after.append(here)
+        here = continued_by.get(here)
+    return before[::-1], after

@@ -318,23 +318,27 @@ def history(goal: str, repo: Path, allow_shallow: bool, fmt: str) -> None:
     """Show every event of GOAL from git: check-ins, adjustments, status changes, moves.
 
     Each line has the date, the commit, who (mapped to people.yaml by e-mail), what
-    changed from old to new, and the commit's message.
+    changed from old to new, and the commit's message. A goal that continues one of an
+    earlier period (`continues`) lists that goal's events after its own.
 
     \b
     Example:
         goalsrepo history faster-deploys
     """
-    from goalsrepo import report
+    from goalsrepo import alignment, report
 
     state = _state(repo, None, allow_shallow)
     events = state.history.of(goal)
     if not events and goal not in {g.id for g in state.repo.goals}:
         raise GoalsrepoError(f"no goal `{goal}` in the files or the history")
     people = state.repo.people_by_email()
+    before, _ = alignment.continuation(goal, {g.id: g.continues for g in state.repo.goals})
+    earlier = [(gid, state.history.of(gid)) for gid in reversed(before)]
     if fmt == "json":
-        click.echo(report.history_json(goal, events, people), nl=False)
+        click.echo(report.history_json(goal, events, people, earlier), nl=False)
     else:
-        click.echo(report.history_text(goal, events, people, state.repo.names()), nl=False)
+        click.echo(report.history_text(goal, events, people, state.repo.names(), earlier),
+                   nl=False)
 
 
 @cli.command()

@@ -458,9 +458,16 @@ def event_json(event: Event, people: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def history_json(goal_id: str, events: list[Event], people: Mapping[str, str]) -> str:
-    payload = {"version": JSON_VERSION, "goal": goal_id,
-               "events": [event_json(e, people) for e in events]}
+def history_json(goal_id: str, events: list[Event], people: Mapping[str, str],
+                 earlier: Iterable[tuple[str, list[Event]]] = ()) -> str:
+    """SPEC §8's history; for a goal that continues another, also ``predecessors``: the
+    events of the goals it continues, nearest first."""
+    payload: dict[str, Any] = {"version": JSON_VERSION, "goal": goal_id,
+                               "events": [event_json(e, people) for e in events]}
+    before = [{"goal": gid, "events": [event_json(e, people) for e in evs]}
+              for gid, evs in earlier]
+    if before:
+        payload["predecessors"] = before
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -475,8 +482,21 @@ def _value(value: Any) -> str:
 
 
 def history_text(goal_id: str, events: list[Event], people: Mapping[str, str],
-                 names: Mapping[str, str]) -> str:
-    """Every event of a goal, oldest first, with who, what moved and why."""
+                 names: Mapping[str, str],
+                 earlier: Iterable[tuple[str, list[Event]]] = ()) -> str:
+    """Every event of a goal, oldest first, with who, what moved and why; then, under a
+    heading each, the events of the goals it continues, nearest first."""
+    lines = _event_lines(events, people, names)
+    if not lines:
+        lines.append(f"no history for {goal_id}")
+    for gid, evs in earlier:
+        lines += ["", f"Continues {gid}:"]
+        lines += _event_lines(evs, people, names) or [f"no history for {gid}"]
+    return "\n".join(lines) + "\n"
+
+
+def _event_lines(events: list[Event], people: Mapping[str, str],
+                 names: Mapping[str, str]) -> list[str]:
     lines = []
     for event in events:
         who = ", ".join(_who(a, people, names) for a in event.commit.authors)
@@ -487,9 +507,7 @@ def history_text(goal_id: str, events: list[Event], people: Mapping[str, str],
                 name = f"{c.kr}.{c.field}" if c.kr else c.field
                 flag = "  (adjustment)" if c.is_adjustment else ""
                 lines.append(f"    {name}: {_value(c.old)} -> {_value(c.new)}{flag}")
-    if not lines:
-        lines.append(f"no history for {goal_id}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _who(author: Author, people: Mapping[str, str], names: Mapping[str, str]) -> str:

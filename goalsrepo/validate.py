@@ -112,27 +112,6 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
     return out
 
 
-def continues_loops(continues: dict[str, str | None]) -> list[list[str]]:
-    """Each loop of ``continues`` links once, as ``[a, b, ..., a]`` starting at its least
-    id. Each goal continues at most one, so following the links from every goal, with
-    the goals already walked remembered, finds every loop in linear time."""
-    loops = []
-    done: set[str] = set()
-    for first in sorted(continues):
-        path: dict[str, int] = {}
-        here: str | None = first
-        while here is not None and here not in done and here not in path:
-            path[here] = len(path)
-            here = continues.get(here)
-        if here is not None and here in path:
-            loop = list(path)[path[here]:]
-            least = loop.index(min(loop))
-            loop = loop[least:] + loop[:least]
-            loops.append([*loop, loop[0]])
-        done.update(path)
-    return loops
-
-
 def _selected(file: str, wanted: Iterable[str]) -> bool:
     return any(w in ("", ".") or file == w or file.startswith(w + "/") for w in wanted)
 
@@ -349,7 +328,8 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
         index = goal.aligns_to.index(cycle[1])
         yield _at(repo, goal.path, ("aligns_to", index), "GR121",
                   "alignment cycle: " + " -> ".join(cycle))
-    for loop in continues_loops({g.id: g.continues for g in repo.goals}):
+    carries_on = {g.id: [g.continues] if g.continues else [] for g in repo.goals}
+    for loop in alignment.find_cycles(carries_on):
         goal = by_id[loop[0]]
         what = ("a goal cannot continue itself" if len(loop) == 2
                 else "continues loops: " + " -> ".join(loop))

@@ -262,3 +262,22 @@ def test_rollover_writes_all_or_nothing_when_a_file_is_in_the_way(quarter: Repo,
     assert after == before
     assert not (quarter.root / "goals/platform/2027-Q1").exists()
     assert not list(quarter.root.rglob(".goalsrepo-*"))
+
+
+def test_history_of_a_successor_shows_its_predecessors_events(quarter: Repo,
+                                                              on: object) -> None:
+    assert run(quarter, "rollover", "2026-Q4", "2027-Q1", "faster-deploys",
+               "--create-period", "--commit")[0] == 0
+    code, out, _ = run(quarter, "history", "faster-deploys-2027-q1")
+    assert code == 0
+    own, earlier = out.split("\nContinues faster-deploys:\n")
+    assert own.count("\n") == 1 and " created " in own
+    assert "deploy-time.current: 16 -> 13" in earlier
+    assert earlier.splitlines()[-1] == "    status: active -> missed"
+    found = cli_json("history", "faster-deploys-2027-q1", "--format", "json",
+                     "-C", str(quarter.root))
+    assert [e["kind"] for e in found["events"]] == ["created"]
+    [before] = found["predecessors"]
+    assert before["goal"] == "faster-deploys"
+    assert [e["kind"] for e in before["events"]] == [
+        "created", "checkin", "checkin", "checkin", "status"]
