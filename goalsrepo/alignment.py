@@ -86,16 +86,23 @@ def roots_and_orphans(parents: Mapping[str, Iterable[str]], levels: Mapping[str,
     return roots, orphans
 
 
-def continuation(goal_id: str, continues: Mapping[str, str | None],
-                 ) -> tuple[list[str], list[str]]:
-    """The chain of periods around a goal, following ``continues`` (goal -> the goal it
-    carries on): the goals it carries on, oldest first, and the goals that carry it on,
-    next first (where two goals continue one, the least id leads on). A loop (a
-    validation error) ends the chain where it would come back."""
-    continued_by: dict[str, str] = {}
+def continued_by(continues: Mapping[str, str | None]) -> dict[str, str]:
+    """Goal -> the goal that carries it on (``continues`` it); where two goals continue
+    one, the least id leads on."""
+    out: dict[str, str] = {}
     for goal, earlier in sorted(continues.items()):
         if earlier is not None:
-            continued_by.setdefault(earlier, goal)
+            out.setdefault(earlier, goal)
+    return out
+
+
+def continuation(goal_id: str, continues: Mapping[str, str | None],
+                 after_map: Mapping[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """The chain of periods around a goal, following ``continues`` (goal -> the goal it
+    carries on): the goals it carries on, oldest first, and the goals that carry it on,
+    next first (``after_map`` is :func:`continued_by`, when already made). A loop (a
+    validation error) ends the chain where it would come back."""
+    after_map = continued_by(continues) if after_map is None else after_map
     seen = {goal_id}
     before: list[str] = []
     here = continues.get(goal_id)
@@ -104,9 +111,9 @@ def continuation(goal_id: str, continues: Mapping[str, str | None],
         before.append(here)
         here = continues.get(here)
     after: list[str] = []
-    here = continued_by.get(goal_id)
+    here = after_map.get(goal_id)
     while here is not None and here not in seen:
         seen.add(here)
         after.append(here)
-        here = continued_by.get(here)
+        here = after_map.get(here)
     return before[::-1], after

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from goalsrepo.events import Change, Event
-from goalsrepo.progress import local_date, measure_fields
+from goalsrepo.progress import local_date, measure_fields, version_progress
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class Timeline:
     adjustments: tuple[Event, ...]
     wins: tuple[Win, ...]
     drift: Drift | None
+    # The goal's own progress after each day's events (None while it has no key
+    # results): what a period's burn-up adds up.
+    progress: tuple[tuple[date, float | None], ...] = ()
 
 
 def day_of(event: Event, zone: ZoneInfo) -> date:
@@ -83,6 +86,7 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
     wins: list[Win] = []
     first: dict[tuple[str, str], Any] | None = None
     current: dict[tuple[str, str], Any] = {}
+    progress: list[tuple[date, float | None]] = []
     for event in events:
         day = day_of(event, zone)
         authors = tuple((a.name, a.email) for a in event.commit.authors)
@@ -119,6 +123,13 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
             checkins.append(event)
         if event.is_adjustment:
             adjustments.append(event)
+        if event.kind != "deleted":
+            own = version_progress({(kr, name): value for kr, held in krs.items()
+                                    for name, value in held.items() if value is not None})
+            if progress and progress[-1][0] == day:
+                progress[-1] = (day, own)
+            else:
+                progress.append((day, own))
     drift = None
     if first is not None and adjustments:
         keys = sorted(set(first) | set(current), key=lambda k: (k[0], k[1]))
@@ -128,4 +139,4 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
                           tuple((k[0], k[1], current.get(k)) for k in moved),
                           tuple(adjustments))
     return Timeline({k: tuple(v) for k, v in series.items()}, tuple(checkins),
-                    tuple(adjustments), tuple(wins), drift)
+                    tuple(adjustments), tuple(wins), drift, tuple(progress))
