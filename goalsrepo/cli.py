@@ -436,9 +436,12 @@ def diff_command(base: str, head: str, repo: Path, fmt: str) -> None:
               show_envvar=True, metavar="URL",
               help="Send the slack or teams payload to this incoming webhook (a secret: "
                    "prefer the environment variable).")
+@click.option("--period", "period_id", metavar="ID", default=None,
+              help="The end-of-period retrospective of this period instead: scores, "
+                   "achieved and missed, drift, what rolls over.")
 @shallow_option
 def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
-                   allow_shallow: bool) -> None:
+                   allow_shallow: bool, period_id: str | None) -> None:
     """The agenda of a goals review: progress moved, wins, at-risk and stale goals.
 
     Covers the days up to the author date of HEAD. With --post (or GOALSREPO_WEBHOOK_URL
@@ -454,6 +457,9 @@ def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
 
     if post_url and fmt not in ("slack", "teams"):
         raise click.UsageError("--post sends a chat payload: use --format slack or teams")
+    if period_id is not None:
+        _retrospective(repo, period_id, fmt, post_url, allow_shallow)
+        return
     found = build_digest(repo.resolve(), since_days, allow_shallow=allow_shallow)
     if fmt in ("slack", "teams"):
         payload = chat.slack_payload(found) if fmt == "slack" else chat.teams_payload(found)
@@ -547,6 +553,28 @@ def rollover_command(period: str, next_period: str, goals: tuple[str, ...], repo
         dry_run=dry_run, commit=do_commit))
     click.echo((report.rollover_json if fmt == "json" else report.rollover_text)(result),
                nl=False)
+
+
+def _retrospective(repo: Path, period_id: str, fmt: str, post_url: str | None,
+                   allow_shallow: bool) -> None:
+    """``digest --period``: the retrospective's agenda, in the digest's formats."""
+    from goalsrepo import chat, retrospective
+
+    given = click.get_current_context().params
+    for other in ("person", "team"):  # the other agendas, one at a time
+        if given.get(other):
+            raise click.UsageError(f"--period and --{other} cannot be used together")
+    found = retrospective.build_retrospective(repo.resolve(), period_id,
+                                              allow_shallow=allow_shallow)
+    if fmt in ("slack", "teams"):
+        payload = (retrospective.slack if fmt == "slack" else retrospective.teams)(found)
+        if post_url:
+            click.echo(f"Posted the retrospective ({fmt}): HTTP {chat.post(post_url, payload)}")
+            return
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    render = retrospective.as_json if fmt == "json" else retrospective.markdown
+    click.echo(render(found), nl=False)
 
 
 def _progress_reporter() -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -156,16 +156,18 @@ Version = dict[tuple[str | None, str], Any]  # (kr id or None, field) -> value
 
 
 def fixed_version(goal: Goal, events: Sequence[Event], due: date | None,
-                  zone: ZoneInfo) -> Version | None:
-    """The fields of the committed version of ``goal`` that fixes its score (SPEC §3): for
-    an achieved or missed goal, the version of the last commit that set that status; for
-    an active goal, the last version committed on or before its due date (its first
-    version when it was first committed later), so check-ins dated after it change
-    nothing. None when history holds no such version (no history, or a status not
-    committed yet): then the file's own values count."""
+                  zone: ZoneInfo) -> tuple[Version, datetime] | None:
+    """The fields of the committed version of ``goal`` that fixes its score (SPEC §3), and
+    the moment that fixed it: for an achieved or missed goal, the version of the last
+    commit that set that status (its date); for an active goal, the last version
+    committed on or before its due date (its first version when it was first committed
+    later), and the end of the due date, so check-ins dated after it change nothing.
+    None when history holds no such version (no history, or a status not committed
+    yet): then the file's own values count."""
     closing = goal.status in ("achieved", "missed")
     fields: Version = {}
     fixed: Version | None = None
+    moment: datetime | None = None
     for event in events:
         if not closing and fixed is not None and due is not None \
                 and local_date(event.commit.date, zone) > due:
@@ -181,10 +183,13 @@ def fixed_version(goal: Goal, events: Sequence[Event], due: date | None,
             continue
         if not closing or any(c.kr is None and c.field == "status" and c.new == goal.status
                               for c in event.changes):
-            fixed = dict(fields)
-    if closing and fields.get((None, "status")) != goal.status:
+            fixed, moment = dict(fields), event.commit.date
+    if fixed is None or moment is None or (
+            closing and fields.get((None, "status")) != goal.status):
         return None
-    return fixed
+    if not closing and due is not None:
+        moment = datetime.combine(due, time.max, zone)
+    return fixed, moment
 
 
 def version_progress(version: Version) -> float | None:
@@ -296,13 +301,28 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     # that fixed it, rolled up like progress (a goal without key results scores the
     # average of what the goals aligned to it stood at).
     fixed: dict[str, float | None] = {}
+    moments: dict[str, datetime] = {}
     for goal in goals:
         due = spans[goal.id][1]
         if events is not None and scored(goal.status, due, today):
-            version = fixed_version(goal, events(goal.id), due, zone)
-            if version is not None:
-                fixed[goal.id] = version_progress(version)
+            found = fixed_version(goal, events(goal.id), due, zone)
+            if found is not None:
+                fixed[goal.id] = version_progress(found[0])
+                moments[goal.id] = found[1]
     basis = all_progress(goals, {**own, **fixed}) if fixed else progress
+    rolled_up = [gid for gid, value in fixed.items() if value is None]
+    if rolled_up:  # scored on the goals aligned to it that existed at that moment
+        basis = dict(basis)
+        children: dict[str, list[str]] = {}
+        for goal in goals:
+            for parent in goal.aligns_to:
+                children.setdefault(parent, []).append(goal.id)
+        nothing = Activity()
+        for gid in rolled_up:
+            then = [basis[c] for c in children.get(gid, ()) if c in basis
+                    and (born := activity.get(c, nothing).created) is not None
+                    and born <= moments[gid]]
+            basis[gid] = sum(then) / len(then) if then else 0.0
     nothing = Activity()
     checkins: dict[str, date | None] = {}
     for goal in goals:
