@@ -18,7 +18,7 @@ from typing import Any
 from goalsrepo import alignment
 from goalsrepo.closing import CloseResult
 from goalsrepo.diagnostics import Diagnostic, Severity
-from goalsrepo.diff import GoalsDiff
+from goalsrepo.diff import GoalsDiff, PeriodPlan
 from goalsrepo.digest import Digest, Item
 from goalsrepo.events import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
@@ -536,8 +536,38 @@ def diff_json(result: GoalsDiff) -> str:
             for c in result.changed
         ],
         "diagnostics": [diagnostic_json(d) for d in result.diagnostics],
+        "plan": [
+            {"period": p.period, "goals": list(p.goals),
+             "by_team_level": [{"team": t, "level": lv, "goals": n}
+                               for t, lv, n in p.by_team_level],
+             "unaligned": list(p.unaligned),
+             "overloaded": [{"owner": o, "goals": n, "limit": p.limit}
+                            for o, n in p.overloaded],
+             "kr_without_unit": [{"goal": g, "kr": k} for g, k in p.without_unit]}
+            for p in result.plan
+        ],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _plan_md(plan: PeriodPlan) -> list[str]:
+    """A period's plan in a few lines: what a reviewer of next quarter's goals checks."""
+    where = f"period {plan.period}" if plan.period else "no period"
+    lines = [f"#### 🗓️ Plan for {_md(where)}: {_plural(len(plan.goals), 'new goal')}", "",
+             "| Team | Level | New goals |", "|---|---|---:|"]
+    lines += [f"| {_md(team or '(no team)')} | {level} | {n} |"
+              for team, level, n in plan.by_team_level]
+    lines.append("")
+    checks = [
+        ("Aligned to nothing", [f"**{_md(g)}**" for g in plan.unaligned]),
+        (f"Owners over the limit of {plan.limit} active goals",
+         [f"**{_md(o)}** ({n})" for o, n in plan.overloaded]),
+        ("Key results without a unit", [f"**{_md(g)}** `{_md(k)}`"
+                                        for g, k in plan.without_unit]),
+    ]
+    for label, items in checks:
+        lines.append(f"- {label}: " + (", ".join(items) if items else "none ✅"))
+    return [*lines, ""]
 
 
 def _change_md(change: Change) -> str:
@@ -571,6 +601,8 @@ def diff_markdown(result: GoalsDiff) -> str:
     for heading, items in sections:
         if items:
             lines += [f"#### {heading}", "", *items, ""]
+    for period_plan in result.plan:
+        lines += _plan_md(period_plan)
     errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in result.diagnostics)
     verdict = "✅" if errors == 0 else "❌"
