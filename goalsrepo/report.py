@@ -303,10 +303,11 @@ def _percent(value: float | None) -> str:
 def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
                 color: bool = False) -> str:
     """The terminal table of ``status``: one goal per line, needs-attention first."""
-    rows = [("GOAL", "PROGRESS", "", "EXPECTED", "HEALTH", "STALE", "OWNER", "DUE")]
+    rows = [("GOAL", "PROGRESS", "", "EXPECTED", "HEALTH", "STALE", "OWNER", "DUE", "SCORE")]
     for s in statuses:
         rows.append((s.goal.id, bar(s.progress), _percent(s.progress), _percent(s.expected),
-                     s.health, "stale" if s.stale else "", s.goal.owner, _iso(s.due) or "-"))
+                     s.health, "stale" if s.stale else "", s.goal.owner, _iso(s.due) or "-",
+                     "-" if s.score is None else f"{s.score:.1f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import BOB, Repo, cli_json, day, goal, new_repo, numeric
+from gitrepo import BOB, Repo, cli_json, day, goal, new_repo, numeric, run_cli
 from quarter import FASTER, quarter_repo
 
 
@@ -46,6 +46,11 @@ def test_status_and_export_show_the_same_score(quarter: Repo) -> None:
     status = cli_json("status", "-C", str(quarter.root), "--format", "json")
     assert {g["id"]: g["score"] for g in status["goals"]} == {
         gid: s for gid, (_, s) in scores(quarter.root).items()}
+    table = run_cli("status", "-C", str(quarter.root)).stdout.splitlines()
+    assert table[0].split()[-1] == "SCORE"
+    column = {line.split()[0]: line.split()[-1] for line in table[1:-1]}
+    assert column == {"faster-deploys": "0.6", "onboarding": "1.0", "hiring": "0.5",
+                      "grow": "0.8", "idea": "-"}
 
 
 def test_a_check_in_on_the_due_date_itself_counts(tmp_path: Path) -> None:
