@@ -396,13 +396,19 @@ def close_text(result: CloseResult) -> str:
         lines.append(f"  {g.status:<9} {score}  {g.id}" + (f"  ({note})" if note else ""))
     if not result.goals:
         lines.append("  (no goals)")
-    if not result.closed:
-        lines.append("Nothing to close: no active goal left open.")
-    else:
-        lines.append(result.message + (" (dry run: nothing written)" if result.dry_run else ""))
+    lines += _outcome(result, bool(result.closed), "Nothing to close: no active goal left open.")
+    return "\n".join(lines) + "\n"
+
+
+def _outcome(result: CloseResult | RolloverResult, changed: bool, nothing: str) -> list[str]:
+    """The last lines of close and rollover: the commit's subject (or that nothing
+    changes), whether it was a dry run, and the commit made."""
+    if not changed:
+        return [nothing]
+    lines = [result.message + (" (dry run: nothing written)" if result.dry_run else "")]
     if result.commit:
         lines.append(f"Committed {result.commit[:10]}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def rollover_json(result: RolloverResult) -> str:
@@ -424,12 +430,7 @@ def rollover_text(result: RolloverResult) -> str:
             lines.append(f"  = {r.id}: already continued by {r.successor} ({r.path})")
         else:
             lines.append(f"  + {r.id} -> {r.successor} ({r.path})")
-    if not result.new:
-        lines.append("Nothing to roll over.")
-    else:
-        lines.append(result.message + (" (dry run: nothing written)" if result.dry_run else ""))
-    if result.commit:
-        lines.append(f"Committed {result.commit[:10]}")
+    lines += _outcome(result, bool(result.new), "Nothing to roll over.")
     return "\n".join(lines) + "\n"
 
 

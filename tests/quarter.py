@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitrepo import BOB, CAROL, Repo, day, new_repo
+import pytest
+from gitrepo import ALICE, BOB, CAROL, Repo, day, git_env, new_repo, run_cli
 
 TEAMS = {"teams": [{"id": "platform", "name": "Platform"}, {"id": "sales", "name": "Sales"}]}
 PEOPLE = {"people": [
@@ -169,3 +170,17 @@ def quarter_repo(root: Path) -> Repo:
     return repo
 
 
+
+
+def close_and_roll_over(repo: Repo, *goals: str) -> Repo:
+    """Close 2026-Q4 on Jan 08 (hiring kept open) and roll it over (``goals``, or all
+    unfinished) into 2027-Q1 on Jan 09, each with ``--commit`` as Alice."""
+    with pytest.MonkeyPatch.context() as patch:
+        for when, args in (("2027-01-08", ["close", "2026-Q4", "--keep", "hiring"]),
+                           ("2027-01-09", ["rollover", "2026-Q4", "2027-Q1", *goals,
+                                           "--create-period"])):
+            for name, value in git_env(ALICE, f"{when}T12:00:00+00:00").items():
+                patch.setenv(name, value)
+            result = run_cli(*args, "--commit", "-C", str(repo.root))
+            assert result.exit_code == 0, result.output
+    return repo

@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
 import pytest
-from gitrepo import ALICE, Repo, git_env, run_cli
-from quarter import quarter_repo
+from gitrepo import Repo, run_cli
+from quarter import close_and_roll_over, quarter_repo
 
 
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
+def closed(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     repo = quarter_repo(tmp_path_factory.mktemp("retro") / "repo")
-    with pytest.MonkeyPatch.context() as patch:
-        for when, args in (("2027-01-08", ["close", "2026-Q4", "--keep", "hiring"]),
-                           ("2027-01-09", ["rollover", "2026-Q4", "2027-Q1", "faster-deploys",
-                                           "--create-period"])):
-            for name, value in git_env(ALICE, f"{when}T12:00:00+00:00").items():
-                patch.setenv(name, value)
-            result = run_cli(*args, "--commit", "-C", str(repo.root))
-            assert result.exit_code == 0, result.output
-    yield repo
+    return close_and_roll_over(repo, "faster-deploys")
 
 
 def digest(repo: Repo, *args: str) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, need
-from gitrepo import ALICE, BOB, Repo, day, git, git_env, run_cli
-from quarter import FASTER, quarter_repo
+from gitrepo import BOB, Repo, day, git, run_cli
+from quarter import FASTER, close_and_roll_over, quarter_repo
 
 
 def build(repo: Path, out: Path, *extra: str) -> Path:
@@ -32,18 +32,9 @@ def text(page: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
+def closed(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     """The quarter closed on Jan 08 (hiring kept open) and rolled over on Jan 09."""
-    repo = quarter_repo(tmp_path_factory.mktemp("closed") / "repo")
-    with pytest.MonkeyPatch.context() as patch:
-        for when, args in (("2027-01-08", ["close", "2026-Q4", "--keep", "hiring"]),
-                           ("2027-01-09", ["rollover", "2026-Q4", "2027-Q1",
-                                           "--create-period"])):
-            for name, value in git_env(ALICE, f"{when}T12:00:00+00:00").items():
-                patch.setenv(name, value)
-            result = run_cli(*args, "--commit", "-C", str(repo.root))
-            assert result.exit_code == 0, result.output
-    yield repo
+    return close_and_roll_over(quarter_repo(tmp_path_factory.mktemp("closed") / "repo"))
 
 
 @pytest.fixture(scope="module")
