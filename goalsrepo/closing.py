@@ -166,7 +166,7 @@ def close(root: Path, period_id: str, *, early: bool = False, keep: Iterable[str
             goals.append(ClosedGoal(goal.id, goal.path, round(s.progress + 1e-9, 1), new,
                                     "closed"))
             continue
-        action = ("kept" if goal.id in keep else
+        action = ("kept" if goal.status == "active" else
                   "draft" if goal.status == "draft" else "unchanged")
         goals.append(ClosedGoal(goal.id, goal.path, s.score, goal.status, action))
     result = CloseResult(period, today, tuple(goals), None, dry_run)

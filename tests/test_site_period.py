@@ -7,12 +7,9 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, need
 from gitrepo import BOB, Repo, day, git, run_cli
 from quarter import FASTER, close_and_roll_over, quarter_repo
 
@@ -127,36 +124,3 @@ def test_an_incremental_build_equals_a_cold_one(closed: Repo, tmp_path: Path) ->
     for page in pages:
         assert (out / page).read_bytes() == (fresh / page).read_bytes(), page
     assert "1 at 0.7" in text(out / "periods/2026-_q4.html")  # regraded: 0.7, achieved
-
-
-@pytest.fixture(scope="module")
-def chromium_page() -> Iterator[Callable[[str, str], object]]:
-    need(shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(), "Chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-        def open_page(url: str, scheme: str) -> object:
-            page = browser.new_page(color_scheme=scheme)
-            page.goto(url)
-            return page
-
-        yield open_page
-        browser.close()
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_review_charts_are_named_images_in_chromium(site: Path, scheme: str,
-                                                        chromium_page: Callable[..., object],
-                                                        ) -> None:
-    page = chromium_page((site / "periods/2026-_q4.html").as_uri(), scheme)
-    chart = page.get_by_role("img", name="Scores of the goals of 2026-Q4")  # type: ignore[attr-defined]
-    assert chart.count() == 1
-    bars = chart.locator("rect.chart-bar")
-    assert bars.count() == 4
-    assert page.get_by_role(  # type: ignore[attr-defined]
-        "table", name="Average score by team").locator("th[scope=col]").count() == 4
-    fill = bars.first.evaluate("e => getComputedStyle(e).fill")
-    background = page.evaluate(  # type: ignore[attr-defined]
-        "() => getComputedStyle(document.body).backgroundColor")
-    assert fill != background
