@@ -283,6 +283,38 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def score_basis(goals: list[Goal], own: Mapping[str, float | None],
+                progress: dict[str, float], dues: Mapping[str, date | None],
+                activity: Mapping[str, Activity], events: Callable[[str], Sequence[Event]],
+                today: date, zone: ZoneInfo) -> dict[str, float]:
+    """The progress each goal's score is taken from: a scored goal's own progress in the
+    version that fixed it (:func:`fixed_version`), rolled up like progress; a goal
+    without key results averages the goals aligned to it that existed at that moment
+    (a successor aligned to a closed goal later does not move its score)."""
+    fixed: dict[str, float | None] = {}
+    moments: dict[str, datetime] = {}
+    for goal in goals:
+        if scored(goal.status, dues[goal.id], today):
+            found = fixed_version(goal, events(goal.id), dues[goal.id], zone)
+            if found is not None:
+                fixed[goal.id] = version_progress(found[0])
+                moments[goal.id] = found[1]
+    if not fixed:
+        return progress
+    basis = all_progress(goals, {**own, **fixed})
+    children: dict[str, list[str]] = {}
+    for goal in goals:
+        for parent in goal.aligns_to:
+            children.setdefault(parent, []).append(goal.id)
+    nothing = Activity()
+    for gid in (g for g, value in fixed.items() if value is None):
+        then = [basis[c] for c in children.get(gid, ()) if c in basis
+                and (born := activity.get(c, nothing).created) is not None
+                and born <= moments[gid]]
+        basis[gid] = sum(then) / len(then) if then else 0.0
+    return basis
+
+
 def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activity],
             today: date, events: Callable[[str], Sequence[Event]] | None = None,
             ) -> list[GoalStatus]:
@@ -297,32 +329,9 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     progress = all_progress(goals, own)
     periods = {p.id: p for p in config.periods}
     spans = {g.id: g.span(periods.get(g.period) if g.period else None) for g in goals}
-    # The progress a score is taken from: each scored goal's own progress in the version
-    # that fixed it, rolled up like progress (a goal without key results scores the
-    # average of what the goals aligned to it stood at).
-    fixed: dict[str, float | None] = {}
-    moments: dict[str, datetime] = {}
-    for goal in goals:
-        due = spans[goal.id][1]
-        if events is not None and scored(goal.status, due, today):
-            found = fixed_version(goal, events(goal.id), due, zone)
-            if found is not None:
-                fixed[goal.id] = version_progress(found[0])
-                moments[goal.id] = found[1]
-    basis = all_progress(goals, {**own, **fixed}) if fixed else progress
-    rolled_up = [gid for gid, value in fixed.items() if value is None]
-    if rolled_up:  # scored on the goals aligned to it that existed at that moment
-        basis = dict(basis)
-        children: dict[str, list[str]] = {}
-        for goal in goals:
-            for parent in goal.aligns_to:
-                children.setdefault(parent, []).append(goal.id)
-        nothing = Activity()
-        for gid in rolled_up:
-            then = [basis[c] for c in children.get(gid, ()) if c in basis
-                    and (born := activity.get(c, nothing).created) is not None
-                    and born <= moments[gid]]
-            basis[gid] = sum(then) / len(then) if then else 0.0
+    basis = progress if events is None else score_basis(
+        goals, own, progress, {g: due for g, (_, due) in spans.items()}, activity, events,
+        today, zone)
     nothing = Activity()
     checkins: dict[str, date | None] = {}
     for goal in goals:

@@ -81,9 +81,6 @@ class Review:
         """Once T is past the period's last day, its page is the review."""
         return self.as_of > self.period.end
 
-    def count(self, what: str) -> int:
-        return dict(self.counts)[what]
-
     def key(self) -> Any:
         """Everything the review shows, as plain data (a page key takes it)."""
         return (self.period.id, self.as_of.isoformat(), self.goals, self.counts,
