@@ -283,6 +283,25 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def _unchanged_since(goal: Goal, act: Activity, due: date | None,
+                     zone: ZoneInfo) -> datetime | None:
+    """The moment that fixed a goal's score when no key result changed after it (so the
+    version that fixed it holds the key results the file holds, and its events need not
+    be read); None when one did, or history cannot tell."""
+    if goal.key_results and act.kr_changed is None:
+        return None  # its creation set them: history that does not say so cannot tell
+    if goal.status in ("achieved", "missed"):
+        moment = act.status_set
+        if moment is None or (act.kr_changed is not None and act.kr_changed > moment):
+            return None
+        return moment
+    if due is None or act.created is None or local_date(act.created, zone) > due:
+        return None  # scored on its first version: the events say which
+    if act.kr_changed is not None and local_date(act.kr_changed, zone) > due:
+        return None
+    return datetime.combine(due, time.max, zone)
+
+
 def score_basis(goals: list[Goal], own: Mapping[str, float | None],
                 progress: dict[str, float], dues: Mapping[str, date | None],
                 activity: Mapping[str, Activity], events: Callable[[str], Sequence[Event]],
@@ -293,12 +312,21 @@ def score_basis(goals: list[Goal], own: Mapping[str, float | None],
     (a successor aligned to a closed goal later does not move its score)."""
     fixed: dict[str, float | None] = {}
     moments: dict[str, datetime] = {}
+    nothing = Activity()
     for goal in goals:
-        if scored(goal.status, dues[goal.id], today):
-            found = fixed_version(goal, events(goal.id), dues[goal.id], zone)
-            if found is not None:
-                fixed[goal.id] = version_progress(found[0])
-                moments[goal.id] = found[1]
+        due = dues[goal.id]
+        if not scored(goal.status, due, today):
+            continue
+        act = activity.get(goal.id, nothing)
+        moment = _unchanged_since(goal, act, due, zone)
+        if moment is not None:  # no key result moved since: the file's values count
+            if not goal.key_results:
+                fixed[goal.id], moments[goal.id] = None, moment
+            continue
+        found = fixed_version(goal, events(goal.id), due, zone)
+        if found is not None:
+            fixed[goal.id] = version_progress(found[0])
+            moments[goal.id] = found[1]
     if not fixed:
         return progress
     basis = all_progress(goals, {**own, **fixed})
@@ -306,7 +334,6 @@ def score_basis(goals: list[Goal], own: Mapping[str, float | None],
     for goal in goals:
         for parent in goal.aligns_to:
             children.setdefault(parent, []).append(goal.id)
-    nothing = Activity()
     for gid in (g for g, value in fixed.items() if value is None):
         then = [basis[c] for c in children.get(gid, ()) if c in basis
                 and (born := activity.get(c, nothing).created) is not None

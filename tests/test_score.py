@@ -132,3 +132,29 @@ def test_a_late_close_takes_the_progress_in_the_closing_commit(quarter: Repo,
     clone.commit("Close faster-deploys late", date=day("2027-01-08"))
     # 0.675 in the closing commit (it holds the Jan 05 check-in), not 0.6 at Dec 31
     assert scores(clone.root)["faster-deploys"] == (0.675, 0.7)
+
+
+def test_scores_read_from_the_files_equal_scores_replayed_from_history(quarter: Repo,
+                                                                       tmp_path: Path) -> None:
+    """A goal whose key results did not move after its score was fixed is scored from its
+    file without reading its events; forcing every goal through its events agrees."""
+    from dataclasses import replace
+
+    from goalsrepo.progress import compute
+    from goalsrepo.state import load_state
+
+    clone = Repo.__new__(Repo)
+    clone.root = tmp_path / "clone"
+    quarter.git("clone", "--quiet", str(quarter.root), str(clone.root))
+    text = (clone.root / FASTER).read_text().replace("period: 2026-Q4",
+                                                     "period: 2026-Q4\nstatus: missed")
+    clone.write(FASTER, text)
+    clone.commit("Close faster-deploys late", date=day("2027-01-08"))
+    state = load_state(clone.root)
+    blind = {g: replace(a, kr_changed=None, status_set=None)
+             for g, a in state.history.activity.items()}
+    replayed = compute(state.repo.goals, state.repo.config, blind, state.as_of,
+                       state.history.of)
+    assert [s.score for s in state.statuses()] == [s.score for s in replayed]
+    assert {s.goal.id: s.score for s in replayed} == {
+        "faster-deploys": 0.7, "grow": 0.8, "hiring": 0.5, "idea": None, "onboarding": 1.0}
