@@ -84,3 +84,36 @@ def roots_and_orphans(parents: Mapping[str, Iterable[str]], levels: Mapping[str,
         else:
             orphans.append(goal_id)
     return roots, orphans
+
+
+def continued_by(continues: Mapping[str, str | None]) -> dict[str, str]:
+    """Goal -> the goal that carries it on (``continues`` it); where two goals continue
+    one, the least id leads on."""
+    out: dict[str, str] = {}
+    for goal, earlier in sorted(continues.items()):
+        if earlier is not None:
+            out.setdefault(earlier, goal)
+    return out
+
+
+def continuation(goal_id: str, continues: Mapping[str, str | None],
+                 after_map: Mapping[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """The chain of periods around a goal, following ``continues`` (goal -> the goal it
+    carries on): the goals it carries on, oldest first, and the goals that carry it on,
+    next first (``after_map`` is :func:`continued_by`, when already made). A loop (a
+    validation error) ends the chain where it would come back."""
+    after_map = continued_by(continues) if after_map is None else after_map
+    seen = {goal_id}
+    before: list[str] = []
+    here = continues.get(goal_id)
+    while here is not None and here not in seen and here in continues:
+        seen.add(here)
+        before.append(here)
+        here = continues.get(here)
+    after: list[str] = []
+    here = after_map.get(goal_id)
+    while here is not None and here not in seen:
+        seen.add(here)
+        after.append(here)
+        here = after_map.get(here)
+    return before[::-1], after

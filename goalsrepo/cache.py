@@ -32,7 +32,7 @@ from goalsrepo import loader
 from goalsrepo.events import Activity, Author, Change, Commit, Event
 from goalsrepo.model import Goal
 
-VERSION = 2
+VERSION = 4  # 3: goal rows hold `continues`; 4: activity says when scores were fixed
 MAX_SEGMENTS = 32
 SEGMENT_EVENTS = 10_000
 
@@ -104,7 +104,8 @@ class Store:
                 self._write(name, _encode(chunk))
                 kept.append(name)
             payload = (VERSION, self.goals_dir, head,
-                       {g: (a.created, a.last_checkin) for g, a in activity.items()},
+                       {g: (a.created, a.last_checkin, a.kr_changed, a.status_set)
+                        for g, a in activity.items()},
                        list(skipped), kept)
             self._write("index.pickle", payload)
             self._remove_others(set(kept) | {"index.pickle"})

@@ -164,6 +164,41 @@ def kr_chart(series: Series, label: str, chart_id: str) -> Markup:
     return Markup("".join(out))
 
 
+def histogram(counts: tuple[int, ...], label: str, chart_id: str) -> Markup:
+    """The distribution of scores as bars, one per score 0.0, 0.1, ..., 1.0 (``counts``),
+    each with its count above it; the desc says the same in words."""
+    cid = _text(chart_id)
+    left, width = 12.0, (RIGHT - 12.0) / len(counts)
+    tallest = max(counts, default=0) or 1
+    scored = sum(counts)
+    said = [f"{n} at {i / 10:.1f}" for i, n in enumerate(counts) if n]
+    desc = (f"{scored} goal{'' if scored == 1 else 's'} scored: " + ", ".join(said) + "."
+            if scored else "No goal has a score yet.")
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart histogram" viewBox="0 0 {WIDTH}'
+        f' {HEIGHT}" width="100%" role="img" aria-labelledby="{cid}-title {cid}-desc">'
+        f'<title id="{cid}-title">{_text(label)}</title>'
+        f'<desc id="{cid}-desc">{_text(desc)}</desc>'
+        f'<path class="chart-axis" d="M{left:.1f},{_BOTTOM} H{_RIGHT}" fill="none"'
+        ' stroke="currentColor" stroke-opacity="0.5"/>'
+    ]
+    for i, count in enumerate(counts):
+        x = left + i * width
+        middle = f"{x + width / 2:.1f}"
+        out.append(f'<text {_LABEL} x="{middle}" y="{_DATES}" text-anchor="middle">'
+                   f"{i / 10:.1f}</text>")
+        if count:
+            height = (BOTTOM - TOP - 14) * count / tallest
+            top = BOTTOM - height
+            out.append(f'<rect class="chart-bar" x="{x + width * 0.15:.1f}" y="{top:.1f}"'
+                       f' width="{width * 0.7:.1f}" height="{height:.1f}"'
+                       ' fill="currentColor"/>'
+                       f'<text {_LABEL} x="{middle}" y="{top - 4:.1f}" text-anchor="middle">'
+                       f"{count}</text>")
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
 def _step_path(coords: list[tuple[str, str]], today: str | None) -> str:
     """A value holds until the next check-in, and the last one until today: a step line."""
     d = [f"M{coords[0][0]},{coords[0][1]}"]

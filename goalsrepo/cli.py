@@ -19,6 +19,7 @@ from goalsrepo.errors import EXIT_FAILURE, GoalsrepoError
 from goalsrepo.importers.records import FORMATS as IMPORT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def repo_option(func: F) -> F:
@@ -318,23 +319,27 @@ def history(goal: str, repo: Path, allow_shallow: bool, fmt: str) -> None:
     """Show every event of GOAL from git: check-ins, adjustments, status changes, moves.
 
     Each line has the date, the commit, who (mapped to people.yaml by e-mail), what
-    changed from old to new, and the commit's message.
+    changed from old to new, and the commit's message. A goal that continues one of an
+    earlier period (`continues`) lists that goal's events after its own.
 
     \b
     Example:
         goalsrepo history faster-deploys
     """
-    from goalsrepo import report
+    from goalsrepo import alignment, report
 
     state = _state(repo, None, allow_shallow)
     events = state.history.of(goal)
     if not events and goal not in {g.id for g in state.repo.goals}:
         raise GoalsrepoError(f"no goal `{goal}` in the files or the history")
     people = state.repo.people_by_email()
+    before, _ = alignment.continuation(goal, {g.id: g.continues for g in state.repo.goals})
+    earlier = [(gid, state.history.of(gid)) for gid in reversed(before)]
     if fmt == "json":
-        click.echo(report.history_json(goal, events, people), nl=False)
+        click.echo(report.history_json(goal, events, people, earlier), nl=False)
     else:
-        click.echo(report.history_text(goal, events, people, state.repo.names()), nl=False)
+        click.echo(report.history_text(goal, events, people, state.repo.names(), earlier),
+                   nl=False)
 
 
 @cli.command()
@@ -468,9 +473,13 @@ def diff_command(base: str, head: str, repo: Path, fmt: str) -> None:
                    "to, due in the next 14 days, and the check-ins they made.")
 @click.option("--team", default=None, metavar="ID",
               help="One team's agenda: its goals and its sub-teams'.")
+@click.option("--period", "period_id", metavar="ID", default=None,
+              help="The end-of-period retrospective of this period instead: scores, "
+                   "achieved and missed, drift, what rolls over.")
 @shallow_option
 def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
-                   person: str | None, team: str | None, allow_shallow: bool) -> None:
+                   person: str | None, team: str | None, period_id: str | None,
+                   allow_shallow: bool) -> None:
     """The agenda of a goals review: progress moved, wins, at-risk, stale and due goals.
 
     Covers the --since days that end on the author date of HEAD, both ends included. At
@@ -489,6 +498,9 @@ def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
 
     if post_url and fmt not in ("slack", "teams"):
         raise click.UsageError("--post sends a chat payload: use --format slack or teams")
+    if period_id is not None:
+        _retrospective(repo, period_id, fmt, post_url, allow_shallow)
+        return
     chosen = [(kind, value) for kind, value in (("person", person), ("team", team))
               if value is not None]
     if len(chosen) > 1:
@@ -581,6 +593,107 @@ def import_command(fmt: str, file: Path, repo: Path, period: str | None, team: s
 
 def _plural_problems(n: int) -> str:
     return "1 problem" if n == 1 else f"{n} problems"
+def _refusing_invalid(func: Callable[[], T]) -> T:
+    """Run a command that changes goal files; print every error when the goals have any."""
+    from goalsrepo import report
+    from goalsrepo.closing import InvalidGoals
+
+    try:
+        return func()
+    except InvalidGoals as exc:
+        for d in exc.diagnostics:
+            click.echo(report.diagnostic_line(d, use_color(sys.stderr)), err=True)
+        raise
+
+
+@cli.command("close")
+@click.argument("period")
+@repo_option
+@click.option("--early", is_flag=True, help="Close the period before its last day.")
+@click.option("--keep", multiple=True, metavar="ID",
+              help="Leave this goal open (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show each goal's score and new status; "
+                                              "write nothing.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit the changed goal files in one commit, as your git identity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (SPEC §8) for tools.")
+def close_command(period: str, repo: Path, early: bool, keep: tuple[str, ...], dry_run: bool,
+                  do_commit: bool, fmt: str) -> None:
+    """End PERIOD: every active goal of it becomes achieved (progress 1) or missed.
+
+    That fixes each goal's score: its progress in the commit that closes it. Status lines
+    are edited in place (comments stay); drafts and --keep goals are left open. Refused
+    before the period's last day without --early. Closing twice changes nothing.
+
+    \b
+    Example:
+        goalsrepo close 2026-Q4 --keep hire-sre --commit
+    """
+    from goalsrepo import report
+    from goalsrepo.closing import close
+
+    result = _refusing_invalid(lambda: close(repo.resolve(), period, early=early, keep=keep,
+                                             dry_run=dry_run, commit=do_commit))
+    click.echo((report.close_json if fmt == "json" else report.close_text)(result), nl=False)
+
+
+@cli.command("rollover")
+@click.argument("period")
+@click.argument("next_period", metavar="NEXT")
+@click.argument("goals", nargs=-1, metavar="[GOAL]...")
+@repo_option
+@click.option("--create-period", is_flag=True,
+              help="Add NEXT to goalsrepo.yaml: the quarter after a YYYY-Qn period, the "
+                   "year after an FYYYYY one.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit every written file in one commit, as your git identity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (SPEC §8) for tools.")
+def rollover_command(period: str, next_period: str, goals: tuple[str, ...], repo: Path,
+                     create_period: bool, dry_run: bool, do_commit: bool, fmt: str) -> None:
+    """Carry the unfinished goals of PERIOD into NEXT.
+
+    Each gets a successor at goals/<team>/<NEXT>/<id>-<next>.yaml that `continues` it,
+    its key results restarted from where they stand; an active goal becomes missed.
+    Named GOALs only, when given. All files or none are written; a goal already
+    continued in NEXT is not rolled again.
+
+    \b
+    Example:
+        goalsrepo rollover 2026-Q4 2027-Q1 --create-period --commit
+    """
+    from goalsrepo import report
+    from goalsrepo.rollover import rollover
+
+    result = _refusing_invalid(lambda: rollover(
+        repo.resolve(), period, next_period, goals, create_period=create_period,
+        dry_run=dry_run, commit=do_commit))
+    click.echo((report.rollover_json if fmt == "json" else report.rollover_text)(result),
+               nl=False)
+
+
+def _retrospective(repo: Path, period_id: str, fmt: str, post_url: str | None,
+                   allow_shallow: bool) -> None:
+    """``digest --period``: the retrospective's agenda, in the digest's formats."""
+    from goalsrepo import chat, retrospective
+
+    given = click.get_current_context().params
+    for other in ("person", "team"):  # the other agendas, one at a time
+        if given.get(other):
+            raise click.UsageError(f"--period and --{other} cannot be used together")
+    found = retrospective.build_retrospective(repo.resolve(), period_id,
+                                              allow_shallow=allow_shallow)
+    if fmt in ("slack", "teams"):
+        payload = (retrospective.slack if fmt == "slack" else retrospective.teams)(found)
+        if post_url:
+            click.echo(f"Posted the retrospective ({fmt}): HTTP {chat.post(post_url, payload)}")
+            return
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    render = retrospective.as_json if fmt == "json" else retrospective.markdown
+    click.echo(render(found), nl=False)
 
 
 def _progress_reporter() -> Any:

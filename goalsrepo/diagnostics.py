@@ -78,6 +78,8 @@ CODES: dict[str, Code] = _codes(
     Code("GR120", E, "unresolved-reference", "Correct the id, or add it to the file it names."),
     Code("GR121", E, "alignment-cycle", "Remove one `aligns_to` link of the cycle."),
     Code("GR122", E, "team-cycle", "Remove one `parent` link of the cycle."),
+    Code("GR123", E, "continues-loop",
+         "Point `continues` at the goal of an earlier period that this one carries on."),
     Code("GR130", E, "due-before-start", "Set `due` on or after `start`."),
     Code("GR131", E, "target-equals-start", "Set a target different from the start value."),
     Code("GR132", E, "bad-link", "Link with an http, https or mailto URL."),

@@ -8,6 +8,7 @@ reviewer must notice: targets, starts, due dates, periods), status changes and o
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from goalsrepo import git, history, lint, repository
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.events import Change
+from goalsrepo.model import Goal
+from goalsrepo.repository import Repository
 from goalsrepo.validate import check
 
 
@@ -29,6 +32,21 @@ class GoalChange:
 
 
 @dataclass(frozen=True)
+class PeriodPlan:
+    """What a change plans for one period: the goals it adds there, by team and level,
+    and what a reviewer of a plan looks for (SPEC §6): goals aligned to nothing, owners
+    who would own more active goals than the lint allows, key results without a unit."""
+
+    period: str | None
+    goals: tuple[str, ...]
+    by_team_level: tuple[tuple[str | None, str, int], ...]  # (team, level, goals added)
+    unaligned: tuple[str, ...]
+    overloaded: tuple[tuple[str, int], ...]  # (owner, active goals after the change)
+    limit: int  # lint.max_owner_goals
+    without_unit: tuple[tuple[str, str], ...]  # (goal, key result)
+
+
+@dataclass(frozen=True)
 class GoalsDiff:
     base: str  # the merge base
     head: str
@@ -37,14 +55,17 @@ class GoalsDiff:
     changed: tuple[GoalChange, ...]
     diagnostics: tuple[Diagnostic, ...]
     titles: dict[str, str]
+    plan: tuple[PeriodPlan, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
 
-def _goals_at(root: Path, commit: str) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
-    """Goal id -> data of every valid goal file at ``commit``, and that commit's problems."""
+def _goals_at(root: Path, commit: str,
+              ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic], Repository]:
+    """Goal id -> data of every valid goal file at ``commit``, that commit's problems, and
+    its goals."""
     repo = repository.load(root, commit)
     found = {}
     for goal in repo.goals:
@@ -52,15 +73,37 @@ def _goals_at(root: Path, commit: str) -> tuple[dict[str, dict[str, Any]], list[
         if data is not None:
             found[goal.id] = data
     problems = [*repo.diagnostics, *check(repo), *lint.lint(repo)]
-    return found, problems
+    return found, problems, repo
+
+
+def plan(repo: Repository, added: set[str]) -> tuple[PeriodPlan, ...]:
+    """A :class:`PeriodPlan` for each period that the ``added`` goals of ``repo`` go to."""
+    limit = repo.config.lint.max_owner_goals
+    active = Counter(g.owner for g in repo.goals if g.status == "active")
+    by_period: dict[str | None, list[Goal]] = {}
+    for goal in sorted((g for g in repo.goals if g.id in added), key=lambda g: g.id):
+        by_period.setdefault(goal.period, []).append(goal)
+    out = []
+    for period, goals in sorted(by_period.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+        teams = Counter((g.team, g.level) for g in goals)
+        owners = sorted({g.owner for g in goals})
+        out.append(PeriodPlan(
+            period, tuple(g.id for g in goals),
+            tuple((team, level, n) for (team, level), n in sorted(
+                teams.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or "", kv[0][1]))),
+            tuple(g.id for g in goals if g.level != "organization" and not g.aligns_to),
+            tuple((o, active[o]) for o in owners if active[o] > limit), limit,
+            tuple((g.id, kr.id) for g in goals for kr in g.key_results
+                  if kr.kind == "numeric" and not kr.unit)))
+    return tuple(out)
 
 
 def diff_revisions(root: Path, base: str, head: str = "HEAD") -> GoalsDiff:
     """Compare ``head`` with the merge base of ``base`` and ``head``."""
     head_commit = git.resolve(root, head)
     base_commit = git.merge_base(root, git.resolve(root, base), head_commit)
-    before, _ = _goals_at(root, base_commit)
-    after, problems = _goals_at(root, head_commit)
+    before, _, _ = _goals_at(root, base_commit)
+    after, problems, head_repo = _goals_at(root, head_commit)
     changed = []
     for goal_id in sorted(set(before) & set(after)):
         changes = history.diff(history.snapshot(before[goal_id]),
@@ -80,4 +123,5 @@ def diff_revisions(root: Path, base: str, head: str = "HEAD") -> GoalsDiff:
         base_commit, head_commit, tuple(sorted(set(after) - set(before))),
         tuple(sorted(set(before) - set(after))), tuple(changed),
         tuple(sorted(problems, key=Diagnostic.sort_key)), titles,
+        plan(head_repo, set(after) - set(before)),
     )

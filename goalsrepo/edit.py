@@ -81,12 +81,14 @@ def _escape(char: str) -> str:
     return char
 
 
-def set_value(text: str, path: KeyPath, value: Scalar) -> str:
+def set_value(text: str, path: KeyPath, value: Scalar, *, after: tuple[str, ...] = ()) -> str:
     """Set the scalar at ``path`` to ``value``, changing nothing else in ``text``.
 
     ``path`` holds mapping keys (str) and list indices (int). When only the last key is
     missing, it is added as a new ``key: value`` entry at the end of its mapping (a new
-    line in a block mapping, ``, key: value`` in a flow mapping). Values keep the
+    line in a block mapping, ``, key: value`` in a flow mapping), or, in a block mapping,
+    just after the last of the keys ``after`` that it holds (the keys that come before it
+    in the file format's order). Values keep the
     value's place and the comment after it; a literal block (``description: |``) stays a
     literal block when the new text fits one.
     """
@@ -98,7 +100,7 @@ def set_value(text: str, path: KeyPath, value: Scalar) -> str:
     if isinstance(parent, yaml.MappingNode) and isinstance(last, str):
         found = _lookup(parent, last, path)
         if found is None:
-            return _insert(text, parent, last, value)
+            return _insert(text, parent, last, value, after)
         key, node = found
         _check_not_alias(node, key.end_mark.index, path)
     else:
@@ -295,9 +297,15 @@ def _line_end(text: str, index: int) -> int:
     return len(text) if newline < 0 else newline + 1
 
 
-def _insert(text: str, mapping: yaml.MappingNode, key: str, value: Scalar) -> str:
+def _insert(text: str, mapping: yaml.MappingNode, key: str, value: Scalar,
+            after: tuple[str, ...] = ()) -> str:
     entry = f"{format_scalar(key)}: {format_scalar(value)}"
     last_key, last_value = mapping.value[-1] if mapping.value else (None, None)
+    if not mapping.flow_style:
+        earlier = [(k, v) for k, v in mapping.value
+                   if isinstance(k, yaml.ScalarNode) and k.value in after]
+        if earlier:
+            last_key, last_value = earlier[-1]
     if mapping.flow_style:
         if last_value is None:
             at = mapping.start_mark.index + 1  # just inside the `{`
@@ -311,6 +319,36 @@ def _insert(text: str, mapping: yaml.MappingNode, key: str, value: Scalar) -> st
     if at == len(text) and not text.endswith("\n"):
         return text + newline + indent + entry
     return text[:at] + indent + entry + newline + text[at:]
+
+
+def append_item(text: str, path: KeyPath, item: dict[str, Scalar]) -> str:
+    """Add ``item`` (a mapping of scalars) at the end of the list at ``path``, in the
+    style of the list's last item (a block or a flow mapping, at its indentation), or as
+    ``, {...}`` in a flow list. Comments and every other byte stay."""
+    node = _walk(_compose(text), path)
+    if not isinstance(node, yaml.SequenceNode):
+        raise EditError(f"{_show(path)} is a {_kind(node)}, not a list")
+    flow = "{" + ", ".join(f"{format_scalar(k)}: {format_scalar(v)}"
+                           for k, v in item.items()) + "}"
+    if node.flow_style or not node.value:
+        if not node.flow_style:
+            raise EditError(f"{_show(path)} is an empty list; add the item by hand")
+        at = node.end_mark.index - 1  # just before the `]`
+        return text[:at] + (", " if node.value else "") + flow + text[at:]
+    last = node.value[-1]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    dash = text.rfind("-", 0, last.start_mark.index)
+    indent = " " * (dash - text.rfind("\n", 0, dash) - 1)
+    if isinstance(last, yaml.MappingNode) and not last.flow_style:
+        inner = " " * int(last.start_mark.column)
+        lines = [f"{format_scalar(k)}: {format_scalar(v)}" for k, v in item.items()]
+        entry = indent + "-" + inner[len(indent) + 1:] + (newline + inner).join(lines)
+    else:
+        entry = indent + "- " + flow
+    at = _line_end(text, _content_end(text, last))
+    if at == len(text) and not text.endswith("\n"):
+        return text + newline + entry
+    return text[:at] + entry + newline + text[at:]
 
 
 def _kind(node: yaml.Node) -> str:

@@ -89,19 +89,34 @@ class Event:
 
 @dataclass(frozen=True)
 class Activity:
-    """What staleness needs of a goal's history: its latest creation and check-in."""
+    """What a goal's numbers need of its history without its events: its latest creation
+    and check-in (staleness), and the latest commits that changed a key result or set its
+    status, which tell whether its score can be read from its file (see
+    :func:`goalsrepo.progress.score_basis`)."""
 
     created: datetime | None = None
     last_checkin: datetime | None = None
+    kr_changed: datetime | None = None
+    status_set: datetime | None = None
+
+    def merged(self, older: Activity) -> Activity:
+        """This activity (of later commits) over ``older``."""
+        return Activity(self.created or older.created, self.last_checkin or older.last_checkin,
+                        self.kr_changed or older.kr_changed,
+                        self.status_set or older.status_set)
 
 
 def activity(events: Iterable[Event]) -> dict[str, Activity]:
-    """Per goal, the moment of its latest creation and latest check-in."""
+    """Per goal, the moment of its latest creation, check-in, key-result change and
+    status change."""
     out: dict[str, Activity] = {}
     for event in events:
         current = out.get(event.goal, Activity())
-        if event.kind == "created":
-            out[event.goal] = Activity(event.commit.date, current.last_checkin)
-        elif event.is_checkin:
-            out[event.goal] = Activity(current.created, event.commit.date)
+        when = event.commit.date
+        created = when if event.kind == "created" else current.created
+        checkin = when if event.is_checkin else current.last_checkin
+        kr = when if any(c.kr is not None for c in event.changes) else current.kr_changed
+        status = when if any(c.kr is None and c.field == "status" for c in event.changes) \
+            else current.status_set
+        out[event.goal] = Activity(created, checkin, kr, status)
     return out

@@ -314,9 +314,7 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
             replay = _replay_range(root, goals_dir, None, target, progress)
         merged = dict(index.activity) if index is not None else {}
         for goal, new in activity(replay.events).items():
-            old = merged.get(goal, Activity())
-            merged[goal] = Activity(new.created or old.created,
-                                    new.last_checkin or old.last_checkin)
+            merged[goal] = new.merged(merged.get(goal, Activity()))
         skipped = [*(index.skipped if index else ()), *replay.skipped]
         store.write(target, replay.events, merged, skipped,
                     index.segments if index is not None else ())

@@ -25,7 +25,7 @@ from typing import Any
 
 from goalsrepo.events import Author, Change, Commit, Event
 
-VERSION = 2
+VERSION = 3  # 3: derived rows hold adjustments and progress
 BUCKETS = 256
 SHARDS = 16  # files of derived rows: a rebuild rewrites the one or two it changed
 

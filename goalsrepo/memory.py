@@ -22,10 +22,11 @@ is ignored, and the build computes everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from goalsrepo.events import Event
 from goalsrepo.model import Goal
 from goalsrepo.pages import digest
 from goalsrepo.progress import GoalStatus, compute
@@ -107,24 +108,27 @@ def findings(now: Mapping[str, bytes], previous: Memory | None) -> dict[str, Sma
 
 
 def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tuple[Any, ...]],
-             previous: Memory | None) -> list[GoalStatus]:
+             previous: Memory | None,
+             events: Callable[[str], Sequence[Event]] | None = None) -> list[GoalStatus]:
     """Every goal's numbers: the previous build's for the goals whose source did not
     change, computed for the others. Computed for all when a changed goal's numbers roll
     up into a parent (a goal without key results takes its progress from its children),
-    or one changed more than its check-in values (it may have moved in the alignment)."""
+    or one changed more than its check-in values (it may have moved in the alignment).
+    ``events`` fixes scores (see :meth:`State.statuses`)."""
     goals = state.repo.goals
     if previous is None or sources.keys() != previous.goals.keys():
-        return state.statuses()
+        return state.statuses(events)
     by_id = {g.id: g for g in goals}
     changed = [g for g in goals if not _same(previous.goals[g.id].source, sources[g.id])]
     for goal in changed:
         if not goal.key_results or any(p in by_id and not by_id[p].key_results
                                        for p in goal.aligns_to):
-            return state.statuses()
+            return state.statuses(events)
         if previous.goals[goal.id].shape != shapes[goal.id]:
-            return state.statuses()
+            return state.statuses(events)
     fresh = {s.goal.id: s for s in compute(changed, state.repo.config,
-                                           state.history.activity, state.as_of)}
+                                           state.history.activity, state.as_of,
+                                           events or state.history.of)}
     return [fresh.get(g.id) or GoalStatus.from_row(g, previous.goals[g.id].status)
             for g in goals]
 

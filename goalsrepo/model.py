@@ -17,6 +17,12 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 KrKind = Literal["numeric", "milestone", "control"]
 
+# The keys of a goal file in the order SPEC §1 shows them: files goalsrepo writes follow
+# it, and a key it adds to a file goes after the keys that come before it here.
+KEY_ORDER = ("id", "title", "level", "owner", "team", "contributors", "period", "start", "due",
+             "aligns_to", "status", "superseded_by", "continues", "description",
+             "key_results", "milestones", "links")
+
 
 class KeyResult(NamedTuple):
     id: str
@@ -73,6 +79,7 @@ class Goal:
     aligns_to: tuple[str, ...] = ()
     status: str = "active"
     superseded_by: str | None = None
+    continues: str | None = None
     description: str | None = None
     # Factories, not defaults: a default would be a class attribute, which hides a field
     # from_row has not made yet from __getattr__.
@@ -91,7 +98,8 @@ class Goal:
             start=date.fromisoformat(start) if start else None,
             due=date.fromisoformat(due) if due else None,
             aligns_to=tuple(data.get("aligns_to", ())), status=data.get("status", "active"),
-            superseded_by=data.get("superseded_by"), description=data.get("description"),
+            superseded_by=data.get("superseded_by"), continues=data.get("continues"),
+            description=data.get("description"),
             key_results=tuple(KeyResult.from_data(k) for k in data.get("key_results", ())),
             milestones=tuple(Milestone.from_data(m) for m in data.get("milestones", ())),
             links=tuple(Link(x["url"], x.get("title")) for x in data.get("links", ())),
@@ -107,7 +115,7 @@ class Goal:
         return (
             self.id, self.title, self.owner, self.path, self.level, self.team,
             self.contributors, self.period, _ordinal(self.start), _ordinal(self.due),
-            self.aligns_to, self.status, self.superseded_by, self.description,
+            self.aligns_to, self.status, self.superseded_by, self.continues, self.description,
             tuple((k.id, k.title, k.kind, k.unit, k.start, k.target, k.current, k.done,
                    k.keep, k.weight) for k in self.key_results),
             tuple((m.title, _ordinal(m.due), m.done, m.owner) for m in self.milestones),
@@ -124,7 +132,7 @@ class Goal:
         (fields["id"], fields["title"], fields["owner"], fields["path"], fields["level"],
          fields["team"], fields["contributors"], fields["period"], start, due,
          fields["aligns_to"], fields["status"], fields["superseded_by"],
-         fields["description"], _, _, _) = row
+         fields["continues"], fields["description"], _, _, _) = row
         fields["start"], fields["due"] = _day(start), _day(due)
         fields["_row"] = row  # not a field: equality, repr and replace() ignore it
         return goal
@@ -136,7 +144,7 @@ class Goal:
             row = self.__dict__.get("_row")
             if row is None or name not in ("key_results", "milestones", "links"):
                 raise AttributeError(name)
-            krs, milestones, links = row[14:]
+            krs, milestones, links = row[15:]
             self.__dict__.update(
                 key_results=tuple(map(KeyResult._make, krs)),
                 milestones=tuple(Milestone(t, _day(d), done, o) for t, d, done, o in milestones),

@@ -21,7 +21,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from goalsrepo import alignment
+from goalsrepo import alignment, charts, review
 from goalsrepo.config import Config, Period, Person, Team
 from goalsrepo.model import Goal
 from goalsrepo.progress import GoalStatus
@@ -140,24 +140,34 @@ class DriftRow(NamedTuple):
     # (day, commit, authors, message, what changed)
 
 
+AdjustmentRow = tuple[str, str, tuple[tuple[str, str], ...], str, str]
+# (day, commit, authors, message, what changed): as in DriftRow.adjustments
+
+
 @dataclass(frozen=True)
 class Derived:
-    """What the site keeps of a goal's history between builds (see :mod:`logbook`)."""
+    """What the site keeps of a goal's history between builds (see :mod:`logbook`):
+    besides the rows above, every adjustment and the goal's progress over time
+    (``(day, own progress or None)``), which a period's page adds up."""
 
     checkins: tuple[CheckinRow, ...] = ()
     wins: tuple[WinRow, ...] = ()
     drift: DriftRow | None = None
+    adjustments: tuple[AdjustmentRow, ...] = ()
+    progress: tuple[tuple[str, float | None], ...] = ()
 
     def to_row(self) -> DerivedRow:
         return (_plain(self.checkins), _plain(self.wins),
-                _plain([self.drift])[0] if self.drift else None)
+                _plain([self.drift])[0] if self.drift else None, self.adjustments,
+                self.progress)
 
 
 # A Derived as the logbook keeps it: the same rows as plain tuples. Pages across goals
 # read every goal's rows but show a few; only those become named tuples (ten thousand
 # goals have some 75,000 rows).
 DerivedRow = tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...],
-                   tuple[Any, ...] | None]
+                   tuple[Any, ...] | None, tuple[AdjustmentRow, ...],
+                   tuple[tuple[str, float | None], ...]]
 
 
 @dataclass
@@ -197,6 +207,8 @@ class SiteData:
     cards: dict[str, Card] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     replaced: dict[str, list[Card]] = field(default_factory=dict)  # new goal -> old ones
+    continues: dict[str, str | None] = field(default_factory=dict)  # goal -> the one it carries on
+    continued_by: dict[str, str] = field(default_factory=dict)
     by_email: dict[str, str] = field(default_factory=dict)
 
     def person_name(self, person: str | None) -> str:
@@ -233,6 +245,9 @@ def prepare(data: SiteData) -> None:
                                         for gid, s in data.statuses.items()})
     data.by_email = {email.lower(): person.id for person in data.people.values()
                      for email in person.emails}
+    data.continues = {gid: s.goal.continues if s.goal.continues in data.statuses else None
+                      for gid, s in data.statuses.items()}
+    data.continued_by = alignment.continued_by(data.continues)
     for gid in sorted(data.statuses):
         new = data.statuses[gid].goal.superseded_by
         if new is not None:
@@ -314,7 +329,7 @@ NEWEST_WIN = itemgetter(3, 4, 0, 1, 2)  # day, commit, goal, what, name
 def latest_wins(data: SiteData) -> tuple[list[WinRow], int]:
     """The latest wins of the goals that still exist (as many as the wins page shows),
     newest first, and how many there are in all."""
-    wins = [w for gid, (_, won, _) in data.derived.items() if gid in data.cards for w in won]
+    wins = [w for gid, (_, won, *_) in data.derived.items() if gid in data.cards for w in won]
     return ([WinRow._make(w) for w in heapq.nlargest(WINS_PAGE, wins, key=NEWEST_WIN)],
             len(wins))
 
@@ -323,7 +338,7 @@ def all_checkins(data: SiteData) -> list[tuple[Any, ...]]:
     """The check-ins of the goals that still exist as plain rows, in no order: the pages
     that show some take the newest few (sorting them all costs more than the rest of a
     rebuild) with :func:`newest_checkins`."""
-    return [c for gid, (done, _, _) in data.derived.items() if gid in data.cards for c in done]
+    return [c for gid, (done, *_) in data.derived.items() if gid in data.cards for c in done]
 
 
 def newest_checkins(rows: Iterable[tuple[Any, ...]], count: int) -> list[CheckinRow]:
@@ -364,17 +379,25 @@ def plan(data: SiteData) -> list[Page]:
     ]
 
 
+def chain(data: SiteData, goal_id: str) -> tuple[list[Card], list[Card]]:
+    """The goals a goal carries on (oldest first) and those that carry it on (next
+    first), as cards: its page shows the chain across periods."""
+    before, after = alignment.continuation(goal_id, data.continues, data.continued_by)
+    return [data.cards[g] for g in before], [data.cards[g] for g in after]
+
+
 def _goal_pages(data: SiteData, key: bytes, ordered: list[Card],
                 dirty: set[str] | None) -> list[Page]:
-    """A page per goal. It shows its parents', children's and replacements' cards too, so
-    a changed goal changes their pages as well."""
+    """A page per goal. It shows its parents', children's, replacements' and chain's
+    cards too, so a changed goal changes their pages as well."""
     keyed = None
     if dirty is not None:
         keyed = set(dirty)
         for gid in dirty:
             goal = data.statuses[gid].goal
+            before, after = alignment.continuation(gid, data.continues, data.continued_by)
             keyed.update(goal.aligns_to, data.children.get(gid, ()),
-                         (c.id for c in data.replaced.get(gid, ())))
+                         (c.id for c in data.replaced.get(gid, ())), before, after)
             if goal.superseded_by:
                 keyed.add(goal.superseded_by)
     return [Page(c.path,
@@ -514,6 +537,8 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
 
 def _period_pages(data: SiteData, key: bytes, periods: list[tuple[Period, list[Card]]],
                   dirty: set[str] | None) -> list[Page]:
+    """The periods and a page per period: its goals by team and, before its end, its
+    burn-up; once T is past its end, its review (:mod:`goalsrepo.review`)."""
     out = [Page("periods.html",
                 digest((key, "periods", tuple((p.id, card_keys(cs)) for p, cs in periods))),
                 "periods.html",
@@ -523,15 +548,57 @@ def _period_pages(data: SiteData, key: bytes, periods: list[tuple[Period, list[C
         for c in cards:
             groups.setdefault(c.team, []).append(c)
         ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        found = functools.cache(functools.partial(period_review, data, period))
         out.append(Page(
             f"periods/{file_name(period.id)}.html",
             None if _unchanged(cards, dirty) else
-            digest((key, "period", period.id, card_keys(cards))),
+            digest((key, "period", period.id, card_keys(cards), found().key())),
             "period.html",
-            _bind(lambda p, cs, groups: {"period": p, "summary": summary(cs), "groups": [
-                (data.teams.get(t) if t else None, t, summary(gcs), gcs) for t, gcs in groups]},
-                period, cards, ordered)))
+            _bind(lambda p, cs, groups, found: {
+                "period": p, "summary": summary(cs), "groups": [
+                    (data.teams.get(t) if t else None, t, summary(gcs), gcs)
+                    for t, gcs in groups],
+                **review_context(data, found())},
+                period, cards, ordered, found)))
     return out
+
+
+def period_review(data: SiteData, period: Period) -> review.Review:
+    """The period's review from the goals' numbers and the rows kept of their history."""
+    ids = [gid for gid, s in data.statuses.items() if s.goal.period == period.id]
+    rows = {gid: data.derived[gid] for gid in ids if gid in data.derived}
+    return review.review(period, data.statuses.values(), data.as_of,
+                         adjustments={gid: r[3] for gid, r in rows.items()},
+                         wins={gid: r[1] for gid, r in rows.items()},
+                         progress={gid: r[4] for gid, r in rows.items()})
+
+
+def review_context(data: SiteData, found: review.Review) -> dict[str, Any]:
+    """What period.html shows of the review, or of the burn-up before the period ends."""
+    period = found.period
+    if not found.ended:
+        chart = None
+        if found.burnup:
+            series = charts.Series(
+                points=tuple((d, v * 100) for d, v in found.burnup), start=period.start,
+                due=period.end, as_of=data.as_of, baseline=0.0, target=100.0, unit="%",
+                lower_is_better=False)
+            chart = charts.kr_chart(series, f"Average progress of {period.id}", "burnup")
+        return {"review": None, "burnup": chart}
+    label = f"Scores of the goals of {period.id}"
+    return {"burnup": None, "review": {
+        "counts": found.counts, "average": found.average,
+        "scores": [(data.cards[g], score, status) for g, score, status in found.scores],
+        "histogram": charts.histogram(found.histogram, label, "scores"),
+        "teams": [(data.teams.get(t.team) if t.team else None, t) for t in found.teams],
+        "adjustments": [{"goal": data.cards[a.goal], "day": a.day, "commit": a.commit,
+                         "who": _who(data, a.authors), "reason": a.reason.strip(),
+                         "what": a.what} for a in found.adjustments],
+        "wins": [win_view(data, WinRow(w.goal, w.what, w.name, w.day, w.commit, w.authors))
+                 for w in found.wins],
+        "carried": [(data.cards[c.goal], data.cards.get(c.successor) if c.successor else None)
+                    for c in found.carried],
+    }}
 
 
 def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) -> list[Page]:
@@ -539,7 +606,7 @@ def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) ->
     cards = data.cards
     shown, total = wins
     feed = shown[:FEED_ENTRIES]
-    drifts = sorted((DriftRow._make(drift) for gid, (_, _, drift) in data.derived.items()
+    drifts = sorted((DriftRow._make(drift) for gid, (_, _, drift, *_) in data.derived.items()
                      if drift is not None and gid in cards),
                     key=lambda d: (d.adjustments[-1][0] if d.adjustments else "", d.goal),
                     reverse=True)

@@ -6,14 +6,14 @@ each rule is one small function with the formula in its docstring.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from goalsrepo.config import Config, Health
-from goalsrepo.events import Activity
+from goalsrepo.events import Activity, Event
 from goalsrepo.model import Goal, KeyResult
 
 
@@ -137,12 +137,91 @@ def health(status: str, progress: float, expected_progress: float | None,
     return "off_track"
 
 
+def scored(status: str, due: date | None, today: date) -> bool:
+    """Whether a goal has a score at T: achieved or missed, or active at or after its due
+    date. Draft and dropped goals, and active goals before their due date, have none."""
+    return status in ("achieved", "missed") or (
+        status == "active" and due is not None and today >= due)
+
+
 def score(status: str, progress: float, due: date | None, today: date) -> float | None:
-    """The 0.0-1.0 OKR grade: progress rounded to one decimal, at or after the due date or
-    once achieved or missed; None before."""
-    if status in ("achieved", "missed") or (due is not None and today >= due):
+    """The 0.0-1.0 OKR grade: ``progress`` (as it stood when the score was fixed, see
+    :func:`fixed_version`) rounded to one decimal, or None when the goal has no score."""
+    if scored(status, due, today):
         return round(progress + 1e-9, 1)
     return None
+
+
+Version = dict[tuple[str | None, str], Any]  # (kr id or None, field) -> value
+
+
+def fixed_version(goal: Goal, events: Sequence[Event], due: date | None,
+                  zone: ZoneInfo) -> tuple[Version, datetime] | None:
+    """The fields of the committed version of ``goal`` that fixes its score (SPEC §3), and
+    the moment that fixed it: for an achieved or missed goal, the version of the last
+    commit that set that status (its date); for an active goal, the last version
+    committed on or before its due date (its first version when it was first committed
+    later), and the end of the due date, so check-ins dated after it change nothing.
+    None when history holds no such version (no history, or a status not committed
+    yet): then the file's own values count."""
+    closing = goal.status in ("achieved", "missed")
+    fields: Version = {}
+    fixed: Version | None = None
+    moment: datetime | None = None
+    for event in events:
+        if not closing and fixed is not None and due is not None \
+                and local_date(event.commit.date, zone) > due:
+            break
+        if event.kind in ("created", "deleted"):
+            fields = {}
+        for change in event.changes:
+            if change.new is None:
+                fields.pop((change.kr, change.field), None)
+            else:
+                fields[(change.kr, change.field)] = change.new
+        if event.kind == "deleted":
+            continue
+        if not closing or any(c.kr is None and c.field == "status" and c.new == goal.status
+                              for c in event.changes):
+            fixed, moment = dict(fields), event.commit.date
+    if fixed is None or moment is None or (
+            closing and fields.get((None, "status")) != goal.status):
+        return None
+    if not closing and due is not None:
+        moment = datetime.combine(due, time.max, zone)
+    return fixed, moment
+
+
+def version_progress(version: Version) -> float | None:
+    """A goal version's own progress: the weight-averaged progress of the key results it
+    held, judged by their definition in that version; None without key results."""
+    krs: dict[str, dict[str, Any]] = {}
+    for (kr, name), value in version.items():
+        if kr is not None:
+            krs.setdefault(kr, {})[name] = value
+    if not krs:
+        return None
+    total = done = 0.0
+    for fields in krs.values():
+        weight = number(fields.get("weight"))
+        weight = weight if weight is not None and weight > 0 else 1.0
+        total += weight
+        done += weight * measure_fields(fields)
+    return done / total
+
+
+def number(value: Any) -> float | None:
+    """A number, or None for anything else an old, invalid version may hold."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def measure_fields(fields: Mapping[str, Any]) -> float:
+    """A key result's progress from its fields as history holds them (the kind follows
+    from its keys, as in :class:`~goalsrepo.model.KeyResult`)."""
+    kind = ("milestone" if fields.get("done") is not None
+            else "control" if fields.get("keep") is not None else "numeric")
+    return measure(kind, number(fields.get("start")), number(fields.get("target")),
+                   number(fields.get("current")), bool(fields.get("done")), fields.get("keep"))
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -204,15 +283,82 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def _unchanged_since(goal: Goal, act: Activity, due: date | None,
+                     zone: ZoneInfo) -> datetime | None:
+    """The moment that fixed a goal's score when no key result changed after it (so the
+    version that fixed it holds the key results the file holds, and its events need not
+    be read); None when one did, or history cannot tell."""
+    if goal.key_results and act.kr_changed is None:
+        return None  # its creation set them: history that does not say so cannot tell
+    if goal.status in ("achieved", "missed"):
+        moment = act.status_set
+        if moment is None or (act.kr_changed is not None and act.kr_changed > moment):
+            return None
+        return moment
+    if due is None or act.created is None or local_date(act.created, zone) > due:
+        return None  # scored on its first version: the events say which
+    if act.kr_changed is not None and local_date(act.kr_changed, zone) > due:
+        return None
+    return datetime.combine(due, time.max, zone)
+
+
+def score_basis(goals: list[Goal], own: Mapping[str, float | None],
+                progress: dict[str, float], dues: Mapping[str, date | None],
+                activity: Mapping[str, Activity], events: Callable[[str], Sequence[Event]],
+                today: date, zone: ZoneInfo) -> dict[str, float]:
+    """The progress each goal's score is taken from: a scored goal's own progress in the
+    version that fixed it (:func:`fixed_version`), rolled up like progress; a goal
+    without key results averages the goals aligned to it that existed at that moment
+    (a successor aligned to a closed goal later does not move its score)."""
+    fixed: dict[str, float | None] = {}
+    moments: dict[str, datetime] = {}
+    nothing = Activity()
+    for goal in goals:
+        due = dues[goal.id]
+        if not scored(goal.status, due, today):
+            continue
+        act = activity.get(goal.id, nothing)
+        moment = _unchanged_since(goal, act, due, zone)
+        if moment is not None:  # no key result moved since: the file's values count
+            if not goal.key_results:
+                fixed[goal.id], moments[goal.id] = None, moment
+            continue
+        found = fixed_version(goal, events(goal.id), due, zone)
+        if found is not None:
+            fixed[goal.id] = version_progress(found[0])
+            moments[goal.id] = found[1]
+    if not fixed:
+        return progress
+    basis = all_progress(goals, {**own, **fixed})
+    children: dict[str, list[str]] = {}
+    for goal in goals:
+        for parent in goal.aligns_to:
+            children.setdefault(parent, []).append(goal.id)
+    for gid in (g for g, value in fixed.items() if value is None):
+        then = [basis[c] for c in children.get(gid, ()) if c in basis
+                and (born := activity.get(c, nothing).created) is not None
+                and born <= moments[gid]]
+        basis[gid] = sum(then) / len(then) if then else 0.0
+    return basis
+
+
 def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activity],
-            today: date) -> list[GoalStatus]:
+            today: date, events: Callable[[str], Sequence[Event]] | None = None,
+            ) -> list[GoalStatus]:
     """Every number of every goal at ``today`` (T), from the goals and their history's
-    :class:`~goalsrepo.events.Activity` (latest creation and check-in)."""
+    :class:`~goalsrepo.events.Activity` (latest creation and check-in). ``events(id)``
+    gives a goal's events, oldest first, which fix the scores (:func:`fixed_version`);
+    without it a score is taken from the file's values."""
     goals = list(goals)
     zone = config.zone
     measured = {g.id: tuple(kr_progress(kr) for kr in g.key_results) for g in goals}
-    progress = all_progress(goals, {g.id: own_progress(g, measured[g.id]) for g in goals})
+    own = {g.id: own_progress(g, measured[g.id]) for g in goals}
+    progress = all_progress(goals, own)
     periods = {p.id: p for p in config.periods}
+    spans = {g.id: g.span(periods.get(g.period) if g.period else None) for g in goals}
+    basis = progress if events is None else score_basis(
+        goals, own, progress, {g: due for g, (_, due) in spans.items()}, activity, events,
+        today, zone)
     nothing = Activity()
     checkins: dict[str, date | None] = {}
     for goal in goals:
@@ -224,7 +370,7 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
                              if g.key_results or g.milestones}, _latest, None)
     out = []
     for goal in goals:
-        start, due = goal.span(periods.get(goal.period) if goal.period else None)
+        start, due = spans[goal.id]
         act = activity.get(goal.id, nothing)
         last = checkins[goal.id] if goal.key_results or goal.milestones else rolled[goal.id]
         created = local_date(act.created, zone) if act.created else None
@@ -234,7 +380,7 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
             health=health(goal.status, progress[goal.id], exp, config.health),
             stale=stale(goal.status, last, created, today, config.checkin_days),
             last_checkin=last,
-            score=score(goal.status, progress[goal.id], due, today),
+            score=score(goal.status, basis[goal.id], due, today),
             kr_progress=measured[goal.id],
         ))
     return out

@@ -16,11 +16,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from goalsrepo import alignment
+from goalsrepo.closing import CloseResult
 from goalsrepo.diagnostics import Diagnostic, Severity
-from goalsrepo.diff import GoalsDiff
+from goalsrepo.diff import GoalsDiff, PeriodPlan
 from goalsrepo.digest import Digest, Item
 from goalsrepo.events import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
+from goalsrepo.rollover import RolloverResult
 from goalsrepo.validate import ValidationResult
 
 if TYPE_CHECKING:
@@ -304,10 +306,11 @@ def _percent(value: float | None) -> str:
 def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
                 color: bool = False) -> str:
     """The terminal table of ``status``: one goal per line, needs-attention first."""
-    rows = [("GOAL", "PROGRESS", "", "EXPECTED", "HEALTH", "STALE", "OWNER", "DUE")]
+    rows = [("GOAL", "PROGRESS", "", "EXPECTED", "HEALTH", "STALE", "OWNER", "DUE", "SCORE")]
     for s in statuses:
         rows.append((s.goal.id, bar(s.progress), _percent(s.progress), _percent(s.expected),
-                     s.health, "stale" if s.stale else "", s.goal.owner, _iso(s.due) or "-"))
+                     s.health, "stale" if s.stale else "", s.goal.owner, _iso(s.due) or "-",
+                     "-" if s.score is None else f"{s.score:.1f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
@@ -425,6 +428,66 @@ def tree_text(statuses: list[GoalStatus], as_of: date) -> str:
     return "\n".join(lines) + "\n"
 
 
+def close_json(result: CloseResult) -> str:
+    payload = {"version": JSON_VERSION, "period": result.period.id, "commit": result.commit,
+               "goals": [{"id": g.id, "score": g.score, "status": g.status}
+                         for g in result.goals]}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+_CLOSE_NOTES = {"kept": "kept open with --keep", "draft": "draft, left as it is",
+                "unchanged": "already closed"}
+
+
+def close_text(result: CloseResult) -> str:
+    """One line per goal of the period (its status and score after the close), then
+    the commit's subject and what was done."""
+    lines = [f"{'Would close' if result.dry_run else 'Closing'} {result.period.id} "
+             f"(ends {result.period.end.isoformat()}):"]
+    for g in result.goals:
+        score = "  -" if g.score is None else f"{g.score:.1f}"
+        note = _CLOSE_NOTES.get(g.action)
+        lines.append(f"  {g.status:<9} {score}  {g.id}" + (f"  ({note})" if note else ""))
+    if not result.goals:
+        lines.append("  (no goals)")
+    lines += _outcome(result, bool(result.closed), "Nothing to close: no active goal left open.")
+    return "\n".join(lines) + "\n"
+
+
+def _outcome(result: CloseResult | RolloverResult, changed: bool, nothing: str) -> list[str]:
+    """The last lines of close and rollover: the commit's subject (or that nothing
+    changes), whether it was a dry run, and the commit made."""
+    if not changed:
+        return [nothing]
+    lines = [result.message + (" (dry run: nothing written)" if result.dry_run else "")]
+    if result.commit:
+        lines.append(f"Committed {result.commit[:10]}")
+    return lines
+
+
+def rollover_json(result: RolloverResult) -> str:
+    payload = {"version": JSON_VERSION, "period": result.period.id, "next": result.next.id,
+               "commit": result.commit,
+               "goals": [{"id": r.id, "successor": r.successor, "path": r.path}
+                         for r in result.goals]}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def rollover_text(result: RolloverResult) -> str:
+    verb = "Would roll" if result.dry_run else "Rolling"
+    lines = [f"{verb} {result.period.id} over into {result.next.id} "
+             f"({result.next.start.isoformat()} to {result.next.end.isoformat()}):"]
+    if result.created_period:
+        lines.append(f"  + period {result.next.id} in goalsrepo.yaml")
+    for r in result.goals:
+        if r.already:
+            lines.append(f"  = {r.id}: already continued by {r.successor} ({r.path})")
+        else:
+            lines.append(f"  + {r.id} -> {r.successor} ({r.path})")
+    lines += _outcome(result, bool(result.new), "Nothing to roll over.")
+    return "\n".join(lines) + "\n"
+
+
 def author_json(author: Author, people: Mapping[str, str]) -> dict[str, Any]:
     return {"name": author.name, "email": author.email,
             "person": people.get(author.email.lower())}
@@ -454,9 +517,16 @@ def event_json(event: Event, people: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def history_json(goal_id: str, events: list[Event], people: Mapping[str, str]) -> str:
-    payload = {"version": JSON_VERSION, "goal": goal_id,
-               "events": [event_json(e, people) for e in events]}
+def history_json(goal_id: str, events: list[Event], people: Mapping[str, str],
+                 earlier: Iterable[tuple[str, list[Event]]] = ()) -> str:
+    """SPEC §8's history; for a goal that continues another, also ``predecessors``: the
+    events of the goals it continues, nearest first."""
+    payload: dict[str, Any] = {"version": JSON_VERSION, "goal": goal_id,
+                               "events": [event_json(e, people) for e in events]}
+    before = [{"goal": gid, "events": [event_json(e, people) for e in evs]}
+              for gid, evs in earlier]
+    if before:
+        payload["predecessors"] = before
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -471,8 +541,21 @@ def _value(value: Any) -> str:
 
 
 def history_text(goal_id: str, events: list[Event], people: Mapping[str, str],
-                 names: Mapping[str, str]) -> str:
-    """Every event of a goal, oldest first, with who, what moved and why."""
+                 names: Mapping[str, str],
+                 earlier: Iterable[tuple[str, list[Event]]] = ()) -> str:
+    """Every event of a goal, oldest first, with who, what moved and why; then, under a
+    heading each, the events of the goals it continues, nearest first."""
+    lines = _event_lines(events, people, names)
+    if not lines:
+        lines.append(f"no history for {goal_id}")
+    for gid, evs in earlier:
+        lines += ["", f"Continues {gid}:"]
+        lines += _event_lines(evs, people, names) or [f"no history for {gid}"]
+    return "\n".join(lines) + "\n"
+
+
+def _event_lines(events: list[Event], people: Mapping[str, str],
+                 names: Mapping[str, str]) -> list[str]:
     lines = []
     for event in events:
         who = ", ".join(_who(a, people, names) for a in event.commit.authors)
@@ -483,9 +566,7 @@ def history_text(goal_id: str, events: list[Event], people: Mapping[str, str],
                 name = f"{c.kr}.{c.field}" if c.kr else c.field
                 flag = "  (adjustment)" if c.is_adjustment else ""
                 lines.append(f"    {name}: {_value(c.old)} -> {_value(c.new)}{flag}")
-    if not lines:
-        lines.append(f"no history for {goal_id}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _who(author: Author, people: Mapping[str, str], names: Mapping[str, str]) -> str:
@@ -514,8 +595,38 @@ def diff_json(result: GoalsDiff) -> str:
             for c in result.changed
         ],
         "diagnostics": [diagnostic_json(d) for d in result.diagnostics],
+        "plan": [
+            {"period": p.period, "goals": list(p.goals),
+             "by_team_level": [{"team": t, "level": lv, "goals": n}
+                               for t, lv, n in p.by_team_level],
+             "unaligned": list(p.unaligned),
+             "overloaded": [{"owner": o, "goals": n, "limit": p.limit}
+                            for o, n in p.overloaded],
+             "kr_without_unit": [{"goal": g, "kr": k} for g, k in p.without_unit]}
+            for p in result.plan
+        ],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _plan_md(plan: PeriodPlan) -> list[str]:
+    """A period's plan in a few lines: what a reviewer of next quarter's goals checks."""
+    where = f"period {plan.period}" if plan.period else "no period"
+    lines = [f"#### 🗓️ Plan for {_md(where)}: {_plural(len(plan.goals), 'new goal')}", "",
+             "| Team | Level | New goals |", "|---|---|---:|"]
+    lines += [f"| {_md(team or '(no team)')} | {level} | {n} |"
+              for team, level, n in plan.by_team_level]
+    lines.append("")
+    checks = [
+        ("Aligned to nothing", [f"**{_md(g)}**" for g in plan.unaligned]),
+        (f"Owners over the limit of {plan.limit} active goals",
+         [f"**{_md(o)}** ({n})" for o, n in plan.overloaded]),
+        ("Key results without a unit", [f"**{_md(g)}** `{_md(k)}`"
+                                        for g, k in plan.without_unit]),
+    ]
+    for label, items in checks:
+        lines.append(f"- {label}: " + (", ".join(items) if items else "none ✅"))
+    return [*lines, ""]
 
 
 def _change_md(change: Change) -> str:
@@ -549,6 +660,8 @@ def diff_markdown(result: GoalsDiff) -> str:
     for heading, items in sections:
         if items:
             lines += [f"#### {heading}", "", *items, ""]
+    for period_plan in result.plan:
+        lines += _plan_md(period_plan)
     errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in result.diagnostics)
     verdict = "✅" if errors == 0 else "❌"

@@ -151,23 +151,31 @@ def goal_text(goal: NewGoal) -> str:
     return "\n".join(lines) + "\n"
 
 
+def check_id(goal_id: str) -> None:
+    """Refuse a goal id that is not one, or is not a safe file name everywhere."""
+    if not GOAL_ID.match(goal_id) or unsafe_as_file_name(goal_id):
+        raise ScaffoldError(
+            f"`{goal_id}` is not a goal id: use lowercase letters, digits and hyphens, "
+            "starting with a letter or digit, at most 64 characters, and not a name "
+            "Windows reserves (con, nul, aux, prn, com1-9, lpt1-9)"
+        )
+
+
 def goal_path(goals_dir: str, goal_id: str, team: str | None, period: str | None) -> str:
-    """Where a new goal's file goes: ``goals/<team>/<period>/<id>.yaml``. The id, team and
-    period must have matched :data:`GOAL_ID` and :data:`REF`, so they are safe folder names."""
-    return "/".join(p for p in (goals_dir, team, period, f"{goal_id}.yaml") if p)
+    """Where a new goal's file goes: ``<goals_dir>/<team>/<period>/<id>.yaml`` (folders for
+    the team and period it has). Every part is checked to be a safe file name first."""
+    check_id(goal_id)
+    for what, value in (("team", team), ("period", period)):
+        if value is not None and not REF.match(value):
+            raise ScaffoldError(f"{what} `{value}` is not an id (letters, digits, . _ -)")
+    return "/".join(p for p in [goals_dir, team, period, f"{goal_id}.yaml"] if p)
 
 
 def new_goal(root: Path, goal: NewGoal) -> Path:
     """Write ``goals/<team>/<period>/<id>.yaml`` after checking the id and references."""
-    if not GOAL_ID.match(goal.id) or unsafe_as_file_name(goal.id):
-        raise ScaffoldError(
-            f"`{goal.id}` is not a goal id: use lowercase letters, digits and hyphens, "
-            "starting with a letter or digit, at most 64 characters, and not a name "
-            "Windows reserves (con, nul, aux, prn, com1-9, lpt1-9)"
-        )
-    for what, value in (("owner", goal.owner), ("team", goal.team), ("period", goal.period)):
-        if value is not None and not REF.match(value):
-            raise ScaffoldError(f"{what} `{value}` is not an id (letters, digits, . _ -)")
+    relpath = goal_path("goals", goal.id, goal.team, goal.period)  # checks before loading
+    if not REF.match(goal.owner):
+        raise ScaffoldError(f"owner `{goal.owner}` is not an id (letters, digits, . _ -)")
     repo = load(root)
     taken = {
         doc.data.get("id"): path
@@ -186,8 +194,9 @@ def new_goal(root: Path, goal: NewGoal) -> Path:
     problems += [f"aligns_to `{p}`: no goal has this id" for p in goal.aligns_to if p not in taken]
     if problems:
         raise ScaffoldError("; ".join(problems))
-    target = root / goal_path(repo.config.goals_dir, goal.id, goal.team, goal.period)
+    relpath = goal_path(repo.config.goals_dir, goal.id, goal.team, goal.period)
+    target = root / relpath
     if target.exists():
-        raise ScaffoldError(f"{target.relative_to(root).as_posix()} exists already")
+        raise ScaffoldError(f"{relpath} exists already")
     _write_new(target, goal_text(goal))
     return target

@@ -106,7 +106,8 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         previous = None
     sources = {g.id: (repo.signatures.get(g.path), book.signatures.get(g.id) if book else None)
                for g in repo.goals}
-    statuses = {s.goal.id: s for s in memory.statuses(state, shapes, sources, previous)}
+    statuses = {s.goal.id: s for s in memory.statuses(
+        state, shapes, sources, previous, book.events if book else None)}
     kept = memory.remember(statuses, shapes, sources, smart)
     dirty = memory.changed(previous, kept)
     if cache is not None:
@@ -208,18 +209,18 @@ def derive(line: Timeline, zone: Any) -> Derived:
                      for e in line.checkins)
     wins = tuple(WinRow(w.goal, w.what, w.name, w.day.isoformat(), w.commit, w.authors)
                  for w in line.wins)
+    adjustments = tuple((day_of(e, zone).isoformat(), e.commit.id,
+                         tuple((a.name, a.email) for a in e.commit.authors),
+                         e.commit.message, change_summary(e, adjustments_only=True))
+                        for e in line.adjustments)
     drift = None
     if line.drift is not None:
         d = line.drift
         moves = tuple((kr, fld, first, now) for (kr, fld, first), (_, _, now)
                       in zip(d.first, d.now, strict=True))
-        adjustments = tuple((day_of(e, zone).isoformat(), e.commit.id,
-                             tuple((a.name, a.email) for a in e.commit.authors),
-                             e.commit.message,
-                             change_summary(e, adjustments_only=True))
-                            for e in d.adjustments)
         drift = DriftRow(d.goal, moves, adjustments)
-    return Derived(checkins, wins, drift)
+    progress = tuple((day.isoformat(), value) for day, value in line.progress)
+    return Derived(checkins, wins, drift, adjustments, progress)
 
 
 def exact_value(value: Any) -> str:
@@ -266,7 +267,9 @@ def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
             tuple(data.person_name(p) for p in people), data.smart.get(goal_id, ()),
             book.signatures.get(goal_id) if book else None,
             goal.superseded_by in data.cards if goal.superseded_by else None,
-            pages.card_keys(data.replaced.get(goal_id, ())))
+            pages.card_keys(data.replaced.get(goal_id, ())),
+            *(pages.card_keys(cards) for cards in pages.chain(data, goal_id)),
+            book.signatures.get(goal.continues) if book and goal.continues else None)
 
 
 def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Timeline],
@@ -277,11 +280,15 @@ def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Time
     line = timelines.get(goal_id) or read_timeline(
         goal_id, book.events(goal_id) if book else [], zone)
     parents, kids = pages.goal_neighbours(data, goal)
+    ended = _where_predecessor_ended(data, book, timelines, goal.continues)
     krs = []
     for index, (kr, kr_progress) in enumerate(zip(goal.key_results, status.kr_progress,
                                                   strict=True)):
         chart = None
         points = line.series.get(kr.id, ())
+        last = ended.get(kr.id)
+        if kr.kind == "numeric" and last is not None and (not points or points[0][0] > last[0]):
+            points = (last, *points)  # a key result carried over goes on from there
         if kr.kind != "milestone":
             lower = (kr.keep == "below" if kr.kind == "control"
                      else (kr.target or 0) < (kr.start or 0))
@@ -308,7 +315,20 @@ def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Time
         "smart": pages.smart_checklist(data.smart.get(goal_id, ())),
         "superseded_by": superseded, "supersedes": data.replaced.get(goal_id, []),
         "actions": goal_actions(data.config, goal),
+        "chain": pages.chain(data, goal_id),
     }
+
+
+def _where_predecessor_ended(data: SiteData, book: Logbook | None,
+                             timelines: dict[str, Timeline], goal_id: str | None,
+                             ) -> dict[str, tuple[date, float]]:
+    """The last value of each key result of the goal this one continues (its chart's
+    first point, so that a key result carried over starts where it ended)."""
+    if goal_id is None or goal_id not in data.statuses:
+        return {}
+    line = timelines.get(goal_id) or read_timeline(
+        goal_id, book.events(goal_id) if book else [], data.config.zone)
+    return {kr: points[-1] for kr, points in line.series.items() if points}
 
 
 def _event_view(data: SiteData, event: Event, zone: Any,

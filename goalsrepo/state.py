@@ -9,6 +9,7 @@ the last first-parent commit on or before DATE, measured at DATE.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from goalsrepo.cache import FileCache
 from goalsrepo.config import Config
 from goalsrepo.diagnostics import Diagnostic, make
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.events import Event
 from goalsrepo.history import History
 from goalsrepo.progress import GoalStatus, compute
 from goalsrepo.repository import Repository
@@ -31,8 +33,14 @@ class State:
     commit: str | None
     notes: tuple[Diagnostic, ...] = ()
 
-    def statuses(self) -> list[GoalStatus]:
-        return compute(self.repo.goals, self.repo.config, self.history.activity, self.as_of)
+    def statuses(self, events: Callable[[str], Sequence[Event]] | None = None,
+                 ) -> list[GoalStatus]:
+        """Every goal's numbers at T; scores are fixed from ``events`` (default: the
+        history's own events, read only when a goal has a score to fix)."""
+        if events is None and self.history.head is not None:
+            events = self.history.of
+        return compute(self.repo.goals, self.repo.config, self.history.activity, self.as_of,
+                       events)
 
 
 NO_HISTORY = "not a git repository: no history, so no check-ins and nothing is stale"

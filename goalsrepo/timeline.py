@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from goalsrepo.events import Change, Event
-from goalsrepo.progress import local_date, measure
+from goalsrepo.progress import local_date, measure_fields, version_progress
 
 
 @dataclass(frozen=True)
@@ -49,25 +49,19 @@ class Timeline:
     adjustments: tuple[Event, ...]
     wins: tuple[Win, ...]
     drift: Drift | None
+    # The goal's own progress after each day's events (None while it has no key
+    # results): what a period's burn-up adds up.
+    progress: tuple[tuple[date, float | None], ...] = ()
 
 
 def day_of(event: Event, zone: ZoneInfo) -> date:
     return local_date(event.commit.date, zone)
 
 
-def _number(value: Any) -> float | None:
-    """A number, or None for anything else an old, invalid version may hold."""
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _progress(fields: Mapping[str, Any], field: str, value: Any) -> float:
     """A key result's progress with ``field`` set to ``value``, from the fields it had at
-    that moment (the kind follows from its keys, as in model.KeyResult)."""
-    now = {**fields, field: value}
-    kind = ("milestone" if now.get("done") is not None
-            else "control" if now.get("keep") is not None else "numeric")
-    return measure(kind, _number(now.get("start")), _number(now.get("target")),
-                   _number(now.get("current")), bool(now.get("done")), now.get("keep"))
+    that moment."""
+    return measure_fields({**fields, field: value})
 
 
 def _reached(fields: Mapping[str, Any], change: Change) -> bool:
@@ -92,6 +86,7 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
     wins: list[Win] = []
     first: dict[tuple[str, str], Any] | None = None
     current: dict[tuple[str, str], Any] = {}
+    progress: list[tuple[date, float | None]] = []
     for event in events:
         day = day_of(event, zone)
         authors = tuple((a.name, a.email) for a in event.commit.authors)
@@ -128,6 +123,13 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
             checkins.append(event)
         if event.is_adjustment:
             adjustments.append(event)
+        if event.kind != "deleted":
+            own = version_progress({(kr, name): value for kr, held in krs.items()
+                                    for name, value in held.items() if value is not None})
+            if progress and progress[-1][0] == day:
+                progress[-1] = (day, own)
+            else:
+                progress.append((day, own))
     drift = None
     if first is not None and adjustments:
         keys = sorted(set(first) | set(current), key=lambda k: (k[0], k[1]))
@@ -137,4 +139,4 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
                           tuple((k[0], k[1], current.get(k)) for k in moved),
                           tuple(adjustments))
     return Timeline({k: tuple(v) for k, v in series.items()}, tuple(checkins),
-                    tuple(adjustments), tuple(wins), drift)
+                    tuple(adjustments), tuple(wins), drift, tuple(progress))

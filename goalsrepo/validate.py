@@ -310,6 +310,9 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
         if goal.superseded_by and goal.superseded_by not in ids:
             yield at(("superseded_by",), "GR120",
                      f"superseded_by `{goal.superseded_by}`: no goal has this id")
+        if goal.continues and goal.continues not in ids:
+            yield at(("continues",), "GR120",
+                     f"continues `{goal.continues}`: no goal has this id")
         start, due = goal.span(config.period(goal.period))
         if start and due and due < start:
             where = ("due",) if goal.due else ("period",)
@@ -331,3 +334,9 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
         index = goal.aligns_to.index(cycle[1])
         yield _at(repo, goal.path, ("aligns_to", index), "GR121",
                   "alignment cycle: " + " -> ".join(cycle))
+    carries_on = {g.id: [g.continues] if g.continues else [] for g in repo.goals}
+    for loop in alignment.find_cycles(carries_on):
+        goal = by_id[loop[0]]
+        what = ("a goal cannot continue itself" if len(loop) == 2
+                else "continues loops: " + " -> ".join(loop))
+        yield _at(repo, goal.path, ("continues",), "GR123", what)

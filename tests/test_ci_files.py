@@ -120,3 +120,25 @@ def test_the_workflows_build_step_runs_as_written(tmp_path: Path) -> None:
                           text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "https://acme.github.io/goals/goals/" in (root / "_site/sitemap.xml").read_text()
+
+
+def test_pull_requests_upload_their_site_for_reviewers(scaffold: Path, tmp_path: Path) -> None:
+    """The pull-request job builds the site of the pull request and uploads it as an
+    artifact kept a week; its build line runs as written in a demo repository."""
+    workflow = yaml.safe_load((scaffold / ".github/workflows/goals.yml").read_text())
+    steps = workflow["jobs"]["goals"]["steps"]
+    build = next(s for s in steps if "goalsrepo build" in s.get("run", ""))
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert re.fullmatch(r"actions/upload-artifact@[0-9a-f]{40}", upload["uses"])
+    assert steps.index(build) < steps.index(upload)
+    assert upload["with"]["path"] == "pr-site"
+    assert upload["with"]["retention-days"] == 7
+    assert upload["with"]["if-no-files-found"] == "error"
+    assert upload["with"]["name"] == "goals-site-pr-${{ github.event.pull_request.number }}"
+    assert "permissions" not in workflow["jobs"]["goals"]  # uploading needs no write
+    root = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["init", str(root), "--demo"]).exit_code == 0
+    done = subprocess.run(["bash", "-c", build["run"]], cwd=root, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (root / "pr-site/index.html").is_file()

@@ -725,3 +725,41 @@ def test_a_missing_browser_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(pytest.skip.Exception):
         need(False, "a tool")
 
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the scripted quarter of tests/quarter.py, closed and rolled over: its
+    2026-Q4 page is the review."""
+    from gitrepo import run_cli
+    from quarter import close_and_roll_over, quarter_repo
+
+    repo = close_and_roll_over(quarter_repo(tmp_path_factory.mktemp("reviewed") / "repo"))
+    out = tmp_path_factory.mktemp("reviewed-site")
+    assert run_cli("build", "-C", str(repo.root), "-o", str(out)).exit_code == 0
+    return out
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_period_review_draws_named_charts_and_tables(reviewed: Path, scheme: str,
+                                                       new_page: Callable[..., Page]) -> None:
+    page = new_page(color_scheme=scheme)
+    page.goto((reviewed / "periods/2026-_q4.html").as_uri())
+    chart = page.get_by_role("img", name="Scores of the goals of 2026-Q4")
+    assert chart.count() == 1
+    bars = chart.locator("rect.chart-bar")
+    assert bars.count() == 4  # scores 0.5, 0.7, 0.8 and 1.0, one goal each
+    table = page.get_by_role("table", name="Average score by team")
+    assert table.locator("th[scope=col]").count() == 4
+    assert table.locator("th[scope=row]").all_inner_texts() == ["Platform", "Sales", "No team"]
+    fill = bars.first.evaluate("e => getComputedStyle(e).fill")
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert fill != background
+    page.get_by_text("Every goal's score (table)").click()
+    assert page.get_by_role("table", name="Scores, best first").is_visible()
+    successor = new_page(color_scheme=scheme)
+    successor.goto((reviewed / "goals/faster-deploys-2027-q1.html").as_uri())
+    chain = successor.get_by_role("navigation", name="Across periods")
+    assert chain.inner_text().startswith("Continues faster-deploys (2026-Q4, score 0.7)")
+    chain.get_by_role("link", name="faster-deploys").first.click()
+    assert successor.url.endswith("/goals/faster-deploys.html")

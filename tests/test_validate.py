@@ -362,3 +362,35 @@ def test_a_dangling_people_link_is_reported_not_ignored(tmp_path: Path) -> None:
     (tmp_path / "people.yaml").symlink_to(tmp_path / "gone.yaml")
     found = [(d.file, d.code) for d in validate(tmp_path).diagnostics]
     assert ("people.yaml", "GR014") in found
+
+
+# --- continues -------------------------------------------------------------------------
+
+
+def test_continues_must_name_a_goal(goals_repo: RepoFactory) -> None:
+    root = goals_repo({"goals/a.yaml": goal("a", "continues: nope")})
+    [d] = diagnostics(root)
+    assert (d.file, d.line, d.column, d.code) == ("goals/a.yaml", 8, 12, "GR120")
+    assert d.message == "continues `nope`: no goal has this id"
+
+
+def test_continues_another_goal_is_fine(goals_repo: RepoFactory) -> None:
+    root = goals_repo({"goals/a.yaml": goal("a"), "goals/b.yaml": goal("b", "continues: a")})
+    assert found(root) == []
+
+
+def test_a_goal_cannot_continue_itself(goals_repo: RepoFactory) -> None:
+    root = goals_repo({"goals/a.yaml": goal("a", "continues: a")})
+    [d] = diagnostics(root)
+    assert (d.file, d.line, d.column, d.code) == ("goals/a.yaml", 8, 12, "GR123")
+    assert d.message == "a goal cannot continue itself"
+
+
+def test_a_continues_loop_is_named_once_from_its_least_id(goals_repo: RepoFactory) -> None:
+    root = goals_repo({"goals/1.yaml": goal("c", "continues: a"),
+                       "goals/2.yaml": goal("b", "continues: c"),
+                       "goals/3.yaml": goal("a", "continues: b"),
+                       "goals/4.yaml": goal("d", "continues: a")})  # leads into it: no loop
+    [d] = diagnostics(root)
+    assert (d.file, d.code) == ("goals/3.yaml", "GR123")
+    assert d.message == "continues loops: a -> b -> c -> a"

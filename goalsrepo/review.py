@@ -1,0 +1,186 @@
+"""The review of a period (SPEC §5): how its goals scored, what was achieved, missed,
+dropped and carried over, every adjustment made on the way with its reason, the wins,
+and the burn-up (average progress over time against the expected line).
+
+Pure: computed from the goals' numbers (:class:`~goalsrepo.progress.GoalStatus`) and
+rows of their history, so the site's period page and ``digest --period`` show the same
+numbers. The score is the one of SPEC §3, as every other view shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from goalsrepo import progress as numbers
+from goalsrepo.config import Period
+from goalsrepo.progress import GoalStatus
+
+BUCKETS = 11  # scores 0.0, 0.1, ..., 1.0
+
+
+@dataclass(frozen=True)
+class TeamScore:
+    team: str | None
+    goals: int
+    scored: int
+    average: float | None  # of the scored goals
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A change of a target, a start or a date, with the commit's message as its reason."""
+
+    goal: str
+    day: str
+    commit: str
+    authors: tuple[tuple[str, str], ...]
+    reason: str
+    what: str
+
+
+@dataclass(frozen=True)
+class Win:
+    goal: str
+    what: str  # "goal" | "key_result" | "milestone"
+    name: str
+    day: str
+    commit: str
+    authors: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A goal of the period and the goal of a later period that continues it; or, for
+    an unfinished goal not rolled over yet, ``successor`` None."""
+
+    goal: str
+    successor: str | None
+    period: str | None
+
+
+@dataclass(frozen=True)
+class Review:
+    period: Period
+    as_of: date
+    goals: tuple[str, ...]
+    counts: tuple[tuple[str, int], ...]  # achieved, missed, dropped, continued, active, draft
+    histogram: tuple[int, ...]  # goals scoring 0.0, 0.1, ..., 1.0
+    average: float | None  # of the scored goals
+    teams: tuple[TeamScore, ...]
+    scores: tuple[tuple[str, float | None, str], ...]  # (goal, score, status), best first
+    adjustments: tuple[Adjustment, ...]
+    wins: tuple[Win, ...]
+    carried: tuple[Carried, ...]  # rolled over (successor) or still to roll (None)
+    burnup: tuple[tuple[date, float], ...]  # (day, average progress)
+
+    @property
+    def ended(self) -> bool:
+        """Once T is past the period's last day, its page is the review."""
+        return self.as_of > self.period.end
+
+    def key(self) -> Any:
+        """Everything the review shows, as plain data (a page key takes it)."""
+        return (self.period.id, self.as_of.isoformat(), self.goals, self.counts,
+                self.histogram, self.average,
+                tuple((t.team, t.goals, t.scored, t.average) for t in self.teams),
+                self.scores,
+                tuple((a.goal, a.day, a.commit, a.authors, a.reason, a.what)
+                      for a in self.adjustments),
+                tuple((w.goal, w.what, w.name, w.day, w.commit, w.authors)
+                      for w in self.wins),
+                tuple((c.goal, c.successor, c.period) for c in self.carried),
+                tuple((d.isoformat(), v) for d, v in self.burnup))
+
+
+def review(period: Period, statuses: Iterable[GoalStatus], as_of: date, *,
+           adjustments: Mapping[str, Sequence[tuple[Any, ...]]],
+           wins: Mapping[str, Sequence[tuple[Any, ...]]],
+           progress: Mapping[str, Sequence[tuple[str, float | None]]]) -> Review:
+    """The review of ``period`` from every goal's numbers (``statuses``: all goals, so
+    that successors in later periods are found) and, per goal id, its adjustment rows
+    ``(day, commit, authors, message, what)``, win rows ``(goal, what, name, day,
+    commit, authors)`` and progress rows ``(day, own progress or None)``."""
+    everything = list(statuses)
+    mine = sorted((s for s in everything if s.goal.period == period.id),
+                  key=lambda s: s.goal.id)
+    ids = {s.goal.id for s in mine}
+    successors: dict[str, GoalStatus] = {}
+    for s in sorted(everything, key=lambda s: s.goal.id):
+        if s.goal.continues in ids and s.goal.period != period.id:
+            successors.setdefault(s.goal.continues, s)
+    status_counts = {k: sum(s.goal.status == k for s in mine)
+                     for k in ("achieved", "missed", "dropped", "active", "draft")}
+    counts = (("achieved", status_counts["achieved"]), ("missed", status_counts["missed"]),
+              ("dropped", status_counts["dropped"]), ("continued", len(successors)),
+              ("active", status_counts["active"]), ("draft", status_counts["draft"]))
+    scored = [s for s in mine if s.score is not None]
+    histogram = [0] * BUCKETS
+    for s in scored:
+        histogram[round((s.score or 0.0) * 10)] += 1
+    teams: dict[str | None, list[GoalStatus]] = {}
+    for s in mine:
+        teams.setdefault(s.goal.team, []).append(s)
+    carried = [Carried(gid, successors[gid].goal.id, successors[gid].goal.period)
+               for gid in sorted(successors)]
+    carried += [Carried(s.goal.id, None, None) for s in mine
+                if s.goal.id not in successors and s.goal.status in ("active", "missed")
+                and round(s.progress, 9) < 1]
+    return Review(
+        period=period, as_of=as_of, goals=tuple(s.goal.id for s in mine),
+        counts=counts, histogram=tuple(histogram), average=_average(scored),
+        teams=tuple(TeamScore(team, len(group), sum(s.score is not None for s in group),
+                              _average([s for s in group if s.score is not None]))
+                    for team, group in sorted(teams.items(),
+                                              key=lambda kv: (kv[0] is None, kv[0] or ""))),
+        scores=tuple((s.goal.id, s.score, s.goal.status) for s in sorted(
+            mine, key=lambda s: (s.score is None, -(s.score or 0.0), s.goal.id))),
+        adjustments=tuple(sorted(
+            (Adjustment(gid, *row) for gid in sorted(ids) for row in adjustments.get(gid, ())),
+            key=lambda a: (a.day, a.goal, a.commit))),
+        wins=tuple(sorted((Win(*row) for gid in sorted(ids) for row in wins.get(gid, ())),
+                          key=lambda w: (w.day, w.goal, w.commit, w.what, w.name))),
+        carried=tuple(carried),
+        burnup=burnup(period, mine, progress, as_of),
+    )
+
+
+def _average(scored: Sequence[GoalStatus]) -> float | None:
+    if not scored:
+        return None
+    return round(sum(s.score or 0.0 for s in scored) / len(scored), 4)
+
+
+def burnup(period: Period, goals: Sequence[GoalStatus],
+           progress: Mapping[str, Sequence[tuple[str, float | None]]],
+           as_of: date) -> tuple[tuple[date, float], ...]:
+    """The average progress of the period's goals at the start and after each day that
+    moved one, up to the end of the period (or T, if sooner): each goal as it stood on
+    that day (0 before it was written), a goal without key results taking the average
+    of those of the period aligned to it, as progress does. The last point, at T within
+    the period, is today's average, the number the page shows beside it."""
+    if not goals:
+        return ()
+    until = min(period.end, as_of)
+    rows = {s.goal.id: [(date.fromisoformat(d), v) for d, v in progress.get(s.goal.id, ())]
+            for s in goals}
+    days = sorted({period.start, *(d for r in rows.values() for d, _ in r
+                                   if period.start < d <= until)})
+    plain = [s.goal for s in goals]
+    points: list[tuple[date, float]] = []
+    for day in days:
+        own: dict[str, float | None] = {}
+        for gid, row in rows.items():
+            standing = [v for d, v in row if d <= day]
+            own[gid] = standing[-1] if standing else 0.0
+        rolled = numbers.all_progress(plain, own)
+        points.append((day, round(sum(rolled.values()) / len(rolled), 4)))
+    if period.start <= as_of <= period.end:
+        now = round(sum(s.progress for s in goals) / len(goals), 4)
+        if points and points[-1][0] == as_of:
+            points[-1] = (as_of, now)
+        else:
+            points.append((as_of, now))
+    return tuple(points)
