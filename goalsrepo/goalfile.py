@@ -14,8 +14,8 @@ from typing import Any
 from goalsrepo.edit import fits_literal, format_scalar, reads_as_itself
 
 GOAL_KEYS = ("id", "title", "level", "owner", "team", "contributors", "period", "start",
-             "due", "aligns_to", "status", "superseded_by", "description", "key_results",
-             "milestones", "links")
+             "due", "aligns_to", "status", "superseded_by", "continues", "description",
+             "key_results", "milestones", "links")
 KEY_RESULT_KEYS = ("id", "title", "unit", "keep", "start", "target", "current", "done",
                    "weight")
 MILESTONE_KEYS = ("title", "due", "done", "owner")

@@ -83,13 +83,16 @@ def goals(draw: Any) -> list[dict[str, Any]]:
                                                   ["x"]), min_size=1, unique=True),
             "status": st.sampled_from(["draft", "active", "achieved", "missed", "dropped"]),
             "superseded_by": st.sampled_from(goal_ids),
+            # An earlier goal, so that following `continues` never loops.
+            "continues": st.sampled_from([g for g in goal_ids if g < goal_id] or ["x"]),
             "description": titles,
         }
         for key, strategy in optional.items():
             if draw(st.booleans()):
                 goal[key] = draw(strategy)
-        if goal.get("aligns_to") == ["x"]:
-            del goal["aligns_to"]
+        for key in ("aligns_to", "continues"):
+            if goal.get(key) in (["x"], "x"):
+                del goal[key]
         if "due" in goal and draw(st.booleans()):
             due = goal["due"]
             goal["start"] = draw(days.filter(lambda d, due=due: d <= due))

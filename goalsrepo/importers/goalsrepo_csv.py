@@ -23,7 +23,8 @@ from goalsrepo.importers.tables import Cell, Table, open_table
 from goalsrepo.model import Goal
 
 GOAL_COLUMNS = ("goal_id", "goal_title", "level", "owner", "team", "contributors", "period",
-                "start", "due", "aligns_to", "status", "superseded_by", "description")
+                "start", "due", "aligns_to", "status", "superseded_by", "continues",
+                "description")
 KR_COLUMNS = ("kr_id", "kr_title", "kr_unit", "kr_start", "kr_target", "kr_current",
               "kr_done", "kr_keep", "kr_weight")
 MILESTONE_COLUMNS = ("milestone_title", "milestone_due", "milestone_done", "milestone_owner")
@@ -42,7 +43,8 @@ def write(goals: Iterable[Goal]) -> str:
     for goal in goals:
         head = [goal.id, goal.title, goal.level, goal.owner, goal.team,
                 ";".join(goal.contributors), goal.period, goal.start, goal.due,
-                ";".join(goal.aligns_to), goal.status, goal.superseded_by, goal.description]
+                ";".join(goal.aligns_to), goal.status, goal.superseded_by, goal.continues,
+                goal.description]
         blank_kr = [None] * len(KR_COLUMNS)
         blank_ms = [None] * len(MILESTONE_COLUMNS)
         blank_link = [None] * len(LINK_COLUMNS)
@@ -175,7 +177,7 @@ def _goal(row: _Row, goal_id: str) -> Draft:
     goal.period = row.text("period")
     goal.contributors = [Who(id=p) for p in row.ids("contributors")]
     goal.aligns_to = row.ids("aligns_to")
-    for column in ("level", "status", "superseded_by", "description"):
+    for column in ("level", "status", "superseded_by", "continues", "description"):
         if (value := row.text(column)) is not None:
             goal.data[column] = value
     for column in ("start", "due"):

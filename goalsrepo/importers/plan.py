@@ -189,7 +189,7 @@ def _goal_data(draft: Draft, goal_id: str, options: Options, people: _Directory,
                        if k in periods), None) or options.period
     if period:
         data["period"] = period
-    for key in ("start", "due", "status", "superseded_by", "description"):
+    for key in ("start", "due", "status", "superseded_by", "continues", "description"):
         if key in draft.data:
             data[key] = draft.data[key]
     data["aligns_to"] = []
