@@ -38,14 +38,16 @@ class Checkin:
     @property
     def message(self) -> str:
         """``checkin(goal/kr): old -> new``, the subject of the commit."""
-        return f"checkin({self.goal}/{_slug(self.target)}): {_show(self.old)} -> {_show(self.new)}"
+        moved = f"{show_value(self.old)} -> {show_value(self.new)}"
+        return f"checkin({self.goal}/{_slug(self.target)}): {moved}"
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "milestone"
 
 
-def _show(value: float | bool | None) -> str:
+def show_value(value: float | bool | None) -> str:
+    """A value as check-in messages write it: ``18``, ``0.25``, ``done``, ``none``."""
     if isinstance(value, bool):
         return "done" if value else "not done"
     if value is None:

@@ -463,6 +463,40 @@ def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
         click.echo(report.digest_markdown(found), nl=False)
 
 
+@cli.command("sync")
+@click.argument("goals", nargs=-1)
+@repo_option
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit the changed goal files once, as sync.author of goalsrepo.yaml.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (SPEC §8) for tools.")
+def sync_command(goals: tuple[str, ...], repo: Path, dry_run: bool, do_commit: bool,
+                 fmt: str) -> None:
+    """Read every key result that names a source and check in the values that moved.
+
+    Sources (Jira, GitHub search, JSON and CSV documents, scripts) are defined in
+    goalsrepo.yaml; a key result names one with `source:`. GOALS restrict the run to
+    those goals. A source that fails is reported and changes nothing; the others still
+    apply, and the exit is 1. Secrets come from the environment only.
+
+    \b
+    Example:
+        JIRA_TOKEN=... goalsrepo sync --dry-run
+        goalsrepo sync faster-deploys --commit
+    """
+    from goalsrepo import report
+    from goalsrepo.sync import sync
+
+    if dry_run and do_commit:
+        raise click.UsageError("--dry-run writes nothing, so it cannot --commit")
+    run = sync(repo.resolve(), goals, dry_run=dry_run, commit=do_commit)
+    for problem in run.broken:
+        click.echo(report.diagnostic_line(problem), err=True)
+    click.echo(report.sync_json(run) if fmt == "json" else report.sync_text(run), nl=False)
+    sys.exit(0 if run.ok else EXIT_FAILURE)
+
+
 def _progress_reporter() -> Any:
     """Progress on stderr for long work, only when stderr is a terminal (SPEC §2)."""
     if not sys.stderr.isatty():

@@ -13,15 +13,19 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalsrepo import alignment
+from goalsrepo.checkin import show_value
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.diff import GoalsDiff
 from goalsrepo.digest import Digest, Item
 from goalsrepo.events import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
 from goalsrepo.validate import ValidationResult
+
+if TYPE_CHECKING:
+    from goalsrepo.sync import SyncRun
 
 JSON_VERSION = 1
 GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 annotations of each kind per step
@@ -542,3 +546,38 @@ def digest_markdown(digest: Digest) -> str:
                          f"— {_md(who)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def sync_json(run: SyncRun) -> str:
+    """SPEC §8 ``sync --format json``."""
+    payload = {
+        "version": JSON_VERSION,
+        "as_of": run.as_of.isoformat(),
+        "commit": run.commit,
+        "results": [{"goal": r.goal, "kr": r.kr, "source": r.source, "old": r.old, "new": r.new,
+                     "status": r.status, "error": r.error} for r in run.results],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def sync_text(run: SyncRun) -> str:
+    """One line per key result, failures saying which source and why, then a summary."""
+    lines = []
+    for r in run.results:
+        where = f"{r.goal}/{r.kr}"
+        if r.status == "failed":
+            lines.append(f"failed     {where}: source `{r.source}`: {_one_line(r.error or '')}")
+        elif r.status == "updated":
+            lines.append(f"updated    {where}: {show_value(r.old)} -> {show_value(r.new)} "
+                         f"({r.source})")
+        else:
+            lines.append(f"unchanged  {where}: {show_value(r.old)} ({r.source})")
+    counts = Counter(r.status for r in run.results)
+    summary = (f"{_plural(len(run.results), 'key result')}: {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged, {counts['failed']} failed")
+    if run.dry_run:
+        summary += "; dry run, nothing written"
+    lines.append(summary + ".")
+    if run.commit:
+        lines.append(f"Committed {run.commit[:10]}")
+    return "\n".join(lines) + "\n"
