@@ -145,6 +145,8 @@ def secrets_of(source: Source, environ: Mapping[str, str]) -> Secrets:
     for env in (source.token_env, source.user_env):
         if env:
             found.add(environ.get(env))
+    if source.user_env and source.token_env:  # what Jira Cloud's basic auth sends
+        found.add(_basic(environ.get(source.user_env, ""), environ.get(source.token_env, "")))
     for _, value in source.headers:
         found.add(value)
         found.add(_expand(value, environ, strict=False))
@@ -214,6 +216,7 @@ class _SameHost(urllib.request.HTTPRedirectHandler):
         target = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl))
         if (target.scheme, target.hostname, target.port) != (
                 self.origin.scheme, self.origin.hostname, self.origin.port):
+            fp.close()
             raise SourceError(f"HTTP {code}: redirected to another host; not followed")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -504,12 +507,16 @@ def _jira(source: Source, query: str, environ: Mapping[str, str]) -> Any:
                          timeout=source.timeout)
         return _field(_json(answer.body), "total")
     user = _env(source.user_env, "user_env", environ)
-    basic = base64.b64encode(f"{user}:{token}".encode()).decode()
-    headers.update({"Authorization": f"Basic {basic}", "Content-Type": "application/json"})
+    headers.update({"Authorization": f"Basic {_basic(user, token)}",
+                    "Content-Type": "application/json"})
     answer = request(f"{site}/rest/api/3/search/approximate-count", method="POST",
                      headers=headers, body=json.dumps({"jql": query}).encode(),
                      timeout=source.timeout)
     return _field(_json(answer.body), "count")
+
+
+def _basic(user: str, token: str) -> str:
+    return base64.b64encode(f"{user}:{token}".encode()).decode()
 
 
 def _github(source: Source, query: str, environ: Mapping[str, str]) -> Any:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
@@ -28,6 +27,7 @@ from goalsrepo.checkin import show_value
 from goalsrepo.config import CONFIG_FILE, Config
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.events import SYNC_SUBJECT, sync_line
 from goalsrepo.sources import Reading, SourceError
 
 WORKERS = 4  # requests in flight: enough to hide latency, few enough for rate limits
@@ -266,28 +266,13 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def commit_message(updated: Sequence[SyncResult]) -> str:
-    """``sync: N key results from a, b`` and one ``goal/kr: old -> new (source)`` line each.
-
-    The lines are what the site's check-in log reads the source from
-    (:func:`sources_in_message`).
-    """
+    """``sync: N key results from a, b`` and one ``goal/kr: old -> new (source)`` line
+    each, which the site reads the source from (:attr:`events.Event.synced_from`)."""
     names = sorted({r.source for r in updated})
     count = f"{len(updated)} key result{'s' if len(updated) != 1 else ''}"
-    lines = [f"{r.goal}/{r.kr}: {show_value(r.old)} -> {show_value(r.new)} ({r.source})"
+    lines = [sync_line(r.goal, r.kr, show_value(r.old), show_value(r.new), r.source)
              for r in updated]
-    return f"sync: {count} from {', '.join(names)}\n\n" + "\n".join(lines) + "\n"
-
-
-_LINE = re.compile(r"^(?P<goal>[a-z0-9][a-z0-9-]*)/(?P<kr>[a-z0-9][a-z0-9-]*): "
-                   r"\S+ -> \S+ \((?P<source>[A-Za-z0-9][A-Za-z0-9._-]*)\)$", re.MULTILINE)
-
-
-def sources_in_message(message: str, goal: str) -> list[str]:
-    """The sources a ``sync`` commit message names for ``goal``, in order, once each."""
-    if not message.startswith("sync: "):
-        return []
-    found = [m.group("source") for m in _LINE.finditer(message) if m.group("goal") == goal]
-    return list(dict.fromkeys(found))
+    return f"{SYNC_SUBJECT}{count} from {', '.join(names)}\n\n" + "\n".join(lines) + "\n"
 
 
 def _commit(root: Path, author: tuple[str, str], updated: list[SyncResult]) -> str:
