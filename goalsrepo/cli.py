@@ -125,7 +125,10 @@ def schema_command(kind: str, repo: Path, draft: str) -> None:
 @repo_option
 @click.option("--demo", is_flag=True,
               help="Also write a quarter of back-dated check-in commits, so history shows.")
-def init(directory: Path | None, repo: Path, demo: bool) -> None:
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), default="github",
+              show_default=True,
+              help="The forge to write CI for: GitHub Actions workflows, or .gitlab-ci.yml.")
+def init(directory: Path | None, repo: Path, demo: bool, ci: str) -> None:
     """Scaffold a goals repository: config, people, teams, example goals, editor wiring.
 
     DIRECTORY defaults to the repository given with -C (the current directory). Runs
@@ -134,10 +137,11 @@ def init(directory: Path | None, repo: Path, demo: bool) -> None:
     \b
     Example:
         goalsrepo init acme-goals --demo
+        goalsrepo init acme-goals --ci gitlab
     """
     from goalsrepo import scaffold
 
-    result = scaffold.init(directory or repo, demo=demo)
+    result = scaffold.init(directory or repo, demo=demo, ci=ci)
     click.echo(f"Wrote {len(result.written)} files to {result.root}")
     if result.created_repository:
         click.echo("Initialised a git repository (branch main).")
