@@ -258,6 +258,9 @@ def request(url: str, *, method: str = "GET", headers: Mapping[str, str] | None 
             raise SourceError(f"could not connect ({_reason(error.reason)})") from None
         except (HTTPException, OSError) as error:
             raise SourceError(f"the connection failed ({type(error).__name__})") from None
+        except ValueError:  # http.client refuses a header with a line break, non-Latin-1 ...
+            raise SourceError("the request cannot be sent: a header or the URL holds "
+                              "characters HTTP does not allow") from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -406,14 +409,21 @@ def _json(body: bytes) -> Any:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise SourceError("the answer is not valid JSON") from None
+    except RecursionError:
+        raise SourceError("the answer is nested too deeply to read") from None
 
 
 def number(value: Any, what: str) -> float:
     """``value`` when it is a finite number (never a boolean), else a SourceError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SourceError(f"{what} is {_describe(value)}, not a number")
-    if not math.isfinite(value):
-        raise SourceError(f"{what} is {value}, not a finite number")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        finite = False
+    if not finite:
+        shown = value if isinstance(value, float) else "a number too large"
+        raise SourceError(f"{what} is {shown}, not a finite number")
     return value
 
 

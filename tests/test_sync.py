@@ -207,6 +207,9 @@ FAULTS: dict[str, tuple[Reply, str]] = {
     "boolean": (Reply(body={"value": True}), "the value at /value is a boolean, not a number"),
     "null": (Reply(body={"value": None}), "the value at /value is null, not a number"),
     "timeout": (Reply(body={"value": 5}, delay=2), "no answer within 0.5 s"),
+    "too-deep": (Reply(body=b'{"value": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+                 "nested too deeply"),
+    "too-big": (Reply(body=b'{"value": 1' + b"0" * 400 + b"}"), "not a finite number"),
 }
 
 
@@ -560,3 +563,14 @@ def test_a_kill_mid_run_leaves_each_file_old_or_new(tmp_path: Path) -> None:
     assert 1 <= new_files < count  # killed mid-run: some files written, some not
     check = CliRunner().invoke(cli, ["validate", "-C", str(root), "--format", "json"])
     assert json.loads(check.stdout)["errors"] == 0
+
+
+def test_a_header_that_http_cannot_carry_fails_the_source(tmp_path: Path, service: Service,
+                                                          ) -> None:
+    repo = make_repo(tmp_path / "r", every_kind(service), {
+        "growth": kr("signups", "{from: metrics, pointer: /data/signups}")})
+    result = sync(repo.root, "--format", "json", env={"METRICS_KEY": "line\nbreak"})
+    assert result.exit_code == 1
+    assert by_kr(json.loads(result.stdout))["growth/signups"]["error"] == (
+        "the request cannot be sent: a header or the URL holds characters HTTP does not allow")
+    assert service.requests_to("/metrics.json") == []
