@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 import yaml
 
@@ -105,6 +106,22 @@ def set_value(text: str, path: KeyPath, value: Scalar) -> str:
     if start == end and text[start - 1 : start] == ":":
         new = " " + new  # an empty value (`current:`) gets the space YAML needs
     return text[:start] + new + text[end:]
+
+
+def set_values(text: str, changes: Mapping[KeyPath, Scalar]) -> str:
+    """Apply several :func:`set_value` edits to one text, then check the result: each
+    path must hold a single value written as :func:`format_scalar` writes it."""
+    edited = text
+    for path, value in changes.items():
+        edited = set_value(edited, path, value)
+    root = _compose(edited)
+    for path, value in changes.items():
+        node = _walk(root, path)
+        start = node.start_mark.index
+        if not isinstance(node, yaml.ScalarNode) or (
+                edited[start:_content_end(edited, node)] != format_scalar(value)):
+            raise EditError(f"{_show(path)} does not read back as {format_scalar(value)}")
+    return edited
 
 
 def _replace_literal(

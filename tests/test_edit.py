@@ -279,3 +279,16 @@ def test_refuses_what_it_cannot_edit_safely() -> None:
         set_value("# only a comment\n", ("a",), 2)
     with pytest.raises(EditError, match="starts a list item"):
         remove_key(COMMENTED, ("milestones", 0, "title"))
+
+
+def test_set_values_changes_several_values_and_nothing_else() -> None:
+    changes = {("key_results", 0, "current"): 18, ("key_results", 2, "current"): 2.5}
+    edited = edit.set_values(COMMENTED, changes)
+    diff = [line for line in difflib.ndiff(COMMENTED.splitlines(), edited.splitlines())
+            if line[:1] in "+-"]
+    assert len(diff) == 4
+    data = yaml.safe_load(edited)
+    assert data["key_results"][0]["current"] == 18
+    assert data["key_results"][2]["current"] == 2.5
+    with pytest.raises(EditError):
+        edit.set_values(COMMENTED, {("key_results", 9, "current"): 1})

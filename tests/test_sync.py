@@ -532,7 +532,8 @@ def test_a_goal_file_that_does_not_validate_is_reported_and_skipped(
 
 
 def test_a_kill_mid_run_leaves_each_file_old_or_new(tmp_path: Path) -> None:
-    """SIGKILL while files are being written: each one is whole, old or new, and parses."""
+    """SIGKILL while files are being written: each one is whole, old or new, and parses.
+    (The hidden temporary files a kill can leave are never read as goals.)"""
     count = 60
     pad = "  " + "Why this matters, at length. " * 4000 + "\n"  # ~120 KB per file
     root = tmp_path / "r"
@@ -545,7 +546,12 @@ def test_a_kill_mid_run_leaves_each_file_old_or_new(tmp_path: Path) -> None:
                                                   + "# The numbers"))
     old = {p.name: p.read_bytes() for p in (root / "goals").iterdir()}
     first = root / "goals/g00.yaml"
-    proc = subprocess.Popen([PYTHON, "-m", "goalsrepo", "sync", "-C", str(root)],
+    # A hook makes each rename wait a little, so that the kill surely lands between the
+    # first file written and the last.
+    slow = ("import os, sys, time\nfrom goalsrepo.cli import main\nreplace = os.replace\n"
+            "def slow(*args):\n    replace(*args)\n    time.sleep(0.05)\n"
+            "os.replace = slow\nsys.argv[0] = 'goalsrepo'\nmain()\n")
+    proc = subprocess.Popen([PYTHON, "-c", slow, "sync", "-C", str(root)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while first.read_bytes() == old["g00.yaml"]:
