@@ -280,7 +280,7 @@ def _read_limited(stream: Any) -> bytes:
 
 
 def _retry_after(code: int, headers: Any) -> float | None:
-    """Seconds a rate-limited answer asks to wait, or None when it is not one.
+    """Seconds a rate-limited answer asks to wait, or None when it does not say.
 
     429 is the standard answer; GitHub also answers 403 with ``Retry-After`` (secondary
     rate limit) or with ``x-ratelimit-remaining: 0`` and the reset time in
@@ -296,12 +296,12 @@ def _retry_after(code: int, headers: Any) -> float | None:
         try:
             when = email.utils.parsedate_to_datetime(value).timestamp()
         except (TypeError, ValueError):
-            return MAX_RETRY_WAIT + 1
+            return None
         return max(0.0, when - time.time())
     if headers.get("x-ratelimit-remaining") == "0" and str(
             headers.get("x-ratelimit-reset", "")).isdigit():
         return max(0.0, int(headers["x-ratelimit-reset"]) - time.time())
-    return None if code == 403 else MAX_RETRY_WAIT + 1
+    return None
 
 
 _STATUS = {

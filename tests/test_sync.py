@@ -195,6 +195,7 @@ FAULTS: dict[str, tuple[Reply, str]] = {
     "404": (Reply(404, {"message": "Not Found"}), "not found (HTTP 404)"),
     "429-long": (Reply(429, {"message": "slow down"}, {"Retry-After": "3600"}),
                  "rate limited (HTTP 429); retry after 3600 s"),
+    "429-no-wait": (Reply(429, {"message": "slow down"}), "rate limited (HTTP 429): slow down"),
     "500": (Reply(500, b"<html>oops</html>", {"Content-Type": "text/html"}),
             "the server failed (HTTP 500)"),
     "too-large": (Reply(body=b'{"value": 1, "pad": "' + b"x" * (1 << 20) + b'"}'),
