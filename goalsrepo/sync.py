@@ -126,29 +126,29 @@ def _find(root: Path, config: Config,
     """The goal files that name a source (their text) and their key results that do.
 
     Most goal files name none, so a file whose bytes do not hold ``source`` is not
-    parsed: at 10,000 goals that is most of the time a run would take. The others are
-    parsed as ``validate`` parses them (on several cores when there are thousands).
+    parsed: at 10,000 goals that is most of the time a run would take.
     """
     texts: dict[str, str] = {}
     wanted: list[_Wanted] = []
     broken: list[Diagnostic] = []
-    candidates = []
-    named = set()  # files that name a source: reported when they do not validate
     for path in loader.find_goal_files(root, config.goals_dir):
+        full = root / path
         try:
-            raw = (root / path).read_bytes()
+            raw = full.read_bytes()
         except OSError:
             continue  # unreadable: `validate` says why; it names no source we can read
-        if b"source" in raw:
-            candidates.append(path)
+        if b"source" not in raw:
+            continue
+        # Positions are only needed to report a broken file: parsed again then. A link
+        # goes through the loader's own reading, which refuses one that leads outside.
+        doc = (loader.read(root, path) if full.is_symlink()
+               else loader.decode_and_parse(raw, path, positions=False))
+        if doc.diagnostics or doc.flagged or not isinstance(doc.data, dict) or (
+                schema.check(doc, "goal")):
             if b"source:" in raw:
-                named.add(path)
-    for doc in loader.read_all(root, candidates):
-        path = doc.path
-        problems = [*doc.diagnostics, *schema.check(doc, "goal")] if doc.data else doc.diagnostics
-        if problems or doc.flagged or not isinstance(doc.data, dict):
-            if problems and path in named:
-                broken.append(problems[0])
+                again = loader.read(root, path)
+                problems = again.diagnostics or schema.check(again, "goal")
+                broken.extend(problems[:1])
             continue
         found = [
             _Wanted(doc.data["id"], kr["id"], i, path, kr.get("current"),
@@ -157,7 +157,7 @@ def _find(root: Path, config: Config,
             if "source" in kr and "done" not in kr
         ]
         if found:
-            texts[path] = (root / path).read_text("utf-8")
+            texts[path] = raw.decode("utf-8")
             wanted.extend(found)
     return texts, wanted, broken
 
@@ -213,50 +213,47 @@ def _read_values(root: Path, config: Config, wanted: list[_Wanted],
     return results
 
 
+WRITERS = 16
+
+
 def _apply(root: Path, texts: dict[str, str], wanted: list[_Wanted],
            results: list[SyncResult], dry_run: bool) -> list[SyncResult]:
-    """Edit each file's ``current`` lines and, unless ``dry_run``, write them all.
+    """Edit each file's ``current`` lines and, unless ``dry_run``, write it.
 
-    A file whose edit fails keeps its old text, and its key results are failures.
+    A file whose edit fails keeps its old text, and its key results are failures. Files
+    are written on threads while the next ones are edited: a write mostly waits for the
+    disk, and side by side the file system commits the flushes together (one by one,
+    2,000 of them took 20 s on an ext4 disk; side by side, about a second).
     """
     by_path: dict[str, list[int]] = defaultdict(list)
     for n, r in enumerate(results):
         if r.status == "updated":
             by_path[r.path].append(n)
     out = list(results)
-    writes: dict[Path, bytes] = {}
-    for path, numbers in by_path.items():
-        changes = {("key_results", wanted[n].index, "current"): results[n].new
-                   for n in numbers}
-        try:
-            text = edit.set_values(texts[path], changes)  # type: ignore[arg-type]
-        except edit.EditError as error:
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        writes = []
+        for path, numbers in by_path.items():
+            changes: dict[edit.KeyPath, edit.Scalar] = {}
             for n in numbers:
-                out[n] = replace(results[n], status="failed", error=f"cannot edit: {error}")
-            continue
-        writes[root / path] = text.encode("utf-8")
-    if not dry_run:
-        write_atomic(writes)
+                new = results[n].new
+                assert new is not None
+                changes[("key_results", wanted[n].index, "current")] = new
+            try:
+                text = edit.set_values(texts[path], changes)
+            except edit.EditError as error:
+                for n in numbers:
+                    out[n] = replace(results[n], status="failed", error=f"cannot edit: {error}")
+                continue
+            if not dry_run:
+                writes.append(pool.submit(write_atomic, root / path, text.encode("utf-8")))
+        for done in writes:
+            done.result()
     return out
 
 
-WRITERS = 16
-
-
-def write_atomic(files: Mapping[Path, bytes]) -> None:
-    """Replace each file so that a reader, or a crash, sees the old file or the new one,
-    never a part: each is written to a temporary file beside it, flushed to disk, and
-    renamed over the old one.
-
-    The files are written side by side, so the file system commits their flushes
-    together: one by one, 2,000 of them took 20 s on an ext4 disk; side by side, about a
-    second.
-    """
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        list(pool.map(_write_one, files.keys(), files.values()))
-
-
-def _write_one(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` so that a reader, or a crash, sees the old file or the new one,
+    never a part: write a temporary file beside it, flush it to disk, rename it."""
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
