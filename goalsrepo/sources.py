@@ -101,10 +101,6 @@ class Reading:
         return cls(data["from"], data.get("query"), data.get("pointer"), data.get("row"),
                    data.get("column"))
 
-    def label(self) -> str:
-        """The source's name as shown in results and commits."""
-        return self.source
-
 
 def missing(source: Source, reading: Reading) -> list[str]:
     """The keys this kind of source needs that the key result does not give."""

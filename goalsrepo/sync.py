@@ -65,10 +65,6 @@ class SyncRun:
     def ok(self) -> bool:
         return not self.broken and all(r.status != "failed" for r in self.results)
 
-    @property
-    def updated(self) -> list[SyncResult]:
-        return [r for r in self.results if r.status == "updated"]
-
 
 @dataclass(frozen=True)
 class _Wanted:
@@ -192,7 +188,7 @@ def _read_values(root: Path, config: Config, wanted: list[_Wanted],
     masks = {s.name: sources.secrets_of(s, environ) for s in config.sources}
     results = []
     for n, w in enumerate(wanted):
-        name = w.reading.label()
+        name = w.reading.source
         if n in problems:
             results.append(SyncResult(w.goal, w.kr, name, w.old, None, "failed", problems[n],
                                       w.path))
