@@ -227,3 +227,22 @@ def test_init_for_gitlab_writes_its_pipeline_instead_of_github_workflows(tmp_pat
 
 def _git_identity() -> dict[str, str]:
     return {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def test_the_weekly_digest_step_posts_as_written(tmp_path: Path) -> None:
+    """The digest job's run: line, run by bash with the job's env, posts to the webhook."""
+    from service import Reply, serve
+
+    root = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["init", str(root), "--demo"]).exit_code == 0
+    workflow = yaml.safe_load((root / ".github/workflows/goals-weekly.yml").read_text())
+    post = workflow["jobs"]["digest"]["steps"][-1]
+    with serve() as service:
+        url = service.route("/hook", Reply(200, b"ok", {"Content-Type": "text/plain"}))
+        env = {**os.environ, "GOALSREPO_WEBHOOK_URL": url, "GOALSREPO_CHAT": "slack"}
+        done = subprocess.run(["bash", "-e", "-c", post["run"]], cwd=root, env=env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        (sent,) = service.requests_to("/hook")
+    assert sent.method == "POST" and json.loads(sent.body)["blocks"]
+    assert url not in done.stdout + done.stderr
