@@ -372,6 +372,105 @@ def build_after_commit(repo: Path) -> Run:
     return run
 
 
+SYNC_KRS = 2000
+SYNC_QUERIES = 50
+_SYNC_CLONES: dict[Path, tuple[Path, dict[str, str]]] = {}
+
+
+def _sync_clone(repo: Path) -> tuple[Path, dict[str, str]]:
+    """A clone of ``repo`` whose first numeric key result, in 2,000 goal files, names a Jira
+    source with one of 50 queries, committed; the source is a server on 127.0.0.1 in this
+    process that answers Jira Cloud's approximate count. Made once, shared by the sync
+    benches so that ``sync`` and ``status`` time the same repository."""
+    if repo in _SYNC_CLONES:
+        return _SYNC_CLONES[repo]
+    port = _jira_stub()
+    clone = _clone(repo)
+    with open(clone / "goalsrepo.yaml", "a", encoding="utf-8") as fh:
+        fh.write("sync:\n  author: {name: goalsrepo sync, email: sync@example.com}\n"
+                 f"sources:\n  jira: {{kind: jira, url: 'http://127.0.0.1:{port}', "
+                 "user_env: JIRA_USER, token_env: JIRA_TOKEN}\n")
+    named = 0
+    for path in sorted((clone / "goals").rglob("*.yaml")):
+        if named == SYNC_KRS:
+            break
+        text = path.read_text()
+        found = CHECKIN.search(text)
+        if found is None:
+            continue
+        line_start = text.rfind("\n", 0, found.start(3)) + 1
+        indent = text[line_start:found.start(3)].split("current:")[0]
+        end = text.index("\n", found.end(3)) + 1
+        query = f"project = P{named % SYNC_QUERIES}"
+        path.write_text(f'{text[:end]}{indent}source: {{from: jira, query: "{query}"}}\n'
+                        f"{text[end:]}")
+        named += 1
+    if named < SYNC_KRS:
+        raise Unavailable(f"only {named} goals with a numeric key result; need {SYNC_KRS}")
+    bench_env = {**os.environ, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.com",
+                 "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "b@example.com",
+                 "GIT_AUTHOR_DATE": "2027-01-04T07:00:00+00:00",
+                 "GIT_COMMITTER_DATE": "2027-01-04T07:00:00+00:00"}
+    subprocess.run(["git", "commit", "--quiet", "-am", "Name the sources"], cwd=clone,
+                   env=bench_env, check=True)
+    argv, env = goalsrepo_command()
+    env = {**(env or os.environ), "JIRA_USER": "bench@example.com", "JIRA_TOKEN": "token"}
+    time.sleep(1.5)  # let the file cache trust the files just written
+    subprocess.run([*argv, "status", "-C", str(clone)], cwd=clone, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    _SYNC_CLONES[repo] = (clone, env)
+    return clone, env
+
+
+def _jira_stub() -> int:
+    """Jira Cloud's ``POST /rest/api/3/search/approximate-count`` on 127.0.0.1: a count
+    for each JQL (its project number plus 1,000), so every key result moves."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Jira(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            count = 1000 + int(body["jql"].rsplit("P", 1)[1])
+            payload = json.dumps({"count": count}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jira)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return int(server.server_address[1])
+
+
+def status_sources(repo: Path) -> Run:
+    """``goalsrepo status`` of the repository ``sync`` works on, caches warm."""
+    clone, env = _sync_clone(repo)
+    argv, _ = goalsrepo_command()
+    return lambda: run_process([*argv, "status", "-C", str(clone)], clone, env)
+
+
+def sync_sources(repo: Path) -> Run:
+    """``goalsrepo sync`` of 2,000 key results naming 50 Jira queries (50 requests) on a
+    local server; every value moves, so 2,000 files are written. Each run starts from the
+    committed values (``git checkout``, not timed)."""
+    clone, env = _sync_clone(repo)
+    argv, _ = goalsrepo_command()
+
+    def run() -> Sample:
+        subprocess.run(["git", "checkout", "--quiet", "--", "goals"], cwd=clone, check=True)
+        return run_process([*argv, "sync", "-C", str(clone)], clone, env)
+
+    return run
+
+
 BUILT = re.compile(r"Built (\d+) pages \((\d+) rendered\) in [\d.]+ s \(([\d.]+) s reading")
 
 
@@ -434,6 +533,10 @@ BENCHES = (
           compare_to="jinja-floor"),
     Bench("build-after-commit", "goalsrepo build after one new check-in, cached",
           build_after_commit, compare_to="incremental-floor"),
+    Bench("status-sources", "goalsrepo status of the repository sync works on, cached",
+          status_sources),
+    Bench("sync", "goalsrepo sync: 2,000 KRs, 50 Jira queries on 127.0.0.1, all move",
+          sync_sources, compare_to="status-sources"),
 )
 
 

@@ -40,14 +40,16 @@ class Checkin:
     @property
     def message(self) -> str:
         """``checkin(goal/kr): old -> new``, the subject of the commit."""
-        return f"checkin({self.goal}/{_slug(self.target)}): {_show(self.old)} -> {_show(self.new)}"
+        moved = f"{show_value(self.old)} -> {show_value(self.new)}"
+        return f"checkin({self.goal}/{_slug(self.target)}): {moved}"
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "milestone"
 
 
-def _show(value: float | bool | None) -> str:
+def show_value(value: float | bool | None) -> str:
+    """A value as check-in messages write it: ``18``, ``0.25``, ``done``, ``none``."""
     if isinstance(value, bool):
         return "done" if value else "not done"
     if value is None:
@@ -109,13 +111,10 @@ def apply(root: Path, goal_id: str, values: Sequence[tuple[str, str]], *,
     if not commit:
         return results
     subject = results[0].message if len(results) == 1 else (
-        f"checkin({goal.id}): " + "; ".join(f"{_slug(r.target)} {_show(r.old)} -> "
-                                            f"{_show(r.new)}" for r in results))
+        f"checkin({goal.id}): " + "; ".join(f"{_slug(r.target)} {show_value(r.old)} -> "
+                                            f"{show_value(r.new)}" for r in results))
     body = f"{subject}\n\n{message}" if message else subject
-    git.run(root, "add", "--", goal.path)
-    who = ["--author", author] if author else []
-    git.run(root, "commit", "--quiet", *who, "-m", body, "--only", "--", goal.path)
-    sha = git.run(root, "rev-parse", "HEAD").strip()
+    sha = git.commit_files(root, [goal.path], body, author=author)
     return tuple(replace(r, commit=sha) for r in results)
 
 

@@ -127,7 +127,10 @@ def schema_command(kind: str, repo: Path, draft: str) -> None:
 @repo_option
 @click.option("--demo", is_flag=True,
               help="Also write a quarter of back-dated check-in commits, so history shows.")
-def init(directory: Path | None, repo: Path, demo: bool) -> None:
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), default="github",
+              show_default=True,
+              help="The forge to write CI for: GitHub Actions workflows, or .gitlab-ci.yml.")
+def init(directory: Path | None, repo: Path, demo: bool, ci: str) -> None:
     """Scaffold a goals repository: config, people, teams, example goals, editor wiring.
 
     DIRECTORY defaults to the repository given with -C (the current directory). Runs
@@ -136,10 +139,11 @@ def init(directory: Path | None, repo: Path, demo: bool) -> None:
     \b
     Example:
         goalsrepo init acme-goals --demo
+        goalsrepo init acme-goals --ci gitlab
     """
     from goalsrepo import scaffold
 
-    result = scaffold.init(directory or repo, demo=demo)
+    result = scaffold.init(directory or repo, demo=demo, ci=ci)
     click.echo(f"Wrote {len(result.written)} files to {result.root}")
     if result.created_repository:
         click.echo("Initialised a git repository (branch main).")
@@ -694,6 +698,40 @@ def _retrospective(repo: Path, period_id: str, fmt: str, post_url: str | None,
         return
     render = retrospective.as_json if fmt == "json" else retrospective.markdown
     click.echo(render(found), nl=False)
+
+
+@cli.command("sync")
+@click.argument("goals", nargs=-1)
+@repo_option
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--commit", "do_commit", is_flag=True,
+              help="Commit the changed goal files once, as sync.author of goalsrepo.yaml.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (SPEC §8) for tools.")
+def sync_command(goals: tuple[str, ...], repo: Path, dry_run: bool, do_commit: bool,
+                 fmt: str) -> None:
+    """Read every key result that names a source and check in the values that moved.
+
+    Sources (Jira, GitHub search, JSON and CSV documents, scripts) are defined in
+    goalsrepo.yaml; a key result names one with `source:`. GOALS restrict the run to
+    those goals. A source that fails is reported and changes nothing; the others still
+    apply, and the exit is 1. Secrets come from the environment only.
+
+    \b
+    Example:
+        JIRA_TOKEN=... goalsrepo sync --dry-run
+        goalsrepo sync faster-deploys --commit
+    """
+    from goalsrepo import report
+    from goalsrepo.sync import sync
+
+    if dry_run and do_commit:
+        raise click.UsageError("--dry-run writes nothing, so it cannot --commit")
+    run = sync(repo.resolve(), goals, dry_run=dry_run, commit=do_commit)
+    for problem in run.broken:
+        click.echo(report.diagnostic_line(problem), err=True)
+    click.echo(report.sync_json(run) if fmt == "json" else report.sync_text(run), nl=False)
+    sys.exit(0 if run.ok else EXIT_FAILURE)
 
 
 def _progress_reporter() -> Any:

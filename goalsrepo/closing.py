@@ -129,14 +129,6 @@ def check_goal_text(text: str, path: str) -> None:
         raise LifecycleError(f"{path} would not validate after the change; nothing written")
 
 
-def commit_files(root: Path, paths: Iterable[str], message: str) -> str:
-    """Commit these files alone (anything else staged stays staged), as the user."""
-    paths = list(paths)
-    git.run(root, "add", "--", *paths)
-    git.run(root, "commit", "--quiet", "-m", message, "--only", "--", *paths)
-    return git.run(root, "rev-parse", "HEAD").strip()
-
-
 def close(root: Path, period_id: str, *, early: bool = False, keep: Iterable[str] = (),
           dry_run: bool = False, commit: bool = False, today: date | None = None,
           ) -> CloseResult:
@@ -176,6 +168,6 @@ def close(root: Path, period_id: str, *, early: bool = False, keep: Iterable[str
     if commit:
         body = "\n".join(f"- {g.id}: {g.status}, score {g.score:.1f}"
                          for g in result.closed)
-        sha = commit_files(root, [c.path for c in changes], f"{result.message}\n\n{body}")
+        sha = git.commit_files(root, [c.path for c in changes], f"{result.message}\n\n{body}")
         result = CloseResult(period, today, tuple(goals), sha, dry_run)
     return result

@@ -11,6 +11,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from goalsrepo.sources import Source
+
 CONFIG_FILE = "goalsrepo.yaml"
 PEOPLE_FILE = "people.yaml"
 TEAMS_FILE = "teams.yaml"
@@ -52,6 +54,8 @@ class Config:
     checkin_days: int = 14
     health: Health = field(default_factory=Health)
     lint: LintSettings = field(default_factory=LintSettings)
+    sources: tuple[Source, ...] = ()
+    sync_author: tuple[str, str] | None = None  # (name, e-mail) of `sync --commit`
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Config:
@@ -81,6 +85,9 @@ class Config:
                 lint.get("max_key_results", LintSettings.max_key_results),
                 lint.get("max_owner_goals", LintSettings.max_owner_goals),
             ),
+            sources=tuple(Source.from_data(name, value)
+                          for name, value in data.get("sources", {}).items()),
+            sync_author=_author(data.get("sync", {}).get("author")),
         )
 
     @property
@@ -93,6 +100,13 @@ class Config:
 
     def period(self, period_id: str | None) -> Period | None:
         return next((p for p in self.periods if p.id == period_id), None)
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def _author(data: dict[str, str] | None) -> tuple[str, str] | None:
+    return (data["name"], data["email"]) if data else None
 
 
 @dataclass(frozen=True)

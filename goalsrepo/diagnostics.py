@@ -85,6 +85,11 @@ CODES: dict[str, Code] = _codes(
     Code("GR132", E, "bad-link", "Link with an http, https or mailto URL."),
     Code("GR133", E, "bad-timezone", "Use an IANA time zone name such as Europe/Berlin or UTC."),
     Code("GR134", E, "goals-dir-missing", "Create the goals folder or correct `goals_dir`."),
+    # GR14x: sources of key-result values (SPEC §10).
+    Code("GR140", E, "unknown-source", "Name a source defined under `sources:` in goalsrepo.yaml."),
+    Code("GR141", E, "bad-pointer", "Write a JSON Pointer such as `/data/0/count` (RFC 6901)."),
+    Code("GR142", E, "source-key", "Give the source what its kind reads (docs/sync.md)."),
+    Code("GR143", W, "literal-secret", "Read secrets from the environment: `${VAR}`, token_env."),
     # GR2xx: the SMART lint (warnings).
     Code("GR201", W, "title-too-short", "Say what will be true when the goal is met (4+ words)."),
     Code("GR202", W, "title-vague", "Replace filler words with the specific outcome."),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 import yaml
 
@@ -92,7 +93,13 @@ def set_value(text: str, path: KeyPath, value: Scalar, *, after: tuple[str, ...]
     value's place and the comment after it; a literal block (``description: |``) stays a
     literal block when the new text fits one.
     """
-    root = _compose(text)
+    return _edit(text, _compose(text), path, value, after)
+
+
+def _edit(text: str, root: yaml.Node, path: KeyPath, value: Scalar,
+          after: tuple[str, ...] = ()) -> str:
+    """:func:`set_value` on ``root``, the composed ``text`` (or a text that differs from
+    it only after the value's place)."""
     if not path:
         raise EditError("an empty path names the whole document, not a value")
     parent = _walk(root, path[:-1])
@@ -116,6 +123,36 @@ def set_value(text: str, path: KeyPath, value: Scalar, *, after: tuple[str, ...]
     if start == end and text[start - 1 : start] == ":":
         new = " " + new  # an empty value (`current:`) gets the space YAML needs
     return text[:start] + new + text[end:]
+
+
+def set_values(text: str, changes: Mapping[KeyPath, Scalar]) -> str:
+    """:func:`set_value` for several values, reading the text once: the values that exist
+    are replaced from the end of the text backwards, so the positions read stay true.
+    Keys that must be added are added after, one at a time, and the result is then read
+    again to be sure each path holds its value."""
+    root = _compose(text)
+    present: list[tuple[int, KeyPath, Scalar]] = []
+    missing: dict[KeyPath, Scalar] = {}
+    for path, value in changes.items():
+        try:
+            node = _walk(root, path)
+        except EditError:
+            missing[path] = value  # set_value adds it, or says why it cannot
+            continue
+        present.append((node.start_mark.index, path, value))
+    edited = text
+    for _, path, value in sorted(present, key=lambda item: item[0], reverse=True):
+        edited = _edit(edited, root, path, value)
+    for path, value in missing.items():
+        edited = set_value(edited, path, value)
+    if missing:
+        again = _compose(edited)
+        for path, value in missing.items():
+            node = _walk(again, path)
+            written = edited[node.start_mark.index:_content_end(edited, node)]
+            if not isinstance(node, yaml.ScalarNode) or written != format_scalar(value):
+                raise EditError(f"{_show(path)} does not read back as {format_scalar(value)}")
+    return edited
 
 
 def _replace_literal(

@@ -4,6 +4,7 @@ every view of history."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,6 +86,27 @@ class Event:
     @property
     def is_adjustment(self) -> bool:
         return self.kind != "created" and any(c.is_adjustment for c in self.changes)
+
+    @property
+    def synced_from(self) -> list[str]:
+        """The sources a ``sync`` commit read this goal's values from (none for others)."""
+        message = self.commit.message
+        if not message.startswith(SYNC_SUBJECT):
+            return []
+        return list(dict.fromkeys(m.group("source") for m in _SYNC_LINE.finditer(message)
+                                  if m.group("goal") == self.goal))
+
+
+# A `sync --commit` message: the subject starts with "sync: ", and each key result it
+# moved has a line `goal/kr: old -> new (source)`, which names the source on the site.
+SYNC_SUBJECT = "sync: "
+_SYNC_LINE = re.compile(r"^(?P<goal>[a-z0-9][a-z0-9-]*)/[a-z0-9][a-z0-9-]*: \S+ -> \S+ "
+                        r"\((?P<source>[A-Za-z0-9][A-Za-z0-9._-]*)\)$", re.MULTILINE)
+
+
+def sync_line(goal: str, kr: str, old: str, new: str, source: str) -> str:
+    """One line of a ``sync`` commit message (read back by :attr:`Event.synced_from`)."""
+    return f"{goal}/{kr}: {old} -> {new} ({source})"
 
 
 @dataclass(frozen=True)

@@ -108,13 +108,26 @@ def commit_all(path: Path, message: str, env: Mapping[str, str]) -> str:
     return run(path, "rev-parse", "HEAD").strip()
 
 
-def commit_paths(path: Path, paths: list[str], message: str) -> str | None:
-    """Commit exactly ``paths`` (new or changed files) as the user's git identity, leaving
-    anything else staged as it was; the commit id, or None when none of them changed."""
-    run(path, "add", "--", *paths)
+def commit_files(path: Path, files: Iterable[str], message: str, *,
+                 author: str | None = None, env: Mapping[str, str] | None = None,
+                 ) -> str | None:
+    """Commit exactly ``files`` (new or changed; anything else staged stays staged) and
+    return the commit id, or None when none of them changed.
+
+    Every command that commits goal files (checkin, sync, close, rollover, import) comes
+    here. ``author`` ("Name <email>") credits someone other than the committer: a check-in
+    submitted through the forge. ``env`` pins author and committer for a commit no person
+    makes (``sync`` as ``sync.author``), which then never waits on a hook or a signing
+    prompt.
+    """
+    paths = list(files)
+    run(path, "add", "--", *paths, env=env)
     if not run(path, "status", "--porcelain", "--", *paths).strip():
         return None
-    run(path, "commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *paths)
+    unattended = ["-c", "commit.gpgsign=false"] if env else []
+    options = [*(["--no-verify"] if env else []), *([f"--author={author}"] if author else [])]
+    run(path, *unattended, "commit", "--quiet", *options, "-m", message, "--only", "--",
+        *paths, env=env)
     return run(path, "rev-parse", "HEAD").strip()
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from goalsrepo import alignment
+from goalsrepo.checkin import show_value
 from goalsrepo.closing import CloseResult
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.diff import GoalsDiff, PeriodPlan
@@ -27,6 +28,7 @@ from goalsrepo.validate import ValidationResult
 
 if TYPE_CHECKING:
     from goalsrepo.importers.pipeline import Imported
+    from goalsrepo.sync import SyncRun
 
 JSON_VERSION = 1
 GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 annotations of each kind per step
@@ -731,6 +733,18 @@ def import_json(imported: Imported) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
+def sync_json(run: SyncRun) -> str:
+    """SPEC §8 ``sync --format json``."""
+    payload = {
+        "version": JSON_VERSION,
+        "as_of": run.as_of.isoformat(),
+        "commit": run.commit,
+        "results": [{"goal": r.goal, "kr": r.kr, "source": r.source, "old": r.old, "new": r.new,
+                     "status": r.status, "error": r.error} for r in run.results],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
 def import_text(imported: Imported, source: str) -> str:
     """What an import wrote (or would write, with --dry-run), for people."""
     plan = imported.plan
@@ -764,3 +778,26 @@ def import_text(imported: Imported, source: str) -> str:
 
 def _clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def sync_text(run: SyncRun) -> str:
+    """One line per key result, failures saying which source and why, then a summary."""
+    lines = []
+    for r in run.results:
+        where = f"{r.goal}/{r.kr}"
+        if r.status == "failed":
+            lines.append(f"failed     {where}: source `{r.source}`: {_one_line(r.error or '')}")
+        elif r.status == "updated":
+            lines.append(f"updated    {where}: {show_value(r.old)} -> {show_value(r.new)} "
+                         f"({r.source})")
+        else:
+            lines.append(f"unchanged  {where}: {show_value(r.old)} ({r.source})")
+    counts = Counter(r.status for r in run.results)
+    summary = (f"{_plural(len(run.results), 'key result')}: {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged, {counts['failed']} failed")
+    if run.dry_run:
+        summary += "; dry run, nothing written"
+    lines.append(summary + ".")
+    if run.commit:
+        lines.append(f"Committed {run.commit[:10]}")
+    return "\n".join(lines) + "\n"

@@ -20,12 +20,11 @@ from typing import Any
 
 import yaml
 
-from goalsrepo import changeset, edit, loader, periods, scaffold
+from goalsrepo import changeset, edit, git, loader, periods, scaffold
 from goalsrepo.changeset import FileChange
 from goalsrepo.closing import (
     LifecycleError,
     check_goal_text,
-    commit_files,
     done,
     find_period,
     require_valid,
@@ -131,7 +130,7 @@ def rollover(root: Path, period_id: str, next_id: str, names: Iterable[str] = ()
     changeset.apply(root, changes)
     if commit:
         body = "\n".join(f"- {r.id} -> {r.successor}" for r in result.new)
-        sha = commit_files(root, [c.path for c in changes], f"{result.message}\n\n{body}")
+        sha = git.commit_files(root, [c.path for c in changes], f"{result.message}\n\n{body}")
         result = RolloverResult(period, following, created, tuple(rolled), sha, dry_run)
     return result
 

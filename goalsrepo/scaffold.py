@@ -32,7 +32,7 @@ def example_source() -> Path:
     return Path(str(resources.files("goalsrepo.example_goals")))
 
 
-def _scaffold_files() -> dict[str, str]:
+def _scaffold_files(ci: str = "github") -> dict[str, str]:
     """What ``init`` writes besides the example: schemas for editors and the VS Code
     wiring (Draft 7, which yaml-language-server speaks), a .gitignore, and the CI files of
     :mod:`goalsrepo.workflows`."""
@@ -51,7 +51,7 @@ def _scaffold_files() -> dict[str, str]:
     }
     files[".vscode/settings.json"] = json.dumps(settings, indent=2) + "\n"
     files[".gitignore"] = GITIGNORE
-    files.update(workflows.ci_files())
+    files.update(workflows.ci_files(ci))
     return files
 
 
@@ -63,15 +63,16 @@ class InitResult:
     demo_commits: int = 0
 
 
-def init(directory: Path, demo: bool = False) -> InitResult:
+def init(directory: Path, demo: bool = False, ci: str = "github") -> InitResult:
     """Scaffold a goals repository in ``directory`` from the shipped example.
 
     Runs ``git init`` when the directory is not inside a repository. With ``demo`` it
-    also writes a quarter of back-dated commits, which needs a new repository.
+    also writes a quarter of back-dated commits, which needs a new repository. ``ci``
+    names the forge whose CI files are written (:data:`workflows.CI_FILES`).
     """
     source = example_source()
     root = directory.resolve()
-    targets = _scaffold_files()
+    targets = _scaffold_files(ci)
     example = sorted(p.relative_to(source).as_posix() for p in source.rglob("*.yaml"))
     existing = [p for p in [*targets, *example] if (root / p).exists()]
     if existing:

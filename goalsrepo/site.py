@@ -336,7 +336,8 @@ def _event_view(data: SiteData, event: Event, zone: Any,
     return {"day": day_of(event, zone).isoformat(), "commit": event.commit.id,
             "who": pages._who(data, tuple((a.name, a.email) for a in event.commit.authors)),
             "summary": change_summary(event, adjustments_only),
-            "subject": event.commit.subject, "message": event.commit.message.strip()}
+            "subject": event.commit.subject, "message": event.commit.message.strip(),
+            "sources": event.synced_from}
 
 
 def site_context(data: SiteData) -> dict[str, Any]:

@@ -7,7 +7,9 @@ step returns diagnostics; nothing stops at the first problem.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +21,7 @@ from goalsrepo.diagnostics import Diagnostic, Severity, make
 from goalsrepo.events import Activity
 from goalsrepo.loader import PathT
 from goalsrepo.repository import Repository, load
+from goalsrepo.sources import POINTER, READS, Reading, missing
 from goalsrepo.state import day_of
 
 
@@ -122,6 +125,7 @@ def check(repo: Repository) -> list[Diagnostic]:
         *_check_config(repo),
         *_check_directory(repo),
         *_check_goals(repo),
+        *_check_sources(repo),
     ]
 
 
@@ -340,3 +344,65 @@ def _check_goals(repo: Repository) -> Iterator[Diagnostic]:
         what = ("a goal cannot continue itself" if len(loop) == 2
                 else "continues loops: " + " -> ".join(loop))
         yield _at(repo, goal.path, ("continues",), "GR123", what)
+
+
+# Query parameters and headers whose values are credentials, whatever the service.
+_SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|auth|sig|signature|access)")
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "private-token",
+                   "x-api-key", "api-key", "x-auth-token"}
+
+
+def _check_sources(repo: Repository) -> Iterator[Diagnostic]:
+    """Sources and the key results that name them (SPEC §10): every name resolves, each
+    key result gives what its kind of source reads, and no secret is written down."""
+    config_ok = CONFIG_FILE in repo.valid
+    for source in repo.config.sources:
+        base: PathT = ("sources", source.name)
+        for name, value in source.headers:
+            if name.lower() in _SECRET_HEADERS and "${" not in value:
+                yield _at(repo, CONFIG_FILE, (*base, "headers", name), "GR143",
+                          f"source `{source.name}`: the {name} header is written here; "
+                          "read it from the environment with ${VAR}")
+        for key in ("url", "api_url"):
+            url = getattr(source, key)
+            if url and _secret_in_url(url):
+                yield _at(repo, CONFIG_FILE, (*base, key), "GR143",
+                          f"source `{source.name}`: the URL holds a credential (a user:password "
+                          "or a token in its query); put it in a header with ${VAR}")
+    names = {s.name: s for s in repo.config.sources}
+    for goal in repo.goals:
+        data = repo.data_of(goal.path)
+        if not isinstance(data, dict):
+            continue
+        for i, kr in enumerate(data.get("key_results", ())):
+            if "source" not in kr:
+                continue
+            reading = Reading.from_data(kr["source"])
+            at: PathT = ("key_results", i, "source")
+            where: PathT = at if isinstance(kr["source"], str) else (*at, "from")
+            if reading.pointer is not None and not POINTER.fullmatch(reading.pointer):
+                yield _at(repo, goal.path, (*at, "pointer"), "GR141",
+                          f"`{reading.pointer}` is not a JSON Pointer: it starts with `/`, and "
+                          "`~` is written `~0` (RFC 6901)")
+            named = names.get(reading.source)
+            if named is None:
+                if config_ok or CONFIG_FILE not in repo.documents:
+                    known = ", ".join(sorted(names)) or f"none: add `sources` to {CONFIG_FILE}"
+                    yield _at(repo, goal.path, where, "GR140",
+                              f"source `{reading.source}` is not defined (known: {known})")
+                continue
+            for key in missing(named, reading):
+                yield _at(repo, goal.path, at, "GR142",
+                          f"a `{named.kind}` source needs `{key}` here (`source: {{from: "
+                          f"{named.name}, {key}: ...}}`)")
+            for key in ("query", "pointer", "row", "column"):
+                if getattr(reading, key) is not None and key not in READS[named.kind]:
+                    yield _at(repo, goal.path, (*at, key), "GR142",
+                              f"a `{named.kind}` source does not read `{key}`", key=True)
+
+
+def _secret_in_url(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    if "@" in parts.netloc:
+        return True
+    return any(_SECRET_PARAM.search(name) for name, _ in urllib.parse.parse_qsl(parts.query))

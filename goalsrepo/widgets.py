@@ -217,8 +217,10 @@ def checkin_rows(root: str, repo_url: Forge | str | None,
         day = escape(e["day"])
         subject = (f'<br><span class="muted">{escape(e["subject"])}</span>'
                    if e["subject"] else "")
+        synced = (f' <span class="muted">synced from {escape(", ".join(e["sources"]))}</span>'
+                  if e.get("sources") else "")
         out.append(f'<li><time datetime="{day}">{day}</time> {people(root, e["who"])}: '
-                   f'<span class="change">{escape(e["summary"])}</span> '
+                   f'<span class="change">{escape(e["summary"])}</span>{synced} '
                    f'{commit_link(repo_url, e["commit"])}{subject}</li>\n')
     return Markup("".join(out))
 

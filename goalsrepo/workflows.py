@@ -26,13 +26,22 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
 }
 
-# Where each file goes in the user's repository -> its template under templates/repo/.
-CI_FILES: dict[str, str] = {
-    ".github/workflows/goals.yml": "goals.yml",
-    ".github/workflows/goals-checkin.yml": "goals-checkin.yml",
-    ".github/ISSUE_TEMPLATE/checkin.yml": "checkin-form.yml",
-    ".github/dependabot.yml": "dependabot.yml",
-    ".pre-commit-config.yaml": "pre-commit-config.yaml",
+# Where each file goes in the user's repository -> its template under templates/repo/,
+# for each forge `init --ci` can write for. A repository lives on one forge, so the sets
+# are exclusive; both share the pre-commit config.
+CI_FILES: dict[str, dict[str, str]] = {
+    "github": {
+        ".github/workflows/goals.yml": "goals.yml",
+        ".github/workflows/goals-weekly.yml": "goals-weekly.yml",
+        ".github/workflows/goals-checkin.yml": "goals-checkin.yml",
+        ".github/ISSUE_TEMPLATE/checkin.yml": "checkin-form.yml",
+        ".github/dependabot.yml": "dependabot.yml",
+        ".pre-commit-config.yaml": "pre-commit-config.yaml",
+    },
+    "gitlab": {
+        ".gitlab-ci.yml": "gitlab-ci.yml",
+        ".pre-commit-config.yaml": "pre-commit-config.yaml",
+    },
 }
 
 _PINNED = re.compile(r"([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+)@PINNED")
@@ -53,6 +62,6 @@ def render(template: str) -> str:
     return text.replace("VERSION", __version__)
 
 
-def ci_files() -> dict[str, str]:
-    """Every CI file ``init`` writes: path in the repository -> text."""
-    return {path: render(template) for path, template in CI_FILES.items()}
+def ci_files(forge: str = "github") -> dict[str, str]:
+    """Every CI file ``init --ci FORGE`` writes: path in the repository -> text."""
+    return {path: render(template) for path, template in CI_FILES[forge].items()}

@@ -28,7 +28,7 @@ from goalsrepo.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 
 # What `init` may be asked to write: every variant, so every file gets audited.
-INIT_VARIANTS: dict[str, list[str]] = {"github": []}
+INIT_VARIANTS: dict[str, list[str]] = {"github": [], "gitlab": ["--ci", "gitlab"]}
 
 # A CI file (glob from the repository root) -> the checks it must pass.
 ZIZMOR = "zizmor"

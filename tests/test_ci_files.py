@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +144,127 @@ def test_pull_requests_upload_their_site_for_reviewers(scaffold: Path, tmp_path:
                           text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert (root / "pr-site/index.html").is_file()
+
+
+def test_the_weekly_loop_is_scheduled_and_only_its_sync_job_writes(scaffold: Path) -> None:
+    text = (scaffold / ".github/workflows/goals-weekly.yml").read_text()
+    workflow = yaml.safe_load(text)
+    on = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
+    assert on["schedule"] == [{"cron": "0 7 * * 1"}] and "workflow_dispatch" in on
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    writers = [name for name, job in jobs.items()
+               if "write" in (job.get("permissions") or {}).values()]
+    assert writers == ["sync"]
+    checkouts = {name: next(s for s in job["steps"] if "checkout" in s.get("uses", ""))
+                 for name, job in jobs.items()}
+    assert all(c["with"]["fetch-depth"] == 0 for c in checkouts.values())
+    assert checkouts["sync"]["with"]["persist-credentials"] is True
+    assert checkouts["digest"]["with"]["persist-credentials"] is False
+    assert any("goalsrepo sync --commit" in r for r in runs(jobs["sync"]["steps"]))
+    post = jobs["digest"]["steps"][-1]
+    assert post["if"] == "env.GOALSREPO_WEBHOOK_URL != ''"
+    assert jobs["digest"]["env"]["GOALSREPO_WEBHOOK_URL"] == "${{ secrets.GOALSREPO_WEBHOOK_URL }}"
+    for job in jobs.values():
+        assert not any(UNTRUSTED.search(r) for r in runs(job["steps"]))
+
+
+def _sync_ready(root: Path, remote: Path) -> None:
+    """A goals repository with one key result that syncs and one whose source fails,
+    committed and pushed to a bare ``remote``."""
+    from gitrepo import git
+
+    with open(root / "goalsrepo.yaml", "a", encoding="utf-8") as fh:
+        fh.write("sync:\n  author: {name: goalsrepo sync, email: sync@example.com}\n"
+                 "sources:\n"
+                 f"  count: {{kind: command, run: [{json.dumps(sys.executable)}, -c, "
+                 "'print(42)']}\n"
+                 "  broken: {kind: command, run: ['false']}\n")
+    goal = root / "goals/synced.yaml"
+    goal.write_text(
+        "id: synced\ntitle: Count the signed contracts of this quarter\nowner: alice\n"
+        "key_results:\n"
+        "  - {id: signed, title: Contracts, unit: n, start: 0, target: 100, current: 1,"
+        " source: count}\n"
+        "  - {id: other, title: Others, unit: n, start: 0, target: 100, current: 1,"
+        " source: broken}\n")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", "Goals")
+    git(remote.parent, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    git(root, "push", "--quiet", "origin", "HEAD:main")
+
+
+def _remote_head(remote: Path) -> str:
+    from gitrepo import git
+
+    return git(remote, "log", "-1", "--format=%an|%s", "main").strip()
+
+
+def test_the_weekly_sync_step_runs_as_written(tmp_path: Path) -> None:
+    """The sync step's script, run by bash as Actions would: a failing source fails the
+    job, but what the other sources read is committed and pushed first."""
+    root, remote = tmp_path / "goals", tmp_path / "remote.git"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    _sync_ready(root, remote)
+    workflow = yaml.safe_load((root / ".github/workflows/goals-weekly.yml").read_text())
+    (step,) = [s for s in workflow["jobs"]["sync"]["steps"] if "goalsrepo sync" in s.get("run", "")]
+    env = {**os.environ, "GITHUB_REF": "refs/heads/main", **_git_identity()}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=root, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "failed     synced/other" in done.stdout
+    assert _remote_head(remote) == "goalsrepo sync|sync: 1 key result from count"
+
+
+def test_init_for_gitlab_writes_its_pipeline_instead_of_github_workflows(tmp_path: Path) -> None:
+    root, remote = tmp_path / "goals", tmp_path / "remote.git"
+    result = CliRunner().invoke(cli, ["init", str(root), "--ci", "gitlab"])
+    assert result.exit_code == 0, result.output
+    assert not (root / ".github").exists()
+    assert (root / ".pre-commit-config.yaml").exists()
+    pipeline = yaml.safe_load((root / ".gitlab-ci.yml").read_text())
+    assert pipeline["variables"]["GIT_DEPTH"] == "0"
+    assert pipeline["validate"]["artifacts"]["reports"]["codequality"] == (
+        "gl-code-quality-report.json")
+    assert "goalsrepo validate --format gitlab" in pipeline["validate"]["script"][0]
+    assert pipeline["pages"]["artifacts"]["paths"] == ["public"]
+    assert pipeline["sync"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+
+    # The sync job's script, run by sh as a GitLab runner would, pushing over https to
+    # the project (here a local bare repository standing in for it).
+    _sync_ready(root, remote)
+    url = "https://goalsrepo-sync:glpat-s3cr3t@gitlab.example.com/acme/goals.git"
+    env = {**os.environ, **_git_identity(), "CI_SERVER_HOST": "gitlab.example.com",
+           "CI_PROJECT_PATH": "acme/goals", "CI_DEFAULT_BRANCH": "main",
+           "GOALSREPO_PUSH_TOKEN": "glpat-s3cr3t", "GIT_CONFIG_COUNT": "1",
+           "GIT_CONFIG_KEY_0": f"url.{remote}.insteadOf", "GIT_CONFIG_VALUE_0": url}
+    env.pop("GOALSREPO_WEBHOOK_URL", None)
+    done = subprocess.run(["sh", "-e", "-c", "\n".join(pipeline["sync"]["script"])], cwd=root,
+                          env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert _remote_head(remote) == "goalsrepo sync|sync: 1 key result from count"
+    assert "glpat-s3cr3t" not in done.stdout + done.stderr
+
+
+def _git_identity() -> dict[str, str]:
+    return {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def test_the_weekly_digest_step_posts_as_written(tmp_path: Path) -> None:
+    """The digest job's run: line, run by bash with the job's env, posts to the webhook."""
+    from service import Reply, serve
+
+    root = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["init", str(root), "--demo"]).exit_code == 0
+    workflow = yaml.safe_load((root / ".github/workflows/goals-weekly.yml").read_text())
+    post = workflow["jobs"]["digest"]["steps"][-1]
+    with serve() as service:
+        url = service.route("/hook", Reply(200, b"ok", {"Content-Type": "text/plain"}))
+        env = {**os.environ, "GOALSREPO_WEBHOOK_URL": url, "GOALSREPO_CHAT": "slack"}
+        done = subprocess.run(["bash", "-e", "-c", post["run"]], cwd=root, env=env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        (sent,) = service.requests_to("/hook")
+    assert sent.method == "POST" and json.loads(sent.body)["blocks"]
+    assert url not in done.stdout + done.stderr

@@ -279,3 +279,27 @@ def test_refuses_what_it_cannot_edit_safely() -> None:
         set_value("# only a comment\n", ("a",), 2)
     with pytest.raises(EditError, match="starts a list item"):
         remove_key(COMMENTED, ("milestones", 0, "title"))
+
+
+def test_set_values_changes_several_values_and_nothing_else() -> None:
+    changes = {("key_results", 0, "current"): 18, ("key_results", 2, "current"): 2.5}
+    edited = edit.set_values(COMMENTED, changes)
+    diff = [line for line in difflib.ndiff(COMMENTED.splitlines(), edited.splitlines())
+            if line[:1] in "+-"]
+    assert len(diff) == 4
+    data = yaml.safe_load(edited)
+    assert data["key_results"][0]["current"] == 18
+    assert data["key_results"][2]["current"] == 2.5
+    with pytest.raises(EditError):
+        edit.set_values(COMMENTED, {("key_results", 9, "current"): 1})
+
+
+def test_set_values_adds_missing_keys_and_replaces_the_others_in_one_pass() -> None:
+    text = ("key_results:\n  - id: a  # first\n    start: 0\n    target: 10\n"
+            "  - {id: b, start: 0, target: 5, current: 1}\n  - id: c\n    current: 3\n")
+    edited = edit.set_values(text, {("key_results", 0, "current"): 4,
+                                    ("key_results", 1, "current"): 2,
+                                    ("key_results", 2, "current"): 3.5})
+    assert edited == ("key_results:\n  - id: a  # first\n    start: 0\n    target: 10\n"
+                      "    current: 4\n  - {id: b, start: 0, target: 5, current: 2}\n"
+                      "  - id: c\n    current: 3.5\n")

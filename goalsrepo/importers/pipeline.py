@@ -64,7 +64,7 @@ def import_file(root: Path, fmt: str, file: Path, options: Options, *,
         count = len(plan.goals)
         message = (f"Import {count} goal{'s' if count != 1 else ''} from {shown} ({fmt})\n\n"
                    + "\n".join(f"- {g.id}" for g in plan.goals[:50]))
-        sha = git.commit_paths(root, sorted(plan.files), message)
+        sha = git.commit_files(root, sorted(plan.files), message)
     return Imported(fmt, plan, True, sha)
 
 
