@@ -10,9 +10,10 @@ always describes the site in that folder. Per goal it holds:
   and everything that decides which pages show the goal (file, owner, team, period,
   alignment). When no goal's shape changed, validation finds what it found last time;
   when one did, every page is keyed afresh.
-- **source**: the stat signature of its file and the signature of its logbook. A goal
-  whose source is unchanged has the same content and the same history, so (the global
-  key being the same: config, people, teams, T) its numbers are the previous build's.
+- **source**: its file's path and stat signature, and the signature of its logbook. A
+  goal whose source is unchanged has the same content and the same history, so (the
+  global key being the same: config, people, teams, T) its numbers are the previous
+  build's.
 - **status**: those numbers (:meth:`progress.GoalStatus.to_row`); **smart**: its SMART
   warnings; **card**: the key of its card.
 
@@ -22,7 +23,7 @@ is ignored, and the build computes everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -31,7 +32,7 @@ from goalsrepo.pages import digest
 from goalsrepo.progress import GoalStatus, compute
 from goalsrepo.state import State
 
-VERSION = 2
+VERSION = 3
 Smart = tuple[tuple[str, str], ...]
 
 
@@ -40,7 +41,7 @@ class Kept(NamedTuple):
     named tuple: there are ten thousand, read and written on every build."""
 
     shape: bytes
-    source: tuple[Any, ...]  # (file signature, logbook signature); None where unknown
+    source: tuple[Any, ...]  # (path, file signature, logbook signature); None where unknown
     status: tuple[Any, ...]
     smart: Smart
 
@@ -84,22 +85,29 @@ def shape(goal: Goal) -> bytes:
 
 def shapes(goals: Iterable[Goal], signatures: Mapping[str, tuple[int, ...]],
            previous: Memory | None) -> dict[str, bytes]:
-    """Every goal's shape: the previous build's when its file has the same signature."""
+    """Every goal's shape: the previous build's when its file has the same path and
+    signature."""
     out = {}
     for goal in goals:
         kept = previous.goals.get(goal.id) if previous else None
         signature = signatures.get(goal.path)
-        if kept is not None and signature is not None and kept.source[0] == signature:
+        if kept is not None and signature is not None \
+                and kept.source[:2] == (goal.path, signature):
             out[goal.id] = kept.shape
         else:
             out[goal.id] = shape(goal)
     return out
 
 
-def findings(now: Mapping[str, bytes], previous: Memory | None) -> dict[str, Smart] | None:
+def findings(goals: Sequence[Goal], now: Mapping[str, bytes],
+             previous: Memory | None) -> dict[str, Smart] | None:
     """The SMART warnings of every goal when validation would find what it found last
-    time (the same goals, each of the same shape); else None."""
-    if previous is None or now.keys() != previous.goals.keys():
+    time (the same goal files, each of the same shape, path included); else None.
+
+    The previous build passed validation, so its ids were unique: a goal file more than
+    there are ids (two files sharing an id) is a change, whichever of them kept the
+    previous shape."""
+    if previous is None or len(goals) != len(now) or now.keys() != previous.goals.keys():
         return None
     if any(previous.goals[gid].shape != shape for gid, shape in now.items()):
         return None

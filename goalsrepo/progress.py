@@ -210,8 +210,11 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     :class:`~goalsrepo.events.Activity` (latest creation and check-in)."""
     goals = list(goals)
     zone = config.zone
-    measured = {g.id: tuple(kr_progress(kr) for kr in g.key_results) for g in goals}
-    progress = all_progress(goals, {g.id: own_progress(g, measured[g.id]) for g in goals})
+    # Measured per goal, not per id: two files sharing an id (a validation error, GR110)
+    # must not pair one file's key results with the other's values.
+    measured = [tuple(kr_progress(kr) for kr in g.key_results) for g in goals]
+    own = [own_progress(g, values) for g, values in zip(goals, measured, strict=True)]
+    progress = all_progress(goals, {g.id: p for g, p in zip(goals, own, strict=True)})
     periods = {p.id: p for p in config.periods}
     nothing = Activity()
     checkins: dict[str, date | None] = {}
@@ -223,18 +226,19 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     rolled = roll_up(goals, {g.id: checkins[g.id] for g in goals
                              if g.key_results or g.milestones}, _latest, None)
     out = []
-    for goal in goals:
+    for goal, kr_values, own_value in zip(goals, measured, own, strict=True):
+        value = progress[goal.id] if own_value is None else own_value
         start, due = goal.span(periods.get(goal.period) if goal.period else None)
         act = activity.get(goal.id, nothing)
         last = checkins[goal.id] if goal.key_results or goal.milestones else rolled[goal.id]
         created = local_date(act.created, zone) if act.created else None
         exp = expected(start, due, today)
         out.append(GoalStatus(
-            goal=goal, start=start, due=due, progress=progress[goal.id], expected=exp,
-            health=health(goal.status, progress[goal.id], exp, config.health),
+            goal=goal, start=start, due=due, progress=value, expected=exp,
+            health=health(goal.status, value, exp, config.health),
             stale=stale(goal.status, last, created, today, config.checkin_days),
             last_checkin=last,
-            score=score(goal.status, progress[goal.id], due, today),
-            kr_progress=measured[goal.id],
+            score=score(goal.status, value, due, today),
+            kr_progress=kr_values,
         ))
     return out

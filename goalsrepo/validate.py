@@ -95,11 +95,13 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
             return make(code, message, file, line, column)
 
         if status.stale:
-            # Only the window was read: a check-in before it is known to be too old, not
-            # to be absent (run `goalsrepo history GOAL` for the date).
+            # Only the window may have been read: a check-in before it is known to be too
+            # old, not to be absent (run `goalsrepo history GOAL` for the date). The cache
+            # may know that date, but the words must not depend on whether it was warm.
             days = repo.config.checkin_days
             since = status.last_checkin
-            what = (f"last check-in {since}, more than {days} days before {today}" if since
+            what = (f"last check-in {since}, more than {days} days before {today}"
+                    if since is not None and since >= window.date()
                     else f"no check-in in the {days} days before {today}")
             out.append(warn(("id",), "GR301", f"stale: {what}"))
         if goal.status == "active" and status.due is not None and today > status.due:
