@@ -157,3 +157,29 @@ def test_a_file_changed_within_the_second_is_read_again(repo: Repo) -> None:
     repo.update_kr("goals/sales/pilots.yaml", "signed", current=2)  # same size, same second
     build(repo.root)
     assert "2 deals" in (repo.root / "site/goals/pilots.html").read_text()
+
+
+def test_a_damaged_logbook_bucket_is_rebuilt_not_fatal(repo: Repo, tmp_path: Path) -> None:
+    """Issue 12: every logbook bucket under the git directory damaged (truncated, then
+    garbage), then a change that draws every goal page again without new commits (the
+    config's title): the build reads the goals' events from the history instead of
+    failing with LogbookError, writes what a cold build writes, and the next build files
+    the logbook afresh."""
+    build(repo.root)
+    buckets = sorted((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
+    assert buckets
+    for number, path in enumerate(buckets):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if number % 2 else b"\x00garbage")
+    config = repo.read_yaml("goalsrepo.yaml")
+    config["title"] = "Renamed goals"
+    repo.write_yaml("goalsrepo.yaml", config)
+    settle(repo.root, 1)
+    for attempt in range(2):
+        build(repo.root)
+        cold = tmp_path / f"cold-{attempt}"
+        shutil.copytree(repo.root, cold / "repo",
+                        ignore=shutil.ignore_patterns("site", "goalsrepo"))
+        build(cold / "repo", cold / "site")
+        assert tree(repo.root / "site") == tree(cold / "site")
+    assert not set(buckets) & set((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
