@@ -504,8 +504,10 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         if not (_unchanged(own, dirty) and _unchanged(contrib, dirty)
                 and person.id not in active):
             newest = newest_checkins(acts, PERSON_CHECKINS)
+            # The check-ins name their goals: a goal's new title shows here too.
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
                                len(acts), len(set(map(CHECKIN_DAY, acts))), _plain(newest),
+                               card_keys(data.cards[row.goal] for row in newest),
                                tuple(p.id for p in partner_for)))
         out.append(Page(f"people/{file_name(person.id)}.html", page_key, "person.html",
                         _bind(context, person, own, contrib, acts, partner_for)))

@@ -101,6 +101,10 @@ STEPS: list[tuple[str, Callable[[Repo], None], str | None]] = [
      day("2026-10-20", 23)),
     ("check-in on a later day", lambda r: r.update_kr(
         "goals/sales/pilots.yaml", "signed", current=2), day("2026-11-02")),
+    # Carol checked in on company, which Alice owns: Carol's page names it by its title.
+    ("goal retitled that another person checked in", lambda r: r.update(
+        "goals/company.yaml", title="Delight every customer we sign this quarter"),
+     day("2026-11-02", 13)),
     ("nothing", lambda r: None, None),
 ]
 
