@@ -43,6 +43,7 @@ import yaml
 from click.testing import CliRunner
 
 from goalsrepo.cli import cli
+from goalsrepo.serve import LiveSite
 
 ISOLATED = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
 PEOPLE = ["alice", "bob", "carol", "dan", "erin"]
@@ -93,6 +94,9 @@ class Differential:
     log: list[str] = field(default_factory=list)
     site: dict[str, bytes] | None = None  # the warm site after its last good build
     counter: int = 0
+    # serve's watcher, and what it saw at the last build with what that build gave
+    live: LiveSite | None = None
+    watched: tuple[Any, Any] | None = None
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -645,21 +649,36 @@ class Differential:
     def compare_build(self, cold: Path) -> Outcome:
         warm_site = self.work / "warm-site"
         warm = run(self.root, "build", "-o", str(warm_site))
-        cold_out = run(cold / "repo", "build", "-o", str(cold / "site"))
-        self.expect_same("build", self.mask(warm, self.root, warm_site),
-                         self.mask(cold_out, cold / "repo", cold / "site"))
+        cold_out = self.mask(run(cold / "repo", "build", "-o", str(cold / "site")),
+                             cold / "repo", cold / "site")
+        self.expect_same("build", self.mask(warm, self.root, warm_site), cold_out)
         if warm.code != 0:
+            self.check_watcher(cold_out, {})
             now = read_tree(warm_site) if warm_site.exists() else None
             if now != self.site:
                 raise Difference(self.report("build failed, and the previous site changed"))
             return warm
         warm_files, cold_files = read_tree(warm_site), read_tree(cold / "site")
+        self.check_watcher(cold_out, cold_files)
         if warm_files != cold_files:
             names = sorted(n for n in {*warm_files, *cold_files}
                            if warm_files.get(n) != cold_files.get(n))
             raise Difference(self.report(f"the sites differ in {names[:10]}"))
         self.site = warm_files
         return warm
+
+    def check_watcher(self, cold: Outcome, files: dict[str, bytes]) -> None:
+        """``serve`` rebuilds when its watcher sees a change: whenever a build gives
+        another site (or other errors) than the last, the watcher must have seen one."""
+        if self.live is None:
+            self.live = LiveSite(self.root, self.work / "serve", as_of=None,
+                                 allow_shallow=False, echo=print, warn=print, loopback=True)
+        seen = self.live.look()
+        outcome = (cold.code, cold.stderr, files)
+        if self.watched is not None and self.watched[0] == seen \
+                and self.watched[1] != outcome:
+            raise Difference(self.report("the site changed, but serve's watcher saw nothing"))
+        self.watched = (seen, outcome)
 
     @staticmethod
     def mask(outcome: Outcome, *paths: Path) -> Outcome:
