@@ -507,7 +507,7 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
             # The check-ins name their goals: a goal's new title shows here too.
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
                                len(acts), len(set(map(CHECKIN_DAY, acts))), _plain(newest),
-                               card_keys(data.cards[row.goal] for row in newest),
+                               tuple(data.cards[row.goal].title for row in newest),
                                tuple(p.id for p in partner_for)))
         out.append(Page(f"people/{file_name(person.id)}.html", page_key, "person.html",
                         _bind(context, person, own, contrib, acts, partner_for)))
