@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from goalsrepo.events import Activity
 from goalsrepo.model import Goal
 from goalsrepo.pages import digest
 from goalsrepo.progress import GoalStatus, compute
@@ -118,16 +119,17 @@ def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tu
              previous: Memory | None) -> list[GoalStatus]:
     """Every goal's numbers: the previous build's for the goals whose source did not
     change, computed for the others. Computed for all when a changed goal's numbers roll
-    up into a parent (a goal without key results takes its progress from its children),
-    or one changed more than its check-in values (it may have moved in the alignment)."""
+    up into an ancestor (a goal without key results takes its progress and last check-in
+    from the goals below it, and a last check-in passes through a parent with none of
+    its own), or one changed more than its check-in values (it may have moved in the
+    alignment)."""
     goals = state.repo.goals
     if previous is None or sources.keys() != previous.goals.keys():
         return state.statuses()
     by_id = {g.id: g for g in goals}
     changed = [g for g in goals if not _same(previous.goals[g.id].source, sources[g.id])]
     for goal in changed:
-        if not goal.key_results or any(p in by_id and not by_id[p].key_results
-                                       for p in goal.aligns_to):
+        if not goal.key_results or _rolls_up(goal, by_id, state.history.activity):
             return state.statuses()
         if previous.goals[goal.id].shape != shapes[goal.id]:
             return state.statuses()
@@ -135,6 +137,25 @@ def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tu
                                            state.history.activity, state.as_of)}
     return [fresh.get(g.id) or GoalStatus.from_row(g, previous.goals[g.id].status)
             for g in goals]
+
+
+def _rolls_up(goal: Goal, by_id: Mapping[str, Goal], activity: Mapping[str, Activity],
+              ) -> bool:
+    """Whether a goal's numbers reach a goal above it: a parent without key results
+    takes its progress and last check-in from below, and a parent with key results but
+    no check-in yet passes its children's last check-in on to its own parents."""
+    seen: set[str] = set()
+    todo = list(goal.aligns_to)
+    while todo:
+        parent = by_id.get(todo.pop())
+        if parent is None or parent.id in seen:
+            continue
+        if not parent.key_results:
+            return True
+        seen.add(parent.id)
+        if (found := activity.get(parent.id)) is None or found.last_checkin is None:
+            todo.extend(parent.aligns_to)
+    return False
 
 
 def changed(previous: Memory | None, now: dict[str, Kept]) -> set[str] | None:

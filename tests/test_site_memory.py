@@ -128,6 +128,10 @@ def test_every_rebuild_writes_what_a_cold_build_writes(repo: Repo, tmp_path: Pat
 
 def test_a_check_in_recomputes_only_its_goal(repo: Repo,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # company, pilots' parent, has a check-in of its own: the last check-in of vision
+    # (no key results) above it is company's, whatever pilots does.
+    repo.update_kr("goals/company.yaml", "nps", current=30)
+    repo.commit("NPS 30", date=day("2026-10-20", 14))
     settle(repo.root, 0)
     first = build(repo.root)
     repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
@@ -187,3 +191,23 @@ def test_a_damaged_logbook_bucket_is_rebuilt_not_fatal(repo: Repo, tmp_path: Pat
         build(cold / "repo", cold / "site")
         assert tree(repo.root / "site") == tree(cold / "site")
     assert not set(buckets) & set((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
+
+
+def test_a_check_in_two_levels_below_a_goal_without_key_results(repo: Repo,
+                                                                 tmp_path: Path) -> None:
+    """vision has no key results; company, between it and pilots, has key results but no
+    check-in yet, so vision's last check-in is pilots'. A check-in on pilots on a later day
+    moves vision's, though pilots' parent has key results of its own (on the day of the
+    previous build's HEAD, so that T does not move)."""
+    repo.write("notes.txt", "the review is on Tuesday")
+    repo.commit("Notes", date=day("2026-10-27", 9))
+    settle(repo.root, 0)
+    build(repo.root)
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
+    repo.commit("Signed one", who=CAROL, date=day("2026-10-27", 15))
+    settle(repo.root, 1)
+    build(repo.root)
+    cold = tmp_path / "cold"
+    shutil.copytree(repo.root, cold / "repo", ignore=shutil.ignore_patterns("site", "goalsrepo"))
+    build(cold / "repo", cold / "site")
+    assert tree(repo.root / "site") == tree(cold / "site")
