@@ -62,7 +62,12 @@ def checkin(root: Path, goal_id: str, target: str, value: str, *, message: str |
     for a milestone key result or a milestone.
     """
     repo = load(root)
-    goal = next((g for g in repo.goals if g.id == goal_id), None)
+    found = [g for g in repo.goals if g.id == goal_id]
+    if len(found) > 1:  # which file is the goal is what GR110 asks people to decide
+        files = " and ".join(g.path for g in found)
+        raise CheckinError(f"goal id `{goal_id}` is used by {files} (GR110); run "
+                           "`goalsrepo validate` and fix it first")
+    goal = found[0] if found else None
     if goal is None:
         known = {doc.data.get("id"): p for p, doc in repo.documents.items()
                  if repo.kinds.get(p) == "goal" and doc.data}

@@ -77,3 +77,11 @@ def test_build_refuses_with_the_duplicate(repo: Repo, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{TWO}:1:5: error: goal id `a` is already used by {ONE} [GR110]" in result.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_checkin_refuses_to_pick_one_of_two_files(repo: Repo) -> None:
+    before = {p: (repo.root / p).read_bytes() for p in (ONE, TWO)}
+    result = run_cli("checkin", "-C", str(repo.root), "a", "k1", "7")
+    assert result.exit_code == 1
+    assert f"goal id `a` is used by {ONE} and {TWO} (GR110)" in result.output
+    assert {p: (repo.root / p).read_bytes() for p in (ONE, TWO)} == before
