@@ -124,3 +124,15 @@ def test_a_stale_goal_reads_the_same_with_or_without_the_cache(tmp_path: Path) -
         result = run_cli("validate", "-C", str(r.root))
         assert "stale: last check-in 2026-12-11, more than 21 days before 2027-01-02" \
             in result.stdout
+
+
+def test_a_goal_moved_to_a_new_file_not_yet_committed(repo: Repo) -> None:
+    """Found by the differential test (seed 301): b's file copied to a new, untracked
+    name and the original removed. A cold validate reads the window alone and knows
+    nothing older of a file git does not track; a warm cache knows b's whole history.
+    Both must say the same."""
+    repo.write("notes.txt", "x")
+    repo.commit("unrelated", date=day("2026-11-20"))
+    (repo.root / "goals/c.yaml").write_bytes((repo.root / B).read_bytes())
+    (repo.root / B).unlink()
+    assert codes(repo.root, use_cache=False) == codes(repo.root, use_cache=True)
