@@ -1,6 +1,6 @@
 """Issue 12: an incremental run gives exactly what a cold run gives (see differential.py).
 
-Marked ``differential``: the short seeds here take a few tens of seconds in the default
+Marked ``differential``: the short seed here takes about twenty seconds in the default
 suite; the long run is ``python benchmarks/differential.py`` (thousands of steps, several
 seeds).
 """
@@ -16,9 +16,8 @@ from differential import Differential, differential
 pytestmark = pytest.mark.differential
 
 
-@pytest.mark.parametrize("seed", [12, 2026])
-def test_incremental_runs_equal_cold_runs(tmp_path: Path, seed: int) -> None:
-    differential(tmp_path, seed=seed, steps=10)
+def test_incremental_runs_equal_cold_runs(tmp_path: Path) -> None:
+    differential(tmp_path, seed=12, steps=12)
 
 
 @pytest.mark.parametrize("name", ["0-goal-0.yaml", "zz-goal-0.yaml"])
