@@ -306,10 +306,13 @@ class Differential:
         if not krs:
             return self.edit_target()
         kr = self.rng.choice(krs)
+        current = kr.get("current")
         if "done" in kr:
             kr["done"] = not kr["done"]
-        else:
-            kr["current"] = (kr.get("current") or 0) + self.rng.choice([-3, 1, 2, 5, 8])
+        elif isinstance(current, (int, float)) or current is None:
+            kr["current"] = (current or 0) + self.rng.choice([-3, 1, 2, 5, 8])
+        else:  # a value a break left: a number again
+            kr["current"] = 1
         self.write_yaml(path, data)
         return f"check in {path} {kr.get('id')}"
 
@@ -320,7 +323,8 @@ class Differential:
             return self.edit_add()
         _path, data = found
         krs = [k for k in data.get("key_results") or []
-               if isinstance(k, dict) and "done" not in k]
+               if isinstance(k, dict) and "done" not in k
+               and isinstance(k.get("current", 0), (int, float))]
         if not krs:
             return self.edit_checkin()
         kr = self.rng.choice(krs)
