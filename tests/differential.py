@@ -347,7 +347,7 @@ class Differential:
             return self.edit_add()
         path, data = found
         krs = [k for k in data.get("key_results") or []
-               if isinstance(k, dict) and "target" in k]
+               if isinstance(k, dict) and isinstance(k.get("target"), (int, float))]
         if not krs:
             data["due"] = "2026-12-15"
         else:
