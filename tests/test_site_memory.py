@@ -211,3 +211,21 @@ def test_a_check_in_two_levels_below_a_goal_without_key_results(repo: Repo,
     shutil.copytree(repo.root, cold / "repo", ignore=shutil.ignore_patterns("site", "goalsrepo"))
     build(cold / "repo", cold / "site")
     assert tree(repo.root / "site") == tree(cold / "site")
+
+
+def test_a_hit_key_result_retitled_changes_the_wins(repo: Repo, tmp_path: Path) -> None:
+    """Found by the differential test (seed 602): the wins page and its feed name a key
+    result hit by its title now, so a new title must draw them again."""
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=4)
+    repo.commit("Four pilots signed", who=CAROL, date=day("2026-10-25"))
+    settle(repo.root, 0)
+    build(repo.root)
+    assert "Key result hit: Measure signed" in (repo.root / "site/wins.html").read_text()
+    repo.update_kr("goals/sales/pilots.yaml", "signed", title="Paying pilots signed")
+    settle(repo.root, 1)
+    build(repo.root)
+    cold = tmp_path / "cold"
+    shutil.copytree(repo.root, cold / "repo", ignore=shutil.ignore_patterns("site", "goalsrepo"))
+    build(cold / "repo", cold / "site")
+    assert tree(repo.root / "site") == tree(cold / "site")
+    assert "Key result hit: Paying pilots signed" in (repo.root / "site/wins.html").read_text()
