@@ -24,6 +24,14 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def assert_as_cold(root: Path, cold: Path) -> None:
+    """The site in ``root/site`` is byte for byte what a cold build of a copy of the
+    repository without goalsrepo's cache writes into ``cold/site``."""
+    shutil.copytree(root, cold / "repo", ignore=shutil.ignore_patterns("site", "goalsrepo"))
+    build(cold / "repo", cold / "site")
+    assert tree(root / "site") == tree(cold / "site")
+
+
 def settle(root: Path, step: int) -> None:
     """Back-date the files written just now, as a work tree looks a while after an edit:
     the memory trusts a file's signature only once it is more than a second old. Each
@@ -185,11 +193,7 @@ def test_a_damaged_logbook_bucket_is_rebuilt_not_fatal(repo: Repo, tmp_path: Pat
     settle(repo.root, 1)
     for attempt in range(2):
         build(repo.root)
-        cold = tmp_path / f"cold-{attempt}"
-        shutil.copytree(repo.root, cold / "repo",
-                        ignore=shutil.ignore_patterns("site", "goalsrepo"))
-        build(cold / "repo", cold / "site")
-        assert tree(repo.root / "site") == tree(cold / "site")
+        assert_as_cold(repo.root, tmp_path / f"cold-{attempt}")
     assert not set(buckets) & set((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
 
 
@@ -207,10 +211,7 @@ def test_a_check_in_two_levels_below_a_goal_without_key_results(repo: Repo,
     repo.commit("Signed one", who=CAROL, date=day("2026-10-27", 15))
     settle(repo.root, 1)
     build(repo.root)
-    cold = tmp_path / "cold"
-    shutil.copytree(repo.root, cold / "repo", ignore=shutil.ignore_patterns("site", "goalsrepo"))
-    build(cold / "repo", cold / "site")
-    assert tree(repo.root / "site") == tree(cold / "site")
+    assert_as_cold(repo.root, tmp_path / "cold")
 
 
 def test_a_hit_key_result_retitled_changes_the_wins(repo: Repo, tmp_path: Path) -> None:
@@ -224,8 +225,5 @@ def test_a_hit_key_result_retitled_changes_the_wins(repo: Repo, tmp_path: Path) 
     repo.update_kr("goals/sales/pilots.yaml", "signed", title="Paying pilots signed")
     settle(repo.root, 1)
     build(repo.root)
-    cold = tmp_path / "cold"
-    shutil.copytree(repo.root, cold / "repo", ignore=shutil.ignore_patterns("site", "goalsrepo"))
-    build(cold / "repo", cold / "site")
-    assert tree(repo.root / "site") == tree(cold / "site")
+    assert_as_cold(repo.root, tmp_path / "cold")
     assert "Key result hit: Paying pilots signed" in (repo.root / "site/wins.html").read_text()
