@@ -11,6 +11,11 @@ old cache or the new one, never half of either, and two processes cannot corrupt
 The files are pickles. Whoever can write the git directory can already run code through
 ``.git/hooks``, so reading them adds no way in; anything unexpected in them (truncated,
 corrupt, another version, another goals folder) makes the cache count as missing.
+
+Every cache file of goalsrepo (these, the parsed-file cache below, the logbook, the site's
+page keys and compiled templates) is written with :func:`write_file` and read with
+:func:`read_file`: atomically, and with a checksum, so a truncated or damaged file is
+refused and rebuilt rather than trusted (issue 12).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from goalsrepo import loader
+from goalsrepo import __version__, loader
 from goalsrepo.events import Activity, Author, Change, Commit, Event
 from goalsrepo.model import Goal
 
@@ -39,6 +44,43 @@ SEGMENT_EVENTS = 10_000
 
 class CacheError(Exception):
     """A cache file is missing or unreadable; the caller rebuilds."""
+
+
+_MAGIC = b"goalsrepo-cache\x00"
+_HEAD = len(_MAGIC) + 12  # then the payload's CRC-32 (4 bytes) and length (8 bytes)
+
+
+def write_file(path: Path, payload: bytes) -> None:
+    """Write a cache file: to a temporary name, then renamed, so a reader sees the old
+    file or the new one, never half of one; with the payload's length and CRC-32, so
+    :func:`read_file` refuses a file damaged since."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_MAGIC + zlib.crc32(payload).to_bytes(4, "big")
+                     + len(payload).to_bytes(8, "big"))
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_file(path: Path) -> memoryview:
+    """A cache file's payload; :class:`CacheError` when it is missing, truncated, damaged
+    or not a cache file."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise CacheError(f"cannot read {path.name}") from exc
+    payload = memoryview(data)[_HEAD:]
+    if (not data.startswith(_MAGIC)
+            or int.from_bytes(data[len(_MAGIC) + 4:_HEAD], "big") != len(payload)
+            or int.from_bytes(data[len(_MAGIC):len(_MAGIC) + 4], "big") != zlib.crc32(payload)):
+        raise CacheError(f"{path.name} is damaged")
+    return payload
 
 
 @dataclass(frozen=True)
@@ -58,9 +100,8 @@ class Store:
 
     def load_index(self) -> Index | None:
         try:
-            with open(self.folder / "index.pickle", "rb") as fh:
-                version, goals_dir, head, activity, skipped, segments = pickle.load(fh)
-            if version != VERSION or goals_dir != self.goals_dir:
+            version, goals_dir, head, activity, skipped, segments = self._read("index.pickle")
+            if version != (VERSION, __version__) or goals_dir != self.goals_dir:
                 return None
             return Index(head, {g: Activity(*a) for g, a in activity.items()},
                          tuple(skipped), tuple(segments))
@@ -103,7 +144,7 @@ class Store:
                 name = f"seg-{len(chunk)}-{uuid.uuid4().hex}.pickle"
                 self._write(name, _encode(chunk))
                 kept.append(name)
-            payload = (VERSION, self.goals_dir, head,
+            payload = ((VERSION, __version__), self.goals_dir, head,
                        {g: (a.created, a.last_checkin, a.kr_changed, a.status_set)
                         for g, a in activity.items()},
                        list(skipped), kept)
@@ -114,21 +155,12 @@ class Store:
 
     def _read(self, name: str) -> Any:
         try:
-            with open(self.folder / name, "rb") as fh:
-                return pickle.load(fh)
+            return pickle.loads(read_file(self.folder / name))
         except Exception as exc:
-            raise CacheError(f"unreadable cache segment {name}") from exc
+            raise CacheError(f"unreadable cache file {name}") from exc
 
     def _write(self, name: str, payload: Any) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_file(self.folder / name, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _remove_others(self, keep: set[str]) -> None:
         """Delete segments no index names (left by a replaced cache or a crashed run)."""
@@ -207,8 +239,7 @@ class FileCache:
         """A file's value when it holds this cache's key; None when it is missing, truncated,
         corrupt or foreign."""
         try:
-            with open(self.folder / name, "rb") as fh:  # loads(read()): load(fh) is 7x slower
-                key, value = marshal.loads(fh.read())
+            key, value = marshal.loads(read_file(self.folder / name))
             return value if tuple(key) == self.key else None
         except Exception:
             return None
@@ -277,15 +308,7 @@ class FileCache:
             return
 
     def _write(self, name: str, value: Any) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                marshal.dump((self.key, value), fh)
-            os.replace(tmp, self.folder / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_file(self.folder / name, marshal.dumps((self.key, value)))
 
 
 SHARDS = 16

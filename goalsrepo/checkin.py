@@ -79,7 +79,12 @@ def apply(root: Path, goal_id: str, values: Sequence[tuple[str, str]], *,
     if author is not None and not _AUTHOR.fullmatch(author):
         raise CheckinError(f"--author takes `Name <email>`, not `{author}`")
     repo = load(root)
-    goal = next((g for g in repo.goals if g.id == goal_id), None)
+    matches = [g for g in repo.goals if g.id == goal_id]
+    if len(matches) > 1:  # which file is the goal is what GR110 asks people to decide
+        files = " and ".join(g.path for g in matches)
+        raise CheckinError(f"goal id `{goal_id}` is used by {files} (GR110); run "
+                           "`goalsrepo validate` and fix it first")
+    goal = matches[0] if matches else None
     if goal is None:
         known = {doc.data.get("id"): p for p, doc in repo.documents.items()
                  if repo.kinds.get(p) == "goal" and doc.data}

@@ -370,6 +370,11 @@ def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
     if records:
         # Who merged what does not change what was checked in when: no merge credits.
         replay = _replay(root, records, None, head[0] if head else "HEAD", credit=False)
+        if replay.blind:
+            # A file unreadable before the window changed in it: only the whole history
+            # knows which goal it held, and so whether the change created a goal.
+            full = read_history(root, goals_dir, allow_shallow=True)
+            return History(full.head, full.activity, full.skipped)
     return History(head[0] if head else None, activity(replay.events), tuple(replay.skipped),
                    replay.events)
 

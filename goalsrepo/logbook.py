@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import marshal
-import os
-import tempfile
 import uuid
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from goalsrepo.cache import read_file, write_file
 from goalsrepo.events import Author, Change, Commit, Event
 
 VERSION = 3  # 3: derived rows hold adjustments and progress
@@ -67,13 +66,12 @@ class Logbook:
         self._dirty: set[int] = set()
         self._dirty_shards: set[int] = set()
         try:
-            with open(folder / "index.marshal", "rb") as fh:
-                stored, head, signatures, files, shards = marshal.loads(fh.read())
+            stored, head, signatures, files, shards = marshal.loads(
+                read_file(folder / "index.marshal"))
             if tuple(stored) == key and isinstance(signatures, dict):
                 derived: dict[str, Any] = {}
                 for name in shards.values():
-                    with open(folder / name, "rb") as fh:
-                        derived.update(marshal.loads(fh.read()))
+                    derived.update(marshal.loads(read_file(folder / name)))
                 self.head, self.signatures, self._files = head, signatures, files
                 self._shards, self.derived = shards, derived
         except Exception:  # missing, truncated, corrupt or foreign: empty
@@ -98,8 +96,7 @@ class Logbook:
             found = self._buckets[number] = {}
         if found is None:
             try:
-                with open(self.folder / self._files[number], "rb") as fh:
-                    found = marshal.loads(fh.read())
+                found = marshal.loads(read_file(self.folder / self._files[number]))
                 if not isinstance(found, dict):
                     raise ValueError("not a bucket")
             except Exception:
@@ -120,11 +117,25 @@ class Logbook:
         self.head = head
         return touched
 
-    def events(self, goal: str) -> list[Event]:
-        """The goal's events, oldest first."""
+    def events(self, goal: str, recover: Callable[[str], list[Event]] | None = None,
+               ) -> list[Event]:
+        """The goal's events, oldest first. When its bucket cannot be read (or does not
+        hold what the index says), ``recover(goal)`` gives them instead, from the history,
+        and the index is removed, so that the next run files the logbook afresh; without
+        ``recover``, :class:`LogbookError`."""
         if goal not in self.signatures:
             return []
-        return [decode(goal, row) for row in self._bucket(bucket_of(goal)).get(goal, [])]
+        try:
+            rows = self._bucket(bucket_of(goal)).get(goal, [])
+            if len(rows) != self.signatures[goal][0] or rows[-1][0] != self.signatures[goal][1]:
+                raise LogbookError(f"the logbook of {goal} is not what its index says")
+        except LogbookError:
+            if recover is None:
+                raise
+            with contextlib.suppress(OSError):
+                (self.folder / "index.marshal").unlink()
+            return recover(goal)
+        return [decode(goal, row) for row in rows]
 
     def save(self) -> None:
         """Write the changed buckets under new names, then the index that names them, so a
@@ -134,15 +145,15 @@ class Logbook:
             self.folder.mkdir(parents=True, exist_ok=True)
             for number in sorted(self._dirty):
                 name = f"bucket-{number:03d}-{uuid.uuid4().hex[:12]}.marshal"
-                _write(self.folder / name, self._buckets[number])
+                write_file(self.folder / name, marshal.dumps(self._buckets[number]))
                 self._files[number] = name
             for shard in sorted(self._dirty_shards):
                 name = f"derived-{shard:02d}-{uuid.uuid4().hex[:12]}.marshal"
-                _write(self.folder / name, {g: row for g, row in self.derived.items()
-                                            if bucket_of(g) % SHARDS == shard})
+                write_file(self.folder / name, marshal.dumps(
+                    {g: row for g, row in self.derived.items() if bucket_of(g) % SHARDS == shard}))
                 self._shards[shard] = name
-            _write(self.folder / "index.marshal",
-                   (self.key, self.head, self.signatures, self._files, self._shards))
+            write_file(self.folder / "index.marshal", marshal.dumps(
+                (self.key, self.head, self.signatures, self._files, self._shards)))
             self._dirty.clear()
             self._dirty_shards.clear()
         except (OSError, ValueError):
@@ -158,14 +169,3 @@ class Logbook:
 class LogbookError(Exception):
     """A bucket is unreadable: the caller rebuilds the logbook."""
 
-
-def _write(path: Path, payload: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            marshal.dump(payload, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -10,9 +10,10 @@ always describes the site in that folder. Per goal it holds:
   and everything that decides which pages show the goal (file, owner, team, period,
   alignment). When no goal's shape changed, validation finds what it found last time;
   when one did, every page is keyed afresh.
-- **source**: the stat signature of its file and the signature of its logbook. A goal
-  whose source is unchanged has the same content and the same history, so (the global
-  key being the same: config, people, teams, T) its numbers are the previous build's.
+- **source**: its file's path and stat signature, and the signature of its logbook. A
+  goal whose source is unchanged has the same content and the same history, so (the
+  global key being the same: config, people, teams, T) its numbers are the previous
+  build's.
 - **status**: those numbers (:meth:`progress.GoalStatus.to_row`); **smart**: its SMART
   warnings; **card**: the key of its card.
 
@@ -26,13 +27,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from goalsrepo.events import Event
+from goalsrepo.events import Activity, Event
 from goalsrepo.model import Goal
 from goalsrepo.pages import digest
 from goalsrepo.progress import GoalStatus, compute
 from goalsrepo.state import State
 
-VERSION = 2
+VERSION = 3
 Smart = tuple[tuple[str, str], ...]
 
 
@@ -41,7 +42,7 @@ class Kept(NamedTuple):
     named tuple: there are ten thousand, read and written on every build."""
 
     shape: bytes
-    source: tuple[Any, ...]  # (file signature, logbook signature); None where unknown
+    source: tuple[Any, ...]  # (path, file signature, logbook signature); None where unknown
     status: tuple[Any, ...]
     smart: Smart
 
@@ -85,22 +86,29 @@ def shape(goal: Goal) -> bytes:
 
 def shapes(goals: Iterable[Goal], signatures: Mapping[str, tuple[int, ...]],
            previous: Memory | None) -> dict[str, bytes]:
-    """Every goal's shape: the previous build's when its file has the same signature."""
+    """Every goal's shape: the previous build's when its file has the same path and
+    signature."""
     out = {}
     for goal in goals:
         kept = previous.goals.get(goal.id) if previous else None
         signature = signatures.get(goal.path)
-        if kept is not None and signature is not None and kept.source[0] == signature:
+        if kept is not None and signature is not None \
+                and kept.source[:2] == (goal.path, signature):
             out[goal.id] = kept.shape
         else:
             out[goal.id] = shape(goal)
     return out
 
 
-def findings(now: Mapping[str, bytes], previous: Memory | None) -> dict[str, Smart] | None:
+def findings(goals: Sequence[Goal], now: Mapping[str, bytes],
+             previous: Memory | None) -> dict[str, Smart] | None:
     """The SMART warnings of every goal when validation would find what it found last
-    time (the same goals, each of the same shape); else None."""
-    if previous is None or now.keys() != previous.goals.keys():
+    time (the same goal files, each of the same shape, path included); else None.
+
+    The previous build passed validation, so its ids were unique: a goal file more than
+    there are ids (two files sharing an id) is a change, whichever of them kept the
+    previous shape."""
+    if previous is None or len(goals) != len(now) or now.keys() != previous.goals.keys():
         return None
     if any(previous.goals[gid].shape != shape for gid, shape in now.items()):
         return None
@@ -112,17 +120,17 @@ def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tu
              events: Callable[[str], Sequence[Event]] | None = None) -> list[GoalStatus]:
     """Every goal's numbers: the previous build's for the goals whose source did not
     change, computed for the others. Computed for all when a changed goal's numbers roll
-    up into a parent (a goal without key results takes its progress from its children),
-    or one changed more than its check-in values (it may have moved in the alignment).
-    ``events`` fixes scores (see :meth:`State.statuses`)."""
+    up into an ancestor (a goal without key results takes its progress and last check-in
+    from the goals below it, and a last check-in passes through a parent with none of
+    its own), or one changed more than its check-in values (it may have moved in the
+    alignment). ``events`` fixes scores (see :meth:`State.statuses`)."""
     goals = state.repo.goals
     if previous is None or sources.keys() != previous.goals.keys():
         return state.statuses(events)
     by_id = {g.id: g for g in goals}
     changed = [g for g in goals if not _same(previous.goals[g.id].source, sources[g.id])]
     for goal in changed:
-        if not goal.key_results or any(p in by_id and not by_id[p].key_results
-                                       for p in goal.aligns_to):
+        if not goal.key_results or _rolls_up(goal, by_id, state.history.activity):
             return state.statuses(events)
         if previous.goals[goal.id].shape != shapes[goal.id]:
             return state.statuses(events)
@@ -131,6 +139,25 @@ def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tu
                                            events or state.history.of)}
     return [fresh.get(g.id) or GoalStatus.from_row(g, previous.goals[g.id].status)
             for g in goals]
+
+
+def _rolls_up(goal: Goal, by_id: Mapping[str, Goal], activity: Mapping[str, Activity],
+              ) -> bool:
+    """Whether a goal's numbers reach a goal above it: a parent without key results
+    takes its progress and last check-in from below, and a parent with key results but
+    no check-in yet passes its children's last check-in on to its own parents."""
+    seen: set[str] = set()
+    todo = list(goal.aligns_to)
+    while todo:
+        parent = by_id.get(todo.pop())
+        if parent is None or parent.id in seen:
+            continue
+        if not parent.key_results:
+            return True
+        seen.add(parent.id)
+        if (found := activity.get(parent.id)) is None or found.last_checkin is None:
+            todo.extend(parent.aligns_to)
+    return False
 
 
 def changed(previous: Memory | None, now: dict[str, Kept]) -> set[str] | None:

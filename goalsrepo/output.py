@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from goalsrepo.cache import read_file, write_file
 from goalsrepo.errors import GoalsrepoError
 
 if TYPE_CHECKING:
@@ -92,8 +93,7 @@ class Writer:
         if self.keys_file is None:
             return {}, None
         try:
-            with open(self.keys_file, "rb") as fh:
-                version, marker, keys, memory = marshal.loads(fh.read())
+            version, marker, keys, memory = marshal.loads(read_file(self.keys_file))
             if version != KEYS_VERSION or not isinstance(keys, dict) or not keys:
                 return {}, None
             if (self.target / MARKER).read_bytes() != marker:
@@ -200,9 +200,7 @@ class Writer:
             return
         with contextlib.suppress(OSError, ValueError):
             self.keys_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.keys_file.with_name(self.keys_file.name + f".{uuid.uuid4().hex[:8]}")
-            tmp.write_bytes(marshal.dumps((KEYS_VERSION, marker, keys, memory)))
-            os.replace(tmp, self.keys_file)
+            write_file(self.keys_file, marshal.dumps((KEYS_VERSION, marker, keys, memory)))
             self._forget_gone_sites()
 
     def _forget_gone_sites(self) -> None:
@@ -211,7 +209,7 @@ class Writer:
         assert self.keys_file is not None
         listing = self.keys_file.parent / "outputs.marshal"
         try:
-            outputs = dict(marshal.loads(listing.read_bytes()))
+            outputs = dict(marshal.loads(read_file(listing)))
         except Exception:  # missing or unreadable: start the list afresh
             outputs = {}
         outputs[self.keys_file.name] = str(self.target)
@@ -220,9 +218,7 @@ class Writer:
                 with contextlib.suppress(OSError):
                     (self.keys_file.parent / name).unlink()
                 del outputs[name]
-        tmp = listing.with_name(f"outputs.marshal.{uuid.uuid4().hex[:8]}")
-        tmp.write_bytes(marshal.dumps(outputs))
-        os.replace(tmp, listing)
+        write_file(listing, marshal.dumps(outputs))
 
 
 PARALLEL_MIN_PAGES = 2000  # a site this large has pages that take a while to render

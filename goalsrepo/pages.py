@@ -306,16 +306,19 @@ def checkin_view(data: SiteData, row: CheckinRow) -> dict[str, Any]:
             "who": _who(data, row.authors), "summary": row.summary}
 
 
+def win_text(data: SiteData, row: WinRow) -> str:
+    """What a win was, in words: a key result is named by its title now."""
+    if row.what == "goal":
+        return "Goal achieved"
+    if row.what == "milestone":
+        return f"Milestone done: {row.name}"
+    kr = next((k for k in data.statuses[row.goal].goal.key_results if k.id == row.name), None)
+    return f"Key result hit: {kr.title if kr else row.name}"
+
+
 def win_view(data: SiteData, row: WinRow) -> dict[str, Any]:
     goal = data.cards[row.goal]
-    if row.what == "goal":
-        text = "Goal achieved"
-    elif row.what == "milestone":
-        text = f"Milestone done: {row.name}"
-    else:
-        kr = next((k for k in data.statuses[row.goal].goal.key_results if k.id == row.name),
-                  None)
-        text = f"Key result hit: {kr.title if kr else row.name}"
+    text = win_text(data, row)
     return {"goal": goal, "day": row.day, "commit": row.commit, "text": text,
             "who": _who(data, row.authors), "id": f"{row.commit}-{file_name(row.goal)}-"
             f"{row.what}-{digest(row.name).hex()[:8]}"}
@@ -435,7 +438,8 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
     edges = tuple((c, tuple(k)) for c, k in sorted(data.children.items()))
     return [
         Page("index.html", digest((key, "index", data.commit, card_keys(ordered),
-                                   _plain(recent_checkins), _plain(recent_wins))),
+                                   _plain(recent_checkins), _plain(recent_wins),
+                                   _words(data, recent_wins))),
              "dashboard.html", dashboard),
         Page("alignment.html", digest((key, "alignment", card_keys(ordered), edges)),
              "alignment.html", lambda: alignment_context(data)),
@@ -527,8 +531,10 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         if not (_unchanged(own, dirty) and _unchanged(contrib, dirty)
                 and person.id not in active):
             newest = newest_checkins(acts, PERSON_CHECKINS)
+            # The check-ins name their goals: a goal's new title shows here too.
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
                                len(acts), len(set(map(CHECKIN_DAY, acts))), _plain(newest),
+                               tuple(data.cards[row.goal].title for row in newest),
                                tuple(p.id for p in partner_for)))
         out.append(Page(f"people/{file_name(person.id)}.html", page_key, "person.html",
                         _bind(context, person, own, contrib, acts, partner_for)))
@@ -611,10 +617,10 @@ def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) ->
                     key=lambda d: (d.adjustments[-1][0] if d.adjustments else "", d.goal),
                     reverse=True)
     return [
-        Page("wins.html", digest((key, "wins", _plain(shown), total, _titles(cards, shown))),
+        Page("wins.html", digest((key, "wins", _plain(shown), total, _words(data, shown))),
              "wins.html",
              lambda: {"wins": [win_view(data, w) for w in shown], "total": total}),
-        Page("wins.atom", digest((key, "feed", _plain(feed), _titles(cards, feed))),
+        Page("wins.atom", digest((key, "feed", _plain(feed), _words(data, feed))),
              "wins.atom", lambda: {"wins": [win_view(data, w) for w in feed]}),
         Page("drift.html", digest((key, "drift", _plain(drifts),
                                    card_keys(cards[d.goal] for d in drifts))),
@@ -624,8 +630,10 @@ def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) ->
     ]
 
 
-def _titles(cards: Mapping[str, Card], rows: Iterable[WinRow]) -> tuple[str, ...]:
-    return tuple(cards[r.goal].title for r in rows)
+def _words(data: SiteData, rows: Iterable[WinRow]) -> tuple[tuple[str, str], ...]:
+    """What a list of wins says besides its rows: each goal's title and the win's words
+    (a key result's title, which a goal id taken over by another file can change)."""
+    return tuple((data.cards[r.goal].title, win_text(data, r)) for r in rows)
 
 
 def _bind(func: Callable[..., dict[str, Any]], *args: Any) -> Callable[[], dict[str, Any]]:

@@ -351,13 +351,16 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     without it a score is taken from the file's values."""
     goals = list(goals)
     zone = config.zone
-    measured = {g.id: tuple(kr_progress(kr) for kr in g.key_results) for g in goals}
-    own = {g.id: own_progress(g, measured[g.id]) for g in goals}
-    progress = all_progress(goals, own)
+    # Measured per goal, not per id: two files sharing an id (a validation error, GR110)
+    # must not pair one file's key results with the other's values.
+    measured = [tuple(kr_progress(kr) for kr in g.key_results) for g in goals]
+    own = [own_progress(g, values) for g, values in zip(goals, measured, strict=True)]
+    own_by_id = {g.id: p for g, p in zip(goals, own, strict=True)}
+    progress = all_progress(goals, own_by_id)
     periods = {p.id: p for p in config.periods}
     spans = {g.id: g.span(periods.get(g.period) if g.period else None) for g in goals}
     basis = progress if events is None else score_basis(
-        goals, own, progress, {g: due for g, (_, due) in spans.items()}, activity, events,
+        goals, own_by_id, progress, {g: due for g, (_, due) in spans.items()}, activity, events,
         today, zone)
     nothing = Activity()
     checkins: dict[str, date | None] = {}
@@ -369,18 +372,20 @@ def compute(goals: Iterable[Goal], config: Config, activity: Mapping[str, Activi
     rolled = roll_up(goals, {g.id: checkins[g.id] for g in goals
                              if g.key_results or g.milestones}, _latest, None)
     out = []
-    for goal in goals:
-        start, due = spans[goal.id]
+    for goal, kr_values, own_value in zip(goals, measured, own, strict=True):
+        value = progress[goal.id] if own_value is None else own_value
+        start, due = goal.span(periods.get(goal.period) if goal.period else None)
         act = activity.get(goal.id, nothing)
         last = checkins[goal.id] if goal.key_results or goal.milestones else rolled[goal.id]
         created = local_date(act.created, zone) if act.created else None
         exp = expected(start, due, today)
         out.append(GoalStatus(
-            goal=goal, start=start, due=due, progress=progress[goal.id], expected=exp,
-            health=health(goal.status, progress[goal.id], exp, config.health),
+            goal=goal, start=start, due=due, progress=value, expected=exp,
+            health=health(goal.status, value, exp, config.health),
             stale=stale(goal.status, last, created, today, config.checkin_days),
             last_checkin=last,
-            score=score(goal.status, basis[goal.id], due, today),
-            kr_progress=measured[goal.id],
+            score=score(goal.status, value if basis is progress else basis[goal.id], due,
+                        today),
+            kr_progress=kr_values,
         ))
     return out

@@ -38,6 +38,7 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from goalsrepo import report, site
+from goalsrepo.cache import FileCache
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.git import GitError, git_dir
@@ -340,18 +341,26 @@ class LiveSite:
         return self.signature()
 
     def signature(self) -> dict[str, tuple[int, ...]]:
-        """``(mtime_ns, size, inode)`` of every file a build reads from the work tree, and
-        of the files git rewrites when HEAD moves (a commit changes the history shown)."""
+        """The stat signature (:meth:`FileCache.signature`: size, modification and change
+        times, inode) of every file a build reads from the work tree, and of the files git
+        rewrites when HEAD moves (a commit changes the history shown): HEAD, its reflog,
+        the packed refs and the branch HEAD names, whose file a commit rewrites even where
+        no reflog is kept. The change time catches a save that set the modification time
+        back (``cp -p``, an unpacked archive) to what it was."""
+        heads = list(self._heads or ())
+        if heads:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                ref = heads[0].read_text("utf-8").strip()
+                if ref.startswith("ref: refs/"):
+                    heads.append(heads[0].parent / ref[len("ref: "):])
         paths = [self.root / CONFIG_FILE, self.root / PEOPLE_FILE, self.root / TEAMS_FILE,
                  *(self.root / p for p in find_goal_files(self.root, self._goals_dir)),
-                 *(self._heads or ())]
+                 *heads]
         signature: dict[str, tuple[int, ...]] = {}
         for path in paths:
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            signature[str(path)] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            found = FileCache.signature(str(path))
+            if found is not None:
+                signature[str(path)] = found
         return signature
 
     def watch(self, seen: dict[str, tuple[int, ...]], interval: float,

@@ -14,6 +14,7 @@ as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import time
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 
 from goalsrepo import (
     __version__,
@@ -41,7 +43,8 @@ from goalsrepo import (
     repository,
     widgets,
 )
-from goalsrepo.config import Config
+from goalsrepo.cache import read_file, write_file
+from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Config
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
@@ -87,15 +90,18 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
     config = repo.config
     base = (base_url or config.base_url or "").rstrip("/") or None
     # The commit shows on the dashboard alone, so a new commit alone changes no other page.
+    # The files as read, beside what was made of them: a second entry with a person's id
+    # changes no Person, but is an error (GR112) the next build must not skip.
     global_key = (__version__, _renderer_digest(), repr(config), base, state.as_of.isoformat(),
                   repr(sorted((repo.people or {}).items())),
-                  repr(sorted((repo.teams or {}).items())))
+                  repr(sorted((repo.teams or {}).items())),
+                  repr([repo.data_of(name) for name in (CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE)]))
     cache = git.git_dir(root) / "goalsrepo" / "site" if state.commit else None
     writer = output.Writer(target, cache)
     global_digest = pages.digest(global_key)
     previous = memory.Memory.load(writer.previous()[1], global_digest)
     shapes = memory.shapes(repo.goals, repo.signatures, previous)
-    smart = memory.findings(shapes, previous) if repo.complete else None
+    smart = memory.findings(repo.goals, shapes, previous) if repo.complete else None
     if smart is None:
         smart = _check(root, state, None if as_of is None else state.commit)
 
@@ -104,8 +110,8 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
     history_seconds = time.perf_counter() - logbook_started
     if refiled:  # a rewritten history: a person may have lost check-ins on any goal
         previous = None
-    sources = {g.id: (repo.signatures.get(g.path), book.signatures.get(g.id) if book else None)
-               for g in repo.goals}
+    sources = {g.id: (g.path, repo.signatures.get(g.path),
+                      book.signatures.get(g.id) if book else None) for g in repo.goals}
     statuses = {s.goal.id: s for s in memory.statuses(
         state, shapes, sources, previous, book.events if book else None)}
     kept = memory.remember(statuses, shapes, sources, smart)
@@ -116,7 +122,8 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
     data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
                     statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
                     derived=derived, smart=smart,
-                    goal_page=lambda gid: goal_context(data, book, timelines, gid),
+                    goal_page=lambda gid: goal_context(data, book, timelines, gid,
+                                                       state.history.of),
                     goal_page_key=lambda gid: goal_key(data, book, gid),
                     global_key=global_key, dirty=dirty,
                     known=previous.cards if previous and dirty is not None else {})
@@ -273,12 +280,15 @@ def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
 
 
 def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Timeline],
-                 goal_id: str) -> dict[str, Any]:
+                 goal_id: str, recover: Callable[[str], list[Event]] | None = None,
+                 ) -> dict[str, Any]:
+    """A goal page's context; ``recover`` gives a goal's events from the history when its
+    logbook is unreadable."""
     status = data.statuses[goal_id]
     goal = status.goal
     zone = data.config.zone
     line = timelines.get(goal_id) or read_timeline(
-        goal_id, book.events(goal_id) if book else [], zone)
+        goal_id, book.events(goal_id, recover) if book else [], zone)
     parents, kids = pages.goal_neighbours(data, goal)
     ended = _where_predecessor_ended(data, book, timelines, goal.continues)
     krs = []
@@ -459,13 +469,31 @@ def display_value(value: Any, unit: str | None = None) -> str:
     return str(value)
 
 
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates in ``folder``, as checksummed cache files: Jinja's own file
+    cache would load a damaged file's code, or fail on it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            bucket.bytecode_from_string(bytes(read_file(self.folder / f"{bucket.key}.cache")))
+        except Exception:  # missing or damaged: compile afresh
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            write_file(self.folder / f"{bucket.key}.cache", bucket.bytecode_to_string())
+
+
 def make_env(cache: Path | None = None) -> jinja2.Environment:
     """The one Jinja2 environment: autoescape everywhere (HTML and the Atom feed), undefined
     names fail the build, and every filter is registered here. With ``cache`` (a folder in
     the git directory) compiled templates are kept between builds: compiling them costs a
     rebuild after one commit a third of a second."""
     env = jinja2.Environment(
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)) if cache else None,
+        bytecode_cache=TemplateCache(cache) if cache else None,
         loader=jinja2.FileSystemLoader(str(resources.files("goalsrepo.templates"))),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

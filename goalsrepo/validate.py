@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -88,7 +88,7 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
     committed = set(git.tracked_files(root, repo.config.goals_dir))
     long_ago = Activity(created=datetime.min.replace(tzinfo=zone))
     activity = {g.id: long_ago for g in repo.goals if g.path in committed}
-    activity.update(recent.activity)
+    activity.update(_within(recent.activity, window))
     out = []
     for status in progress.compute(repo.goals, repo.config, activity, today):
         goal = status.goal
@@ -112,6 +112,20 @@ def history_lint(repo: Repository) -> list[Diagnostic]:
         if goal.status == "achieved" and status.progress < 1:
             out.append(warn(("status",), "GR303",
                             f"achieved, but its progress is {round(status.progress * 100)}%"))
+    return out
+
+
+def _within(found: Mapping[str, Activity], since: datetime) -> dict[str, Activity]:
+    """Activity as a replay of the commits since ``since`` alone gives it: a cache at
+    HEAD knows the whole history, and a warm run must say what a cold one says (issue
+    12), which knows that an older creation or check-in was before the window, not when,
+    nor of which goal id."""
+    out = {}
+    for goal, seen in found.items():
+        created = seen.created if seen.created and seen.created >= since else None
+        last = seen.last_checkin if seen.last_checkin and seen.last_checkin >= since else None
+        if created or last:
+            out[goal] = Activity(created, last)
     return out
 
 

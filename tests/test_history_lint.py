@@ -89,3 +89,50 @@ def test_a_shallow_clone_skips_the_history_lint_with_one_note(repo: Repo,
     subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{repo.root}",
                     str(clone)], check=True)
     assert codes(clone) == [(None, "GR902")]  # type: ignore[list-item]
+
+
+def test_a_stale_goal_reads_the_same_with_or_without_the_cache(tmp_path: Path) -> None:
+    """Issue 12: a cold validate replays only the last checkin_days (+2) days, so it knows
+    that b's last check-in is older, not when it was; a warm cache knows the date. Both
+    must say the same thing, here after checkin_days changed."""
+    r = new_repo(tmp_path / "repo")
+    r.write_yaml(B, goal("b", level="organization", period="2026-Q4",
+                         key_results=[numeric("k", 0, 10, 1)]))
+    r.commit("Plan Q4", date=day("2026-10-01"))
+    r.update_kr(B, "k", current=3)
+    r.commit("b: k 1 -> 3", who=BOB, date=day("2026-11-10"))
+    r.write("notes.txt", "x")
+    r.commit("unrelated", date=day("2026-12-10"))
+    wanted = "stale: no check-in in the 21 days before 2026-12-10"
+    for use_cache in (False, True, True):
+        config = r.read_yaml("goalsrepo.yaml")
+        config["checkin_days"] = 21
+        r.write_yaml("goalsrepo.yaml", config)
+        if use_cache:
+            assert run_cli("status", "-C", str(r.root)).exit_code == 0
+        result = run_cli("validate", "-C", str(r.root), "--format", "json")
+        messages = [d["message"] for d in json.loads(result.stdout)["diagnostics"]
+                    if d["code"] == "GR301"]
+        assert messages == [wanted]
+    # Inside the window the date is known either way, and named.
+    r.update_kr(B, "k", current=4)
+    r.commit("b: k 3 -> 4", who=BOB, date=day("2026-12-11"))
+    r.write("notes.txt", "y")
+    r.commit("unrelated", date=day("2027-01-02"))
+    for use_cache in (False, True):
+        assert codes(r.root, use_cache=use_cache) == [(B, "GR301"), (B, "GR302")]
+        result = run_cli("validate", "-C", str(r.root))
+        assert "stale: last check-in 2026-12-11, more than 21 days before 2027-01-02" \
+            in result.stdout
+
+
+def test_a_goal_moved_to_a_new_file_not_yet_committed(repo: Repo) -> None:
+    """Found by the differential test (seed 301): b's file copied to a new, untracked
+    name and the original removed. A cold validate reads the window alone and knows
+    nothing older of a file git does not track; a warm cache knows b's whole history.
+    Both must say the same."""
+    repo.write("notes.txt", "x")
+    repo.commit("unrelated", date=day("2026-11-20"))
+    (repo.root / "goals/c.yaml").write_bytes((repo.root / B).read_bytes())
+    (repo.root / B).unlink()
+    assert codes(repo.root, use_cache=False) == codes(repo.root, use_cache=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -172,7 +173,13 @@ def test_a_saved_change_is_rebuilt_and_shown(repo: Repo, scratch: Path) -> None:
         assert any(line.startswith("Rebuilt ") for line in served.echoed)
 
 
-def test_a_new_commit_is_rebuilt(repo: Repo, scratch: Path) -> None:
+@pytest.mark.parametrize("reflog", [True, False])
+def test_a_new_commit_is_rebuilt(repo: Repo, scratch: Path, reflog: bool) -> None:
+    """Without a reflog (``core.logAllRefUpdates`` off and none yet), a commit rewrites
+    only the branch's ref file."""
+    if not reflog:
+        repo.git("config", "core.logAllRefUpdates", "false")
+        shutil.rmtree(repo.root / ".git" / "logs")
     with serving(repo) as served:
         before = int(served.get("/__goalsrepo__/generation").body)
         repo.git("commit", "--quiet", "--allow-empty", "-m", "Review",
@@ -335,3 +342,22 @@ def test_the_command_serves_until_interrupted(repo: Repo, tmp_path: Path, signum
 def read_lines(stream: IO[str], lines: list[str]) -> None:
     for line in stream:
         lines.append(line.rstrip("\n"))
+
+
+def test_a_save_that_keeps_size_and_modification_time_is_rebuilt(repo: Repo,
+                                                                  scratch: Path) -> None:
+    """A second save of the same size whose modification time is set back to the first
+    one's, as ``cp -p`` or an unpacked archive leaves it (issue 12)."""
+    path = repo.root / GOAL
+    with serving(repo) as served:
+        stamp = path.stat()
+        before = int(served.get("/__goalsrepo__/generation").body)
+        text = path.read_text("utf-8")
+        changed = text.replace(TITLE, TITLE.replace("one hour", "two hour"), 1)
+        assert len(changed) == len(text) and changed != text
+        path.write_text(changed, "utf-8")
+        os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+        assert path.stat().st_size == stamp.st_size
+        eventually(lambda: int(served.get("/__goalsrepo__/generation").body) > before,
+                   "a rebuild after the save")
+        eventually(lambda: "two hour" in served.get(PAGE).body, "the new title")

@@ -24,6 +24,14 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def assert_as_cold(root: Path, cold: Path) -> None:
+    """The site in ``root/site`` is byte for byte what a cold build of a copy of the
+    repository without goalsrepo's cache writes into ``cold/site``."""
+    shutil.copytree(root, cold / "repo", ignore=shutil.ignore_patterns("site", "goalsrepo"))
+    build(cold / "repo", cold / "site")
+    assert tree(root / "site") == tree(cold / "site")
+
+
 def settle(root: Path, step: int) -> None:
     """Back-date the files written just now, as a work tree looks a while after an edit:
     the memory trusts a file's signature only once it is more than a second old. Each
@@ -101,6 +109,10 @@ STEPS: list[tuple[str, Callable[[Repo], None], str | None]] = [
      day("2026-10-20", 23)),
     ("check-in on a later day", lambda r: r.update_kr(
         "goals/sales/pilots.yaml", "signed", current=2), day("2026-11-02")),
+    # Carol checked in on company, which Alice owns: Carol's page names it by its title.
+    ("goal retitled that another person checked in", lambda r: r.update(
+        "goals/company.yaml", title="Delight every customer we sign this quarter"),
+     day("2026-11-02", 13)),
     ("nothing", lambda r: None, None),
 ]
 
@@ -124,6 +136,10 @@ def test_every_rebuild_writes_what_a_cold_build_writes(repo: Repo, tmp_path: Pat
 
 def test_a_check_in_recomputes_only_its_goal(repo: Repo,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # company, pilots' parent, has a check-in of its own: the last check-in of vision
+    # (no key results) above it is company's, whatever pilots does.
+    repo.update_kr("goals/company.yaml", "nps", current=30)
+    repo.commit("NPS 30", date=day("2026-10-20", 14))
     settle(repo.root, 0)
     first = build(repo.root)
     repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
@@ -157,3 +173,57 @@ def test_a_file_changed_within_the_second_is_read_again(repo: Repo) -> None:
     repo.update_kr("goals/sales/pilots.yaml", "signed", current=2)  # same size, same second
     build(repo.root)
     assert "2 deals" in (repo.root / "site/goals/pilots.html").read_text()
+
+
+def test_a_damaged_logbook_bucket_is_rebuilt_not_fatal(repo: Repo, tmp_path: Path) -> None:
+    """Issue 12: every logbook bucket under the git directory damaged (truncated, then
+    garbage), then a change that draws every goal page again without new commits (the
+    config's title): the build reads the goals' events from the history instead of
+    failing with LogbookError, writes what a cold build writes, and the next build files
+    the logbook afresh."""
+    build(repo.root)
+    buckets = sorted((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
+    assert buckets
+    for number, path in enumerate(buckets):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if number % 2 else b"\x00garbage")
+    config = repo.read_yaml("goalsrepo.yaml")
+    config["title"] = "Renamed goals"
+    repo.write_yaml("goalsrepo.yaml", config)
+    settle(repo.root, 1)
+    for attempt in range(2):
+        build(repo.root)
+        assert_as_cold(repo.root, tmp_path / f"cold-{attempt}")
+    assert not set(buckets) & set((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
+
+
+def test_a_check_in_two_levels_below_a_goal_without_key_results(repo: Repo,
+                                                                 tmp_path: Path) -> None:
+    """vision has no key results; company, between it and pilots, has key results but no
+    check-in yet, so vision's last check-in is pilots'. A check-in on pilots on a later day
+    moves vision's, though pilots' parent has key results of its own (on the day of the
+    previous build's HEAD, so that T does not move)."""
+    repo.write("notes.txt", "the review is on Tuesday")
+    repo.commit("Notes", date=day("2026-10-27", 9))
+    settle(repo.root, 0)
+    build(repo.root)
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
+    repo.commit("Signed one", who=CAROL, date=day("2026-10-27", 15))
+    settle(repo.root, 1)
+    build(repo.root)
+    assert_as_cold(repo.root, tmp_path / "cold")
+
+
+def test_a_hit_key_result_retitled_changes_the_wins(repo: Repo, tmp_path: Path) -> None:
+    """Found by the differential test (seed 602): the wins page and its feed name a key
+    result hit by its title now, so a new title must draw them again."""
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=4)
+    repo.commit("Four pilots signed", who=CAROL, date=day("2026-10-25"))
+    settle(repo.root, 0)
+    build(repo.root)
+    assert "Key result hit: Measure signed" in (repo.root / "site/wins.html").read_text()
+    repo.update_kr("goals/sales/pilots.yaml", "signed", title="Paying pilots signed")
+    settle(repo.root, 1)
+    build(repo.root)
+    assert_as_cold(repo.root, tmp_path / "cold")
+    assert "Key result hit: Paying pilots signed" in (repo.root / "site/wins.html").read_text()
