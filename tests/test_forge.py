@@ -189,8 +189,9 @@ def test_goal_pages_link_the_forge(kind: str, sites: dict[str, Path],
     assert command == ("goalsrepo checkin faster-deploys deploy-time 22 "
                        "-m 'What moved and why' --commit")
     page.click("button.copy")  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "document.getElementById('copy-status').textContent === 'Copied.'")
+    # A selector, not wait_for_function: the page's CSP forbids the eval that a polled
+    # expression needs, and selectors run in Playwright's own world.
+    page.wait_for_selector("#copy-status:text-is('Copied.')")  # type: ignore[attr-defined]
     assert page.evaluate("navigator.clipboard.readText()") == command  # type: ignore[attr-defined]
 
 

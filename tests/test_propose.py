@@ -147,7 +147,8 @@ def test_ordinary_input_validates_and_reads_back(site: tuple[Repo, Path],
     assert parts.path == "/acme/goals/new/main/goals/platform/2026-Q4"
     assert parse_qs(parts.query) == {"filename": [path.rsplit("/", 1)[1]], "value": [text]}
     tab.click("#pg-copy")
-    tab.wait_for_function("document.getElementById('pg-done').textContent.startsWith('Copied')")
+    # A selector, not wait_for_function: the CSP forbids the eval a polled expression needs.
+    tab.wait_for_selector("#pg-done:text-matches('^Copied')")
     assert tab.evaluate("navigator.clipboard.readText()") == text
     with tab.expect_download() as download:
         tab.click("#pg-download")
