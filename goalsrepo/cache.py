@@ -37,7 +37,8 @@ from goalsrepo import __version__, loader
 from goalsrepo.events import Activity, Author, Change, Commit, Event
 from goalsrepo.model import Goal
 
-VERSION = 4  # 3: goal rows hold `continues`; 4: activity says when scores were fixed
+VERSION = 5  # 3: goal rows hold `continues`; 4: activity says when scores were fixed;
+# 5: key result rows hold `source`
 MAX_SEGMENTS = 32
 SEGMENT_EVENTS = 10_000
 

@@ -17,7 +17,7 @@ GOAL_KEYS = ("id", "title", "level", "owner", "team", "contributors", "period", 
              "due", "aligns_to", "status", "superseded_by", "continues", "description",
              "key_results", "milestones", "links")
 KEY_RESULT_KEYS = ("id", "title", "unit", "keep", "start", "target", "current", "done",
-                   "weight")
+                   "weight", "source")
 MILESTONE_KEYS = ("title", "due", "done", "owner")
 LINK_KEYS = ("title", "url")
 _ITEM_KEYS = {"key_results": KEY_RESULT_KEYS, "milestones": MILESTONE_KEYS,
@@ -56,6 +56,9 @@ def _item(item: Mapping[str, Any], order: tuple[str, ...]) -> list[str]:
 
 def _entry(key: str, value: Any, lead: str) -> str:
     indent = " " * len(lead)
+    if isinstance(value, Mapping):  # a key result's source: a flow mapping on one line
+        pairs = ", ".join(f"{k}: {format_scalar(v)}" for k, v in value.items())
+        return f"{lead}{key}: {{{pairs}}}"
     if key in _DATES and isinstance(value, str) and len(value) == 10:
         return f"{lead}{key}: {value}"  # a checked YYYY-MM-DD: plain, as people write it
     if isinstance(value, str) and "\n" in value.rstrip("\n"):

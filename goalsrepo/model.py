@@ -35,6 +35,9 @@ class KeyResult(NamedTuple):
     done: bool | None = None
     keep: Literal["below", "above"] | None = None
     weight: float = 1
+    # Where `sync` reads the current value: a source's name, or a mapping with `from`
+    # and what that kind of source reads (SPEC §10).
+    source: str | dict[str, Any] | None = None
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> KeyResult:
@@ -43,6 +46,7 @@ class KeyResult(NamedTuple):
             id=data["id"], title=data["title"], kind=kind, unit=data.get("unit"),
             start=data.get("start"), target=data.get("target"), current=data.get("current"),
             done=data.get("done"), keep=data.get("keep"), weight=data.get("weight", 1),
+            source=data.get("source"),
         )
 
 
@@ -117,7 +121,7 @@ class Goal:
             self.contributors, self.period, _ordinal(self.start), _ordinal(self.due),
             self.aligns_to, self.status, self.superseded_by, self.continues, self.description,
             tuple((k.id, k.title, k.kind, k.unit, k.start, k.target, k.current, k.done,
-                   k.keep, k.weight) for k in self.key_results),
+                   k.keep, k.weight, k.source) for k in self.key_results),
             tuple((m.title, _ordinal(m.due), m.done, m.owner) for m in self.milestones),
             tuple((link.url, link.title) for link in self.links),
         )

@@ -23,6 +23,11 @@ periods:
   - id: 2027-H1
     start: 2027-01-01
     end: 2027-06-30
+sources:
+  deals: {kind: jira, url: "https://acme.atlassian.net", user_env: JIRA_USER, token_env: JIRA_TOKEN}
+  metrics: {kind: json, url: "https://metrics.example/kpis.json"}
+  sheet: {kind: csv, url: "https://docs.example/pub?output=csv"}
+  probe: {kind: command, run: [./probe.sh]}
 """
 PEOPLE_IDS = ["alice", "Bob.B", "carol_c", "d4n"]
 TEAM_IDS = ["platform", "Sales.EU", "ops_2"]
@@ -60,6 +65,11 @@ def key_results(draw: Any, kr_id: str) -> dict[str, Any]:
             kr["target"] = draw(numbers.filter(lambda n: n != kr["start"]))
         if draw(st.booleans()):
             kr["current"] = draw(numbers)
+        if draw(st.booleans()):  # a source of each kind, by name or with what it reads
+            kr["source"] = draw(st.sampled_from([
+                "probe", {"from": "probe"}, {"from": "deals", "query": "labels = \"won\", x"},
+                {"from": "metrics", "pointer": "/a~1b/0"},
+                {"from": "sheet", "row": "EMEA: total", "column": "{Q4}"}]))
     if draw(st.booleans()):
         kr["weight"] = draw(st.one_of(st.integers(2, 10), st.floats(0.01, 100)))
     return kr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -26,7 +27,7 @@ GOAL_COLUMNS = ("goal_id", "goal_title", "level", "owner", "team", "contributors
                 "start", "due", "aligns_to", "status", "superseded_by", "continues",
                 "description")
 KR_COLUMNS = ("kr_id", "kr_title", "kr_unit", "kr_start", "kr_target", "kr_current",
-              "kr_done", "kr_keep", "kr_weight")
+              "kr_done", "kr_keep", "kr_weight", "kr_source")
 MILESTONE_COLUMNS = ("milestone_title", "milestone_due", "milestone_done", "milestone_owner")
 LINK_COLUMNS = ("link_title", "link_url")
 COLUMNS = (*GOAL_COLUMNS, *KR_COLUMNS, *MILESTONE_COLUMNS, *LINK_COLUMNS)
@@ -51,7 +52,7 @@ def write(goals: Iterable[Goal]) -> str:
         rows: list[list[Any]] = [
             [kr.id, kr.title, kr.unit, kr.start, kr.target, kr.current, kr.done, kr.keep,
              None if kr.weight == 1 and isinstance(kr.weight, int) else kr.weight,
-             *blank_ms, *blank_link]
+             _source_cell(kr.source), *blank_ms, *blank_link]
             for kr in goal.key_results]
         rows += [[*blank_kr, m.title, m.due, m.done, m.owner, *blank_link]
                  for m in goal.milestones]
@@ -70,6 +71,13 @@ def _cell(value: Any) -> str:
         return repr(value)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _source_cell(source: str | dict[str, Any] | None) -> str | None:
+    """A key result's source in one cell: its name, or its mapping as a JSON object."""
+    if source is None or isinstance(source, str):
+        return source
+    return json.dumps(source, ensure_ascii=False)
 
 
 def read(path: Path, shown: str) -> Read:
@@ -157,6 +165,19 @@ def _bool(text: str) -> bool:
     return text == "true"
 
 
+def _source(text: str) -> str | dict[str, Any]:
+    if not text.startswith("{"):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValueError(f"`{text}` is not a source: a name, or a JSON object such as "
+                         '{"from": "jira", "query": "..."}')
+    return value
+
+
 def _iso(text: str) -> str:
     day = values.day(text)
     if day != text:
@@ -197,6 +218,8 @@ def _items(goal: Draft, row: _Row) -> None:
                 kr[key] = number
         if (done := row.parse("kr_done", _bool)) is not None:
             kr["done"] = done
+        if (source := row.parse("kr_source", _source)) is not None:
+            kr["source"] = source
         goal.key_results.append(kr)
     if row.text("milestone_title") is not None:
         milestone: dict[str, Any] = {"title": row.text("milestone_title")}
