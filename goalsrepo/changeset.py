@@ -1,5 +1,6 @@
-"""Files written all or nothing: ``close`` and ``rollover`` change several goal files (and
-``goalsrepo.yaml``), and a half-written quarter would be worse than none.
+"""Files written all or nothing: ``close``, ``rollover`` and ``import`` change several goal
+files (and ``goalsrepo.yaml`` or ``people.yaml``), and ``checkin`` one; a half-written
+quarter, import or goal file would be worse than none.
 
 Every file is first written in full to a temporary file beside its target; only when all
 of them are written are they renamed into place (a rename within a folder is atomic). If
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,16 @@ def apply(root: Path, changes: list[FileChange]) -> None:
             if change.new and os.path.lexists(target):
                 raise WriteError(f"{change.path} exists already: nothing was written")
             made.extend(_make_folders(target.parent))
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".goalsrepo-", suffix=".tmp")
+            tmp = str(target.parent / f".goalsrepo-{uuid.uuid4().hex}.tmp")
+            # Created as any new file is (0o666 less the umask), then given the mode of
+            # the file it replaces: a goal file must not turn private by being edited.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             staged.append((tmp, target))
             # Bytes, not text mode: no newline translation, so an edit changes its lines only.
             with os.fdopen(fd, "wb") as fh:
                 fh.write(change.text.encode("utf-8"))
+            if not change.new and target.exists():
+                os.chmod(tmp, target.stat().st_mode & 0o7777)
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as exc:

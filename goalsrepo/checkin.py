@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from goalsrepo import edit, git, loader, schema
+from goalsrepo import changeset, edit, git, loader, schema
+from goalsrepo.changeset import FileChange
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.model import Goal
 from goalsrepo.repository import load
@@ -109,8 +110,7 @@ def apply(root: Path, goal_id: str, values: Sequence[tuple[str, str]], *,
     doc = loader.parse(changed, goal.path)
     if doc.diagnostics or schema.check(doc, "goal"):
         raise CheckinError(f"{goal.path} would not validate after the change; nothing written")
-    # Bytes in, bytes out: no newline translation, so exactly the changed lines change.
-    full.write_bytes(changed.encode("utf-8"))
+    changeset.apply(root, [FileChange(goal.path, changed)])
     results = tuple(Checkin(goal.id, target, goal.path, field, old, new)
                     for target, field, old, new in found)
     if not commit:

@@ -113,6 +113,18 @@ def test_line_endings_are_kept(repo: Repo) -> None:
     assert (repo.root / PATH).read_bytes() == crlf.replace(b"current: 22 ", b"current: 18 ")
 
 
+def test_the_file_is_replaced_whole_and_keeps_its_mode(repo: Repo) -> None:
+    """The edit goes through a temporary file renamed into place (a crash leaves the old
+    file or the new one), which takes the mode of the file it replaces."""
+    target = repo.root / PATH
+    target.chmod(0o640)
+    before = target.stat().st_ino
+    assert checkin(repo.root, "faster-deploys", "deploy-time", "18").exit_code == 0
+    assert target.stat().st_ino != before  # renamed into place, not written over
+    assert target.stat().st_mode & 0o7777 == 0o640
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".goalsrepo-")]
+
+
 def test_commit_commits_that_file_alone_and_is_a_checkin_in_history(repo: Repo) -> None:
     (repo.root / "notes.txt").write_text("not part of the check-in\n")
     git(repo.root, "add", "notes.txt")

@@ -9,15 +9,12 @@ repository as it was.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from goalsrepo import git
-from goalsrepo.errors import GoalsrepoError
+from goalsrepo import changeset, git
+from goalsrepo.changeset import FileChange
 from goalsrepo.importers import asana, goalsrepo_csv, jira, okr_csv, trello
 from goalsrepo.importers.plan import Options, Plan, make_plan
 from goalsrepo.importers.records import FORMATS, Read
@@ -58,7 +55,7 @@ def import_file(root: Path, fmt: str, file: Path, options: Options, *,
     plan = make_plan(repo, read, options)
     if dry_run or not plan.files:
         return Imported(fmt, plan, False)
-    write_all(root, plan.files)
+    changeset.apply(root, [FileChange(path, text) for path, text in plan.files.items()])
     sha = None
     if commit:
         count = len(plan.goals)
@@ -66,36 +63,3 @@ def import_file(root: Path, fmt: str, file: Path, options: Options, *,
                    + "\n".join(f"- {g.id}" for g in plan.goals[:50]))
         sha = git.commit_files(root, sorted(plan.files), message)
     return Imported(fmt, plan, True, sha)
-
-
-def write_all(root: Path, files: Mapping[str, str]) -> None:
-    """Write every file or none: all into temporary siblings, then rename each into place.
-
-    Paths were checked to stay inside the repository when they were planned.
-    """
-    staged: list[tuple[str, str]] = []
-    made: list[Path] = []
-    try:
-        for relpath, text in files.items():
-            target = root / relpath
-            folder = target.parent
-            missing = [p for p in (folder, *folder.parents) if not p.exists()]
-            folder.mkdir(parents=True, exist_ok=True)
-            made += missing
-            tmp = folder / f".{target.name}.import-{uuid.uuid4().hex[:8]}"
-            with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            staged.append((str(tmp), str(target)))
-        for tmp_name, target_name in staged:
-            os.replace(tmp_name, target_name)
-    except BaseException as exc:
-        for tmp_name, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-        for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        if isinstance(exc, OSError):
-            raise GoalsrepoError(f"cannot write {exc.filename}: {exc.strerror}; nothing was "
-                                 "written") from None
-        raise
