@@ -9,6 +9,7 @@ numbers. The score is the one of SPEC §3, as every other view shows it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from typing import Any
 
 from goalsrepo import progress as numbers
 from goalsrepo.config import Period
+from goalsrepo.model import Goal
 from goalsrepo.progress import GoalStatus
 
 BUCKETS = 11  # scores 0.0, 0.1, ..., 1.0
@@ -147,6 +149,60 @@ def review(period: Period, statuses: Iterable[GoalStatus], as_of: date, *,
     )
 
 
+@dataclass(frozen=True)
+class _Above:
+    """The period's goals in alignment order (a goal before the goals it aligns to), each
+    with the goals aligned to it and those it aligns to: what a day's burn-up needs to roll
+    up only the goals that moved and the goals above them."""
+
+    order: dict[str, int]
+    children: dict[str, list[str]]
+    parents: dict[str, list[str]]
+
+
+def _ancestors(goals: Sequence[Goal]) -> _Above | None:
+    """The alignment of ``goals`` among themselves, as :func:`progress.roll_up` reads it;
+    None when it has a cycle."""
+    by_id = {g.id: g for g in goals}
+    children: dict[str, list[str]] = {}
+    parents: dict[str, list[str]] = {}
+    for goal in by_id.values():
+        for parent in goal.aligns_to:
+            if parent in by_id:
+                children.setdefault(parent, []).append(goal.id)
+                parents.setdefault(goal.id, []).append(parent)
+    waiting = {gid: len(set(children.get(gid, ()))) for gid in by_id}
+    ready = [gid for gid, n in waiting.items() if n == 0]
+    order: dict[str, int] = {}
+    while ready:
+        gid = ready.pop()
+        order[gid] = len(order)
+        for parent in dict.fromkeys(parents.get(gid, ())):
+            waiting[parent] -= 1
+            if waiting[parent] == 0:
+                ready.append(parent)
+    return _Above(order, children, parents) if len(order) == len(by_id) else None
+
+
+def _roll_up_moved(moved: set[str], above: _Above, own: Mapping[str, float | None],
+                   rolled: dict[str, float]) -> None:
+    """Update ``rolled`` (every goal's progress) for the goals in ``moved`` and the goals
+    above them, each from its own progress, else the average of the goals aligned to it."""
+    todo = set(moved)
+    stack = list(moved)
+    while stack:
+        for parent in above.parents.get(stack.pop(), ()):
+            if parent not in todo:
+                todo.add(parent)
+                stack.append(parent)
+    for gid in sorted(todo, key=above.order.__getitem__):
+        value = own.get(gid)
+        if value is None:
+            kids = above.children.get(gid, ())
+            value = sum(rolled[k] for k in kids) / len(kids) if kids else 0.0
+        rolled[gid] = value
+
+
 def _average(scored: Sequence[GoalStatus]) -> float | None:
     if not scored:
         return None
@@ -164,19 +220,40 @@ def burnup(period: Period, goals: Sequence[GoalStatus],
     if not goals:
         return ()
     until = min(period.end, as_of)
-    rows = {s.goal.id: [(date.fromisoformat(d), v) for d, v in progress.get(s.goal.id, ())]
-            for s in goals}
-    days = sorted({period.start, *(d for r in rows.values() for d, _ in r
-                                   if period.start < d <= until)})
+    # A goal stands on a day at its last row (in history order) dated on or before it.
+    # Swept by date: each day raises a goal's latest row index to those dated that day.
+    latest: dict[str, int] = {}
+    values: dict[str, list[float | None]] = {}
+    moves: dict[date, list[tuple[str, int]]] = {}
+    for s in goals:
+        gid = s.goal.id
+        values[gid] = []
+        for index, (written, value) in enumerate(progress.get(gid, ())):
+            values[gid].append(value)
+            when = date.fromisoformat(written)
+            if when <= period.start:
+                latest[gid] = index
+            elif when <= until:
+                moves.setdefault(when, []).append((gid, index))
+    own: dict[str, float | None] = {s.goal.id: 0.0 for s in goals}
+    own.update({gid: values[gid][index] for gid, index in latest.items()})
     plain = [s.goal for s in goals]
-    points: list[tuple[date, float]] = []
-    for day in days:
-        own: dict[str, float | None] = {}
-        for gid, row in rows.items():
-            standing = [v for d, v in row if d <= day]
-            own[gid] = standing[-1] if standing else 0.0
-        rolled = numbers.all_progress(plain, own)
-        points.append((day, round(sum(rolled.values()) / len(rolled), 4)))
+    rolled = numbers.all_progress(plain, own)
+    above = _ancestors(plain)
+    # Summed exactly (fsum), so a day's average does not depend on the order of the goals.
+    points = [(period.start, round(math.fsum(rolled.values()) / len(rolled), 4))]
+    for day in sorted(moves):
+        moved: set[str] = set()
+        for gid, index in moves[day]:
+            if index >= latest.get(gid, -1):
+                latest[gid] = index
+                own[gid] = values[gid][index]
+                moved.add(gid)
+        if above is None:  # a cycle (a validation error): roll everything up, as progress does
+            rolled = numbers.all_progress(plain, own)
+        else:
+            _roll_up_moved(moved, above, own, rolled)
+        points.append((day, round(math.fsum(rolled.values()) / len(rolled), 4)))
     if period.start <= as_of <= period.end:
         now = round(sum(s.progress for s in goals) / len(goals), 4)
         if points and points[-1][0] == as_of:
