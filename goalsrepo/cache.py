@@ -1,18 +1,19 @@
-"""The caches: history events keyed by commit, and parsed goal files keyed by stat.
+"""The caches: history events filed by goal, and parsed goal files keyed by stat.
 
-The history cache holds events keyed by commit, inside the git directory, never the work tree.
+Both live inside the git directory, never the work tree.
 
-Layout (``.git/goalsrepo/history/``): ``index.pickle`` names the head commit the cache
-stands for, each goal's :class:`~goalsrepo.events.Activity` (all ``status`` needs), and the
-segment files that hold the events; each run that reads new commits appends one segment.
-Files are written to a temporary name and renamed, the index last, so a reader sees the
-old cache or the new one, never half of either, and two processes cannot corrupt it.
+The history cache (``.git/goalsrepo/history/``): ``index.pickle`` names the head commit the
+cache stands for, each goal's :class:`~goalsrepo.events.Activity` (most of what ``status``
+needs) and signature, and the bucket files that hold the events, filed by goal. A run that
+reads new commits rewrites only the buckets of the goals they touched, under new names,
+then the index, so a reader sees the old cache or the new one, never half of either.
 
-The files are pickles. Whoever can write the git directory can already run code through
-``.git/hooks``, so reading them adds no way in; anything unexpected in them (truncated,
-corrupt, another version, another goals folder) makes the cache count as missing.
+The index is a pickle, the buckets :mod:`marshal` data. Whoever can write the git directory
+can already run code through ``.git/hooks``, so reading them adds no way in; anything
+unexpected in them (truncated, corrupt, another version, another goals folder) makes the
+cache count as missing.
 
-Every cache file of goalsrepo (these, the parsed-file cache below, the logbook, the site's
+Every cache file of goalsrepo (these, the parsed-file cache below, the site's derived rows,
 page keys and compiled templates) is written with :func:`write_file` and read with
 :func:`read_file`: atomically, and with a checksum, so a truncated or damaged file is
 refused and rebuilt rather than trusted (issue 12).
@@ -37,10 +38,8 @@ from goalsrepo import __version__, loader
 from goalsrepo.events import Activity, Author, Change, Commit, Event
 from goalsrepo.model import Goal
 
-VERSION = 5  # 3: goal rows hold `continues`; 4: activity says when scores were fixed;
-# 5: key result rows hold `source`
-MAX_SEGMENTS = 32
-SEGMENT_EVENTS = 10_000
+VERSION = 6  # 3: goal rows hold `continues`; 4: activity says when scores were fixed;
+# 5: key result rows hold `source`; 6: events filed by goal
 
 
 class CacheError(Exception):
@@ -86,125 +85,148 @@ def read_file(path: Path) -> memoryview:
 
 @dataclass(frozen=True)
 class Index:
+    """What the history cache stands for: the head commit, each goal's activity, the
+    commits skipped, each goal's signature (its number of events and last commit) and the
+    files of its buckets. ``generation`` is new each time the history is filed from its
+    first commit: what was derived from an earlier generation may describe lost commits."""
+
     head: str
     activity: dict[str, Activity]
     skipped: tuple[tuple[str, str, str], ...]
-    segments: tuple[str, ...]
+    signatures: dict[str, tuple[int, str]]
+    files: dict[int, str]
+    generation: str
 
 
 class Store:
-    """The cache of one repository and goals folder."""
+    """The history cache of one repository and goals folder: every goal's events, filed
+    by goal in ``BUCKETS`` files by a hash of the goal id.
+
+    Everyone who reads history wants it by goal: ``status`` fixes the scores of a few
+    goals, ``history GOAL`` shows one, a site rebuilt after one commit draws the pages of
+    the goals it touched. A run that replays new commits rewrites only the buckets of the
+    goals they touched, under new names, then the index that names them.
+    """
 
     def __init__(self, git_dir: Path, goals_dir: str) -> None:
         self.folder = git_dir / "goalsrepo" / "history"
         self.goals_dir = goals_dir
+        self._buckets: dict[int, dict[str, list[Row]]] = {}
 
     def load_index(self) -> Index | None:
         try:
-            version, goals_dir, head, activity, skipped, segments = self._read("index.pickle")
+            (version, goals_dir, head, activity, skipped, signatures, files,
+             generation) = pickle.loads(read_file(self.folder / "index.pickle"))
             if version != (VERSION, __version__) or goals_dir != self.goals_dir:
                 return None
             return Index(head, {g: Activity(*a) for g, a in activity.items()},
-                         tuple(skipped), tuple(segments))
+                         tuple(skipped), signatures, files, generation)
         except Exception:  # missing, truncated, corrupt or foreign: no cache
             return None
 
-    def load_events(self) -> list[Event]:
-        """Every cached event, oldest first; :class:`CacheError` when a segment is bad."""
-        index = self.load_index()
-        if index is None:
-            raise CacheError("no cache index")
-        events: list[Event] = []
-        for name in index.segments:
-            events.extend(_decode(self._read(name)))
-        return events
+    def events(self, index: Index, goal: str) -> list[Event]:
+        """One goal's events, oldest first; :class:`CacheError` when its bucket is bad or
+        does not hold what the index says."""
+        signature = index.signatures.get(goal)
+        if signature is None:
+            return []
+        rows = self._bucket(index, bucket_of(goal)).get(goal, [])
+        if len(rows) != signature[0] or rows[-1][0] != signature[1]:
+            raise CacheError(f"the cached history of {goal} is not what its index says")
+        return [decode(goal, row) for row in rows]
+
+    def all_events(self, index: Index) -> dict[str, list[Event]]:
+        """Every goal's events; :class:`CacheError` when a bucket is bad."""
+        return {goal: self.events(index, goal) for goal in index.signatures}
 
     def write(self, head: str, events: list[Event], activity: dict[str, Activity],
-              skipped: list[tuple[str, str, str]], segments: tuple[str, ...] = ()) -> None:
-        """Record ``events`` up to ``head``, after the ``segments`` that hold the events
-        before them (none when ``events`` are all of them).
-
-        Each run that reads new commits adds a segment; once there are ``MAX_SEGMENTS``,
-        the small ones at the end are written again as one. Full segments stay as they
-        are, so a compaction costs at most ``SEGMENT_EVENTS`` events, not the history.
-        Failing to write (a read-only or full disk) only costs the next run time.
-        """
+              skipped: list[tuple[str, str, str]], base: Index | None = None) -> Index | None:
+        """Record ``events`` (oldest first) up to ``head``, after those ``base`` holds (all
+        of them without ``base``); the new index, or None when it could not be written (a
+        read-only or full disk only costs the next run time)."""
+        signatures = dict(base.signatures) if base is not None else {}
+        files = dict(base.files) if base is not None else {}
+        dirty: dict[int, dict[str, list[Row]]] = {}
         try:
+            for event in events:
+                number = bucket_of(event.goal)
+                bucket = dirty.get(number)
+                if bucket is None:  # copied: the bucket read stays as the old index says
+                    bucket = dirty[number] = {g: list(rows) for g, rows in (
+                        self._bucket(base, number) if base is not None else {}).items()}
+                rows = bucket.setdefault(event.goal, [])
+                rows.append(encode(event))
+                signatures[event.goal] = (len(rows), event.commit.id)
             self.folder.mkdir(parents=True, exist_ok=True)
-            kept = list(segments)
-            if len(kept) >= MAX_SEGMENTS:
-                full = next((i for i, name in enumerate(kept)
-                             if _events_in(name) < SEGMENT_EVENTS), len(kept))
-                tail = [e for name in kept[full:] for e in _decode(self._read(name))]
-                events, kept = [*tail, *events], kept[:full]
-            # Slices bound the memory the encoded copy of the events takes while written.
-            for start in range(0, max(len(events), 1), SEGMENT_EVENTS):
-                if not events and kept:
-                    break
-                chunk = events[start:start + SEGMENT_EVENTS]
-                name = f"seg-{len(chunk)}-{uuid.uuid4().hex}.pickle"
-                self._write(name, _encode(chunk))
-                kept.append(name)
+            for number, bucket in sorted(dirty.items()):
+                name = f"bucket-{number:03d}-{uuid.uuid4().hex[:12]}.marshal"
+                write_file(self.folder / name, marshal.dumps(bucket))
+                files[number] = name
+                self._buckets[number] = bucket
+            generation = base.generation if base is not None else uuid.uuid4().hex
+            index = Index(head, activity, tuple(skipped), signatures, files, generation)
             payload = ((VERSION, __version__), self.goals_dir, head,
                        {g: (a.created, a.last_checkin, a.kr_changed, a.status_set)
                         for g, a in activity.items()},
-                       list(skipped), kept)
-            self._write("index.pickle", payload)
-            self._remove_others(set(kept) | {"index.pickle"})
-        except (OSError, CacheError):
-            return
+                       list(skipped), signatures, files, generation)
+            write_file(self.folder / "index.pickle",
+                       pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, CacheError, ValueError):
+            return None
+        self._remove_others({*files.values(), "index.pickle"})
+        return index
 
-    def _read(self, name: str) -> Any:
-        try:
-            return pickle.loads(read_file(self.folder / name))
-        except Exception as exc:
-            raise CacheError(f"unreadable cache file {name}") from exc
-
-    def _write(self, name: str, payload: Any) -> None:
-        write_file(self.folder / name, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    def _bucket(self, index: Index, number: int) -> dict[str, list[Row]]:
+        found = self._buckets.get(number)
+        if found is None:
+            name = index.files.get(number)
+            if name is None:
+                return {}
+            try:
+                found = marshal.loads(read_file(self.folder / name))
+            except Exception as exc:
+                raise CacheError(f"unreadable cache file {name}") from exc
+            if not isinstance(found, dict):
+                raise CacheError(f"{name} is not a bucket")
+            self._buckets[number] = found
+        return found
 
     def _remove_others(self, keep: set[str]) -> None:
-        """Delete segments no index names (left by a replaced cache or a crashed run)."""
-        for path in self.folder.glob("seg-*.pickle"):
-            if path.name not in keep:
+        """Delete files no index names (left by a replaced cache or a crashed run)."""
+        for path in self.folder.iterdir():
+            if path.name not in keep and not path.name.startswith(".tmp-"):
                 with contextlib.suppress(OSError):
                     path.unlink()
 
     def clear(self) -> None:
-        for path in self.folder.glob("*.pickle"):
+        self._buckets.clear()
+        for path in self.folder.glob("*"):
             with contextlib.suppress(OSError):
                 path.unlink()
 
 
-def _events_in(segment: str) -> int:
-    """The number of events a segment holds, from its name (``seg-COUNT-ID.pickle``); 0
-    for a name of an earlier version, which a compaction then rewrites."""
-    parts = segment.split("-")
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+Row = tuple[Any, ...]
+BUCKETS = 1024  # some ten goals each at 10,000 goals: `status` reads the few it needs
 
 
-def _encode(events: list[Event]) -> tuple[list[Any], list[Any]]:
-    """Events as plain tuples: several times faster to pickle and load than dataclasses."""
-    commits: dict[str, int] = {}
-    rows: list[Any] = []
-    table: list[Any] = []
-    for event in events:
-        commit = event.commit
-        if commit.id not in commits:
-            commits[commit.id] = len(table)
-            table.append((commit.id, commit.date.isoformat(),
-                          tuple((a.name, a.email) for a in commit.authors), commit.message))
-        rows.append((event.goal, commits[commit.id], event.kind,
-                     tuple((c.kr, c.field, c.old, c.new) for c in event.changes), event.path))
-    return table, rows
+def bucket_of(goal: str) -> int:
+    return zlib.crc32(goal.encode()) % BUCKETS
 
 
-def _decode(payload: Any) -> list[Event]:
-    table, rows = payload
-    commits = [Commit(cid, datetime.fromisoformat(date), tuple(Author(*a) for a in authors),
-                      message) for cid, date, authors, message in table]
-    return [Event(goal, commits[index], kind, tuple(Change(*c) for c in changes), path)
-            for goal, index, kind, changes, path in rows]
+def encode(event: Event) -> Row:
+    """An event as a tuple of plain values (what marshal stores, several times faster
+    than pickling dataclasses)."""
+    commit = event.commit
+    return (commit.id, commit.date.isoformat(), tuple((a.name, a.email) for a in commit.authors),
+            commit.message, event.kind,
+            tuple((c.kr, c.field, c.old, c.new) for c in event.changes), event.path)
+
+
+def decode(goal: str, row: Row) -> Event:
+    commit_id, moment, authors, message, kind, changes, path = row
+    commit = Commit(commit_id, datetime.fromisoformat(moment),
+                    tuple(Author(*a) for a in authors), message)
+    return Event(goal, commit, kind, tuple(Change(*c) for c in changes), path)
 
 
 class FileCache:

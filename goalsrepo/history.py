@@ -256,30 +256,60 @@ SHALLOW_HELP = (
 class History:
     """The events of every goal up to ``head``, and each goal's :class:`Activity`.
 
-    Events are loaded on first use: ``status`` needs only the activity, which the cache
-    keeps apart from the (much larger) events.
+    A goal's events are read on first use, from the cache a goal at a time (``events``
+    gives a goal's events, or raises :class:`cache.CacheError`); without a cache they are
+    all in memory. ``signatures`` says, per goal, its number of events and last commit: what
+    was derived from a goal's events holds while its signature is the same. ``generation``
+    changes when the history is read from its first commit again (the history was
+    rewritten, or its cache lost), None for a history not kept in the cache.
     """
 
     head: str | None
     activity: dict[str, Activity]
     skipped: tuple[tuple[str, str, str], ...] = ()
-    _events: list[Event] | None = field(default=None, repr=False)
-    _load: Callable[[], list[Event]] | None = field(default=None, repr=False)
-    _grouped: dict[str, list[Event]] | None = field(default=None, repr=False)
+    signatures: dict[str, tuple[int, str]] = field(default_factory=dict)
+    generation: str | None = None
+    _read: Callable[[str], list[Event]] | None = field(default=None, repr=False)
+    _recover: Callable[[], list[Event]] | None = field(default=None, repr=False)
+    _grouped: dict[str, list[Event]] = field(default_factory=dict, repr=False)
+    _complete: bool = field(default=False, repr=False)
+
+    @classmethod
+    def of_events(cls, head: str | None, events: list[Event],
+                  skipped: Iterable[tuple[str, str, str]] = (),
+                  activities: dict[str, Activity] | None = None,
+                  generation: str | None = None) -> History:
+        """A history held in memory: ``events`` are all of them, oldest first."""
+        grouped: dict[str, list[Event]] = {}
+        for event in events:
+            grouped.setdefault(event.goal, []).append(event)
+        return cls(head, activity(events) if activities is None else activities,
+                   tuple(skipped), {g: (len(e), e[-1].commit.id) for g, e in grouped.items()},
+                   generation, _grouped=grouped, _complete=True)
 
     @property
     def events(self) -> dict[str, list[Event]]:
-        """Goal id -> its events, oldest first."""
-        if self._grouped is None:
-            if self._events is None:
-                self._events = self._load() if self._load else []
-            self._grouped = {}
-            for event in self._events:
-                self._grouped.setdefault(event.goal, []).append(event)
+        """Goal id -> its events, oldest first: every goal's."""
+        if not self._complete:
+            for goal in self.signatures:
+                self.of(goal)
+            self._complete = True
         return self._grouped
 
     def of(self, goal_id: str) -> list[Event]:
-        return self.events.get(goal_id, [])
+        """One goal's events, oldest first."""
+        found = self._grouped.get(goal_id)
+        if found is None:
+            if self._complete or self._read is None or goal_id not in self.signatures:
+                return []
+            try:
+                found = self._grouped[goal_id] = self._read(goal_id)
+            except cache.CacheError:  # a bucket went bad: every event from git
+                assert self._recover is not None
+                whole = History.of_events(self.head, self._recover())
+                self._grouped, self._complete = whole._grouped, True
+                return self._grouped.get(goal_id, [])
+        return found
 
 
 def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
@@ -300,8 +330,7 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
     target = upto or current[0]
     if not use_cache or (upto is not None and upto != current[0]):
         replay = _replay_range(root, goals_dir, None, target, progress)
-        return History(target, activity(replay.events), tuple(replay.skipped),
-                       replay.events)
+        return History.of_events(target, replay.events, replay.skipped)
     store = cache.Store(git.git_dir(root), goals_dir)
     index = store.load_index()
     if index is not None and index.head != target and not _extends(root, index.head, target):
@@ -316,20 +345,37 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
         for goal, new in activity(replay.events).items():
             merged[goal] = new.merged(merged.get(goal, Activity()))
         skipped = [*(index.skipped if index else ()), *replay.skipped]
-        store.write(target, replay.events, merged, skipped,
-                    index.segments if index is not None else ())
+        written = store.write(target, replay.events, merged, skipped, index)
         if index is None:  # everything is in memory already
-            return History(target, merged, tuple(skipped), replay.events)
-        index = cache.Index(target, merged, tuple(skipped), ())
+            return History.of_events(target, replay.events, skipped, merged,
+                                     written.generation if written else None)
+        if written is None:  # not written (a read-only disk): the new events stay in memory
+            return _overlaid(store, index, History.of_events(target, replay.events, skipped,
+                                                             merged), root, goals_dir)
+        index = written
+    found = index
 
-    def load() -> list[Event]:
-        try:
-            return store.load_events()
-        except cache.CacheError:  # a segment went bad: rebuild from git
-            store.clear()
-            return _replay_range(root, goals_dir, None, target).events
+    def recover() -> list[Event]:
+        store.clear()
+        return _replay_range(root, goals_dir, None, target).events
 
-    return History(target, index.activity, index.skipped, _load=load)
+    return History(target, found.activity, found.skipped, found.signatures, found.generation,
+                   lambda goal: store.events(found, goal), recover)
+
+
+def _overlaid(store: cache.Store, index: cache.Index, new: History, root: Path,
+              goals_dir: str) -> History:
+    """The cached history of ``index`` followed by the events of ``new``."""
+    def read(goal: str) -> list[Event]:
+        return [*store.events(index, goal), *new.of(goal)]
+
+    def recover() -> list[Event]:
+        return _replay_range(root, goals_dir, None, new.head or "HEAD").events
+
+    return History(new.head, new.activity, new.skipped,
+                   {**index.signatures, **{g: (index.signatures.get(g, (0,))[0] + count, last)
+                                           for g, (count, last) in new.signatures.items()}},
+                   index.generation, read, recover)
 
 
 def _replay_range(root: Path, goals_dir: str, since: str | None, target: str,
@@ -339,16 +385,6 @@ def _replay_range(root: Path, goals_dir: str, since: str | None, target: str,
     records = list(parse_log(git.first_parent_log(root, pathspec, since=since,
                                                   until=target)))[::-1]  # oldest first
     return _replay(root, records, since, target, progress=progress)
-
-
-def read_between(root: Path, goals_dir: str, since: str, target: str) -> list[Event] | None:
-    """The events of the commits after ``since`` up to ``target``, oldest first; None when
-    ``target`` does not continue ``since``'s first-parent line (history was rewritten)."""
-    if since == target:
-        return []
-    if not _extends(root, since, target):
-        return None
-    return _replay_range(root, goals_dir, since, target).events
 
 
 def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
@@ -375,8 +411,7 @@ def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
             # knows which goal it held, and so whether the change created a goal.
             full = read_history(root, goals_dir, allow_shallow=True)
             return History(full.head, full.activity, full.skipped)
-    return History(head[0] if head else None, activity(replay.events), tuple(replay.skipped),
-                   replay.events)
+    return History.of_events(head[0] if head else None, replay.events, replay.skipped)
 
 
 CHUNK_COMMITS = 2000

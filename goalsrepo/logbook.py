@@ -1,13 +1,17 @@
-"""Each goal's logbook: its events, kept per goal for the site, so a page can be drawn
-from the history of its own goal without loading the history of ten thousand others.
+"""What the site derived from each goal's history, kept between builds.
 
-The history cache (:mod:`goalsrepo.cache`) keeps events in commit order, which is what
-``status`` and ``history`` want. A site rebuilt after one commit wants the opposite: every
-event of the few goals that changed. The logbook files the same events by goal, in 256
-buckets by a hash of the goal id, inside the git directory; a rebuild replays only the
-commits since the logbook's head, and rewrites only the buckets of the goals they touched.
-Buckets are :mod:`marshal` data (fast and inert); anything unexpected in them makes the
-logbook count as missing, and it is rebuilt from the history.
+Pages across goals (the dashboard, people, teams, periods, wins, drift) show rows derived
+from every goal's events: its check-ins, wins, adjustments, drift and progress over time
+(:class:`goalsrepo.pages.Derived`). Deriving them for 10,000 goals means reading every
+event; a build after one commit derives again only the goals whose history changed, read
+from the history cache a goal at a time (:class:`goalsrepo.cache.Store`). Each goal's rows
+are kept with the signature of the history they came from (its number of events and last
+commit) and the history's generation: a history read again from its first commit (it was
+rewritten, or its cache lost) makes every row count as missing.
+
+Rows are :mod:`marshal` data (fast and inert) in ``SHARDS`` files by a hash of the goal
+id, so a build after one check-in rewrites one of them; anything unexpected in them makes
+the rows count as missing, and they are derived again.
 """
 
 from __future__ import annotations
@@ -15,157 +19,69 @@ from __future__ import annotations
 import contextlib
 import marshal
 import uuid
-import zlib
-from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from goalsrepo.cache import read_file, write_file
-from goalsrepo.events import Author, Change, Commit, Event
+from goalsrepo.cache import bucket_of, read_file, write_file
 
-VERSION = 3  # 3: derived rows hold adjustments and progress
-BUCKETS = 256
-SHARDS = 16  # files of derived rows: a rebuild rewrites the one or two it changed
-
-Row = tuple[Any, ...]
-
-
-def encode(event: Event) -> Row:
-    """An event as a tuple of plain values (what marshal stores)."""
-    commit = event.commit
-    return (commit.id, commit.date.isoformat(), tuple((a.name, a.email) for a in commit.authors),
-            commit.message, event.kind,
-            tuple((c.kr, c.field, c.old, c.new) for c in event.changes), event.path)
-
-
-def decode(goal: str, row: Row) -> Event:
-    commit_id, moment, authors, message, kind, changes, path = row
-    commit = Commit(commit_id, datetime.fromisoformat(moment),
-                    tuple(Author(*a) for a in authors), message)
-    return Event(goal, commit, kind, tuple(Change(*c) for c in changes), path)
-
-
-def bucket_of(goal: str) -> int:
-    return zlib.crc32(goal.encode()) % BUCKETS
+VERSION = 4  # 3: derived rows hold adjustments and progress; 4: keyed by history signature
+SHARDS = 16
 
 
 class Logbook:
-    """Every goal's events up to ``head``, read from disk a bucket at a time."""
+    """Each goal's derived rows, as the last build left them."""
 
     def __init__(self, folder: Path, key: tuple[Any, ...]) -> None:
         self.folder = folder
         self.key = key = (VERSION, *key)
-        self.head: str | None = None
-        self.signatures: dict[str, tuple[int, str]] = {}  # goal -> (events, last commit)
-        # What the site derived from each goal's events (plain rows, see pages.Derived).
-        self.derived: dict[str, Any] = {}
-        self._files: dict[int, str] = {}  # bucket -> its file, named afresh on each write
-        self._shards: dict[int, str] = {}  # the same for the derived rows, in SHARDS files
-        self._buckets: dict[int, dict[str, list[Row]]] = {}
+        self.generation: str | None = None
+        self.signatures: dict[str, tuple[int, str]] = {}  # goal -> its history's signature
+        self.derived: dict[str, Any] = {}  # goal -> its rows (see pages.Derived)
+        self._shards: dict[int, str] = {}  # shard -> its file, named afresh on each write
         self._dirty: set[int] = set()
-        self._dirty_shards: set[int] = set()
         try:
-            stored, head, signatures, files, shards = marshal.loads(
+            stored, generation, signatures, shards = marshal.loads(
                 read_file(folder / "index.marshal"))
             if tuple(stored) == key and isinstance(signatures, dict):
                 derived: dict[str, Any] = {}
                 for name in shards.values():
                     derived.update(marshal.loads(read_file(folder / name)))
-                self.head, self.signatures, self._files = head, signatures, files
-                self._shards, self.derived = shards, derived
+                if derived.keys() == signatures.keys():
+                    self.generation, self.signatures = generation, signatures
+                    self._shards, self.derived = shards, derived
         except Exception:  # missing, truncated, corrupt or foreign: empty
-            self.head, self.signatures, self._files, self._shards = None, {}, {}, {}
+            pass
 
-    def reset(self) -> None:
-        """Forget everything: the caller refills the logbook from the whole history."""
-        self.head, self.signatures, self._files, self.derived = None, {}, {}, {}
-        self._shards = {}
-        self._buckets = {b: {} for b in range(BUCKETS)}
-        self._dirty = set(range(BUCKETS))
-        self._dirty_shards = set(range(SHARDS))
+    def start(self, generation: str) -> None:
+        """Forget every row: they were derived from another generation of the history."""
+        self.generation, self.signatures, self.derived = generation, {}, {}
+        self._shards, self._dirty = {}, set(range(SHARDS))
 
-    def set_derived(self, goal: str, row: Any) -> None:
-        """Keep what the site derived from a goal's events; only its shard is written."""
+    def set(self, goal: str, signature: tuple[int, str], row: Any) -> None:
+        """Keep the rows derived from a goal's history; only its shard is written."""
+        self.signatures[goal] = signature
         self.derived[goal] = row
-        self._dirty_shards.add(bucket_of(goal) % SHARDS)
-
-    def _bucket(self, number: int) -> dict[str, list[Row]]:
-        found = self._buckets.get(number)
-        if found is None and number not in self._files:
-            found = self._buckets[number] = {}
-        if found is None:
-            try:
-                found = marshal.loads(read_file(self.folder / self._files[number]))
-                if not isinstance(found, dict):
-                    raise ValueError("not a bucket")
-            except Exception:
-                raise LogbookError(f"logbook bucket {number} is unreadable") from None
-            self._buckets[number] = found
-        return found
-
-    def add(self, events: Iterable[Event], head: str) -> set[str]:
-        """File ``events`` (oldest first) under their goals; the goals they touched."""
-        touched: set[str] = set()
-        for event in events:
-            number = bucket_of(event.goal)
-            rows = self._bucket(number).setdefault(event.goal, [])
-            rows.append(encode(event))
-            self._dirty.add(number)
-            self.signatures[event.goal] = (len(rows), event.commit.id)
-            touched.add(event.goal)
-        self.head = head
-        return touched
-
-    def events(self, goal: str, recover: Callable[[str], list[Event]] | None = None,
-               ) -> list[Event]:
-        """The goal's events, oldest first. When its bucket cannot be read (or does not
-        hold what the index says), ``recover(goal)`` gives them instead, from the history,
-        and the index is removed, so that the next run files the logbook afresh; without
-        ``recover``, :class:`LogbookError`."""
-        if goal not in self.signatures:
-            return []
-        try:
-            rows = self._bucket(bucket_of(goal)).get(goal, [])
-            if len(rows) != self.signatures[goal][0] or rows[-1][0] != self.signatures[goal][1]:
-                raise LogbookError(f"the logbook of {goal} is not what its index says")
-        except LogbookError:
-            if recover is None:
-                raise
-            with contextlib.suppress(OSError):
-                (self.folder / "index.marshal").unlink()
-            return recover(goal)
-        return [decode(goal, row) for row in rows]
+        self._dirty.add(bucket_of(goal) % SHARDS)
 
     def save(self) -> None:
-        """Write the changed buckets under new names, then the index that names them, so a
-        reader sees the old logbook or the new one, never half of each. A failure only
-        costs the next run time."""
+        """Write the changed shards under new names, then the index that names them, so a
+        reader sees the old rows or the new ones, never half of each. A failure only
+        costs the next build time."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            for number in sorted(self._dirty):
-                name = f"bucket-{number:03d}-{uuid.uuid4().hex[:12]}.marshal"
-                write_file(self.folder / name, marshal.dumps(self._buckets[number]))
-                self._files[number] = name
-            for shard in sorted(self._dirty_shards):
+            for shard in sorted(self._dirty):
                 name = f"derived-{shard:02d}-{uuid.uuid4().hex[:12]}.marshal"
                 write_file(self.folder / name, marshal.dumps(
                     {g: row for g, row in self.derived.items() if bucket_of(g) % SHARDS == shard}))
                 self._shards[shard] = name
             write_file(self.folder / "index.marshal", marshal.dumps(
-                (self.key, self.head, self.signatures, self._files, self._shards)))
+                (self.key, self.generation, self.signatures, self._shards)))
             self._dirty.clear()
-            self._dirty_shards.clear()
         except (OSError, ValueError):
             return
-        keep = {*self._files.values(), *self._shards.values()}
+        keep = set(self._shards.values())
         for path in [*self.folder.glob("bucket-*.marshal"),
                      *self.folder.glob("derived-*.marshal")]:
             if path.name not in keep:
                 with contextlib.suppress(OSError):
                     path.unlink()
-
-
-class LogbookError(Exception):
-    """A bucket is unreadable: the caller rebuilds the logbook."""
-

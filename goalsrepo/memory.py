@@ -10,7 +10,7 @@ always describes the site in that folder. Per goal it holds:
   and everything that decides which pages show the goal (file, owner, team, period,
   alignment). When no goal's shape changed, validation finds what it found last time;
   when one did, every page is keyed afresh.
-- **source**: its file's path and stat signature, and the signature of its logbook. A
+- **source**: its file's path and stat signature, and the signature of its history. A
   goal whose source is unchanged has the same content and the same history, so (the
   global key being the same: config, people, teams, T) its numbers are the previous
   build's.
@@ -42,7 +42,7 @@ class Kept(NamedTuple):
     named tuple: there are ten thousand, read and written on every build."""
 
     shape: bytes
-    source: tuple[Any, ...]  # (path, file signature, logbook signature); None where unknown
+    source: tuple[Any, ...]  # (path, file signature, history signature); None where unknown
     status: tuple[Any, ...]
     smart: Smart
 

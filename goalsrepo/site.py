@@ -1,7 +1,7 @@
 """``build``: the static site of SPEC §5, as a pipeline of plain steps (the MkDocs habit).
 
     pick the output folder -> load the goals and history -> recall the last build
-    -> refuse errors -> bring each goal's logbook up to date -> compute the numbers
+    -> refuse errors -> derive what changed of each goal's history -> compute the numbers
     -> plan the pages -> render what changed -> swap the new site in
 
 Every page has a key (:mod:`goalsrepo.pages`); a page whose key matches the previous
@@ -18,7 +18,7 @@ import contextlib
 import json
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -48,7 +48,8 @@ from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Config
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
-from goalsrepo.logbook import Logbook, LogbookError
+from goalsrepo.history import History
+from goalsrepo.logbook import Logbook
 from goalsrepo.model import Goal
 from goalsrepo.pages import CheckinRow, Derived, DerivedRow, DriftRow, SiteData, WinRow
 from goalsrepo.state import State, load_state
@@ -73,7 +74,7 @@ class BuildResult:
     pages: int          # pages in the site
     rendered: int       # pages rendered this time (the rest were reused)
     seconds: float
-    history_seconds: float  # of which reading the goals' history into the logbook
+    history_seconds: float  # of which deriving what changed of the goals' history
     notes: tuple[Diagnostic, ...] = ()
 
 
@@ -106,14 +107,14 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         smart = _check(root, state, None if as_of is None else state.commit)
 
     logbook_started = time.perf_counter()
-    book, derived, timelines, refiled = _logbook(root, state)
+    derived, timelines, refiled = _derived(root, state)
     history_seconds = time.perf_counter() - logbook_started
     if refiled:  # a rewritten history: a person may have lost check-ins on any goal
         previous = None
-    sources = {g.id: (g.path, repo.signatures.get(g.path),
-                      book.signatures.get(g.id) if book else None) for g in repo.goals}
-    statuses = {s.goal.id: s for s in memory.statuses(
-        state, shapes, sources, previous, book.events if book else None)}
+    signatures = state.history.signatures
+    sources = {g.id: (g.path, repo.signatures.get(g.path), signatures.get(g.id))
+               for g in repo.goals}
+    statuses = {s.goal.id: s for s in memory.statuses(state, shapes, sources, previous)}
     kept = memory.remember(statuses, shapes, sources, smart)
     dirty = memory.changed(previous, kept)
     if cache is not None:
@@ -122,9 +123,8 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
     data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
                     statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
                     derived=derived, smart=smart,
-                    goal_page=lambda gid: goal_context(data, book, timelines, gid,
-                                                       state.history.of),
-                    goal_page_key=lambda gid: goal_key(data, book, gid),
+                    goal_page=lambda gid: goal_context(data, state.history, timelines, gid),
+                    goal_page_key=lambda gid: goal_key(data, signatures, gid),
                     global_key=global_key, dirty=dirty,
                     known=previous.cards if previous and dirty is not None else {})
     planned = pages.plan(data)
@@ -173,39 +173,28 @@ def _check(root: Path, state: State, commit: str | None) -> dict[str, memory.Sma
     return {g: tuple(w) for g, w in smart.items()}
 
 
-def _logbook(root: Path, state: State,
-             ) -> tuple[Logbook | None, dict[str, DerivedRow], dict[str, Timeline], bool]:
-    """Each goal's logbook brought up to HEAD, what the pages keep of each goal's history,
-    the timelines read on the way, and whether the logbook was filed afresh. Only the goals
-    the new commits touched are read."""
-    head = state.history.head
-    if head is None:
-        return None, {}, {}, True
+def _derived(root: Path, state: State) -> tuple[dict[str, DerivedRow], dict[str, Timeline], bool]:
+    """What the pages keep of each goal's history, brought up to HEAD; the timelines read
+    on the way; and whether every row was derived afresh (the history was read again from
+    its first commit: a person may have lost check-ins on any goal). Only the goals whose
+    history changed since the last build are read."""
+    found = state.history
+    if found.head is None:
+        return {}, {}, True
     zone = state.repo.config.zone
     key = (__version__, state.repo.config.goals_dir, state.repo.config.timezone)
     book = Logbook(git.git_dir(root) / "goalsrepo" / "site", key)
-    new = None
-    if book.head is not None:
-        new = history.read_between(root, state.repo.config.goals_dir, book.head, head)
-    timelines: dict[str, Timeline] = {}
-    refiled = False
-    try:
-        if new is None:  # no logbook yet, or history was rewritten: file every event
-            raise LogbookError("rebuild")
-        for goal in book.add(new, head):
-            timelines[goal] = read_timeline(goal, book.events(goal), zone)
-    except LogbookError:
-        refiled = True
-        book.reset()
-        everything = state.history.events
-        book.add([e for events in everything.values() for e in events], head)
-        timelines = {goal: read_timeline(goal, events, zone)
-                     for goal, events in everything.items()}
+    refiled = found.generation is None or book.generation != found.generation
+    if refiled:
+        book.start(found.generation or "")
+    timelines = {goal: read_timeline(goal, found.of(goal), zone)
+                 for goal, signature in found.signatures.items()
+                 if book.signatures.get(goal) != signature}
     for goal, line in timelines.items():
-        book.set_derived(goal, derive(line, zone).to_row())
-    if timelines or new is None:
+        book.set(goal, found.signatures[goal], derive(line, zone).to_row())
+    if found.generation is not None and (timelines or refiled):
         book.save()
-    return book, book.derived, timelines, refiled
+    return book.derived, timelines, refiled
 
 
 def derive(line: Timeline, zone: Any) -> Derived:
@@ -261,7 +250,7 @@ def change_summary(event: Event, adjustments_only: bool = False) -> str:
     return "; ".join(parts)
 
 
-def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
+def goal_key(data: SiteData, signatures: Mapping[str, tuple[int, str]], goal_id: str) -> Any:
     """Everything a goal page shows, as plain data: the page is rendered again when it
     changes."""
     status = data.statuses[goal_id]
@@ -272,25 +261,23 @@ def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
             status.start.isoformat() if status.start else None,
             pages.card_keys(parents), pages.card_keys(kids),
             tuple(data.person_name(p) for p in people), data.smart.get(goal_id, ()),
-            book.signatures.get(goal_id) if book else None,
+            signatures.get(goal_id),
             goal.superseded_by in data.cards if goal.superseded_by else None,
             pages.card_keys(data.replaced.get(goal_id, ())),
             *(pages.card_keys(cards) for cards in pages.chain(data, goal_id)),
-            book.signatures.get(goal.continues) if book and goal.continues else None)
+            signatures.get(goal.continues) if goal.continues else None)
 
 
-def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Timeline],
-                 goal_id: str, recover: Callable[[str], list[Event]] | None = None,
-                 ) -> dict[str, Any]:
-    """A goal page's context; ``recover`` gives a goal's events from the history when its
-    logbook is unreadable."""
+def goal_context(data: SiteData, found: History, timelines: dict[str, Timeline],
+                 goal_id: str) -> dict[str, Any]:
+    """A goal page's context, from the goal's timeline (read now from its history, unless
+    this build read it already)."""
     status = data.statuses[goal_id]
     goal = status.goal
     zone = data.config.zone
-    line = timelines.get(goal_id) or read_timeline(
-        goal_id, book.events(goal_id, recover) if book else [], zone)
+    line = timelines.get(goal_id) or read_timeline(goal_id, found.of(goal_id), zone)
     parents, kids = pages.goal_neighbours(data, goal)
-    ended = _where_predecessor_ended(data, book, timelines, goal.continues)
+    ended = _where_predecessor_ended(data, found, timelines, goal.continues)
     krs = []
     for index, (kr, kr_progress) in enumerate(zip(goal.key_results, status.kr_progress,
                                                   strict=True)):
@@ -329,15 +316,14 @@ def goal_context(data: SiteData, book: Logbook | None, timelines: dict[str, Time
     }
 
 
-def _where_predecessor_ended(data: SiteData, book: Logbook | None,
+def _where_predecessor_ended(data: SiteData, found: History,
                              timelines: dict[str, Timeline], goal_id: str | None,
                              ) -> dict[str, tuple[date, float]]:
     """The last value of each key result of the goal this one continues (its chart's
     first point, so that a key result carried over starts where it ended)."""
     if goal_id is None or goal_id not in data.statuses:
         return {}
-    line = timelines.get(goal_id) or read_timeline(
-        goal_id, book.events(goal_id) if book else [], data.config.zone)
+    line = timelines.get(goal_id) or read_timeline(goal_id, found.of(goal_id), data.config.zone)
     return {kr: points[-1] for kr, points in line.series.items() if points}
 
 

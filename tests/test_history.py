@@ -748,29 +748,31 @@ def test_the_cache_after_one_new_commit_equals_a_cold_run(
     assert [e.kind for e in warm["b"]] == ["created", "moved"]
 
 
-def test_compaction_rewrites_the_small_segments_at_the_end_only(
-        repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each read after new commits adds a segment; at the limit the small ones at the end
-    are merged, and the full ones before them are never read or written again."""
-    monkeypatch.setattr(cachemodule, "MAX_SEGMENTS", 4)
-    monkeypatch.setattr(cachemodule, "SEGMENT_EVENTS", 3)
-    build_history(repo, 7)  # 8 events: segments of 3, 3 and 2
+def test_a_read_after_new_commits_rewrites_only_the_buckets_of_the_goals_they_touched(
+        repo: Repo) -> None:
+    """Events are filed by goal: a read after a check-in of one goal rewrites that goal's
+    bucket (under a new name) and the index, every other bucket stays as it was, and the
+    history read equals the history read cold."""
+    build_history(repo, 7)
     read_history(repo.root, "goals")
     store = cachemodule.Store(gitmodule.git_dir(repo.root), "goals")
     first = store.load_index()
-    assert first is not None and len(first.segments) == 3
-    full = first.segments[:2]
-    for i in range(6):  # one event per read: a segment each, compacted at four
+    assert first is not None and "a" in first.signatures
+    for i in range(3):
+        before = store.load_index()
+        assert before is not None
         repo.update_kr(A, "k", current=20 + i)
         repo.commit(f"k to {20 + i}", who=BOB, date=day(f"2026-10-{12 + i:02d}"))
         assert read_history(repo.root, "goals").events == history(repo).events
-        index = store.load_index()
-        assert index is not None and index.segments[:2] == full  # never rewritten
-        sizes = [int(name.split("-")[1]) for name in index.segments]
-        assert sum(sizes) == 9 + i
-        assert len([n for n in sizes if n < 3]) < 4  # the small ones were merged
-        assert all((store.folder / name).exists() for name in index.segments)
-    assert len(list(store.folder.glob("seg-*.pickle"))) == len(index.segments)
+        after = store.load_index()
+        assert after is not None and after.generation == first.generation
+        mine = cachemodule.bucket_of("a")
+        assert after.files[mine] != before.files[mine]
+        assert {n: f for n, f in after.files.items() if n != mine} == \
+            {n: f for n, f in before.files.items() if n != mine}
+        assert after.signatures["a"] == (before.signatures["a"][0] + 1, repo.head())
+        assert sorted(p.name for p in store.folder.glob("bucket-*")) == \
+            sorted(after.files.values())
     assert read_history(repo.root, "goals").events == history(repo).events
 
 

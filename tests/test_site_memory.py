@@ -175,14 +175,13 @@ def test_a_file_changed_within_the_second_is_read_again(repo: Repo) -> None:
     assert "2 deals" in (repo.root / "site/goals/pilots.html").read_text()
 
 
-def test_a_damaged_logbook_bucket_is_rebuilt_not_fatal(repo: Repo, tmp_path: Path) -> None:
-    """Issue 12: every logbook bucket under the git directory damaged (truncated, then
-    garbage), then a change that draws every goal page again without new commits (the
-    config's title): the build reads the goals' events from the history instead of
-    failing with LogbookError, writes what a cold build writes, and the next build files
-    the logbook afresh."""
+def test_a_damaged_history_bucket_is_rebuilt_not_fatal(repo: Repo, tmp_path: Path) -> None:
+    """Issue 12: every bucket of the history cache damaged (truncated, then garbage), then
+    a change that draws every goal page again without new commits (the config's title):
+    the build reads the goals' events from git instead of failing, writes what a cold
+    build writes, and the next build files the history afresh."""
     build(repo.root)
-    buckets = sorted((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
+    buckets = sorted((repo.root / ".git" / "goalsrepo" / "history").glob("bucket-*"))
     assert buckets
     for number, path in enumerate(buckets):
         data = path.read_bytes()
@@ -194,7 +193,7 @@ def test_a_damaged_logbook_bucket_is_rebuilt_not_fatal(repo: Repo, tmp_path: Pat
     for attempt in range(2):
         build(repo.root)
         assert_as_cold(repo.root, tmp_path / f"cold-{attempt}")
-    assert not set(buckets) & set((repo.root / ".git" / "goalsrepo" / "site").glob("bucket-*"))
+    assert not set(buckets) & set((repo.root / ".git" / "goalsrepo" / "history").glob("bucket-*"))
 
 
 def test_a_check_in_two_levels_below_a_goal_without_key_results(repo: Repo,
