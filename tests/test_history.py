@@ -889,3 +889,32 @@ def test_history_reads_git_in_a_fixed_number_of_processes(
         monkeypatch.undo()
         counts.append(len(calls))
     assert counts[0] == counts[1]
+
+
+def test_new_events_that_cannot_be_cached_are_kept_in_memory(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read after new commits that cannot write the cache (a full or read-only disk)
+    gives the cached events followed by the new ones, as a cold read does; the cache on
+    disk still stands for its old head, and the next read that can write catches up."""
+    build_history(repo, 4)
+    read_history(repo.root, "goals")
+    store = cachemodule.Store(gitmodule.git_dir(repo.root), "goals")
+    before = store.load_index()
+    assert before is not None
+    repo.update_kr(A, "k", current=40)
+    repo.commit("k to 40", who=BOB, date=day("2026-10-20"))
+
+    def full_disk(path: Path, payload: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cachemodule, "write_file", full_disk)
+        found = read_history(repo.root, "goals")
+        assert found.events == history(repo).events
+        assert found.signatures["a"] == (before.signatures["a"][0] + 1, repo.head())
+        assert found.activity == history(repo).activity
+    still = store.load_index()
+    assert still is not None and still.head == before.head
+    assert read_history(repo.root, "goals").events == history(repo).events
+    after = store.load_index()
+    assert after is not None and after.head == repo.head()
