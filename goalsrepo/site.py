@@ -499,6 +499,6 @@ def make_env(cache: Path | None = None) -> jinja2.Environment:
     env.globals.update({"bar": widgets.bar, "badge": widgets.badge,
                         "people": widgets.people, "commit_link": widgets.commit_link,
                         "goal_rows": widgets.goal_rows, "tree": widgets.tree,
-                        "checkin_rows": widgets.checkin_rows,
+                        "checkin_rows": widgets.checkin_rows, "win_rows": widgets.win_rows,
                         "value_rows": widgets.value_rows})
     return env

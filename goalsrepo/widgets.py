@@ -225,6 +225,22 @@ def checkin_rows(root: str, repo_url: Forge | str | None,
     return Markup("".join(out))
 
 
+def win_rows(root: str, repo_url: Forge | str | None,
+             wins: Iterable[Mapping[str, Any]]) -> Markup:
+    """The items of a list of wins (see ``win_list`` in macros.html): a quarter's review
+    at 10,000 goals lists some 5,000 of them."""
+    r = escape(root)
+    out = []
+    for w in wins:
+        day = escape(w["day"])
+        goal = w["goal"]
+        out.append(f'<li><span class="trophy" aria-hidden="true">★</span> '
+                   f'<time datetime="{day}">{day}</time> <strong>{escape(w["text"])}</strong>'
+                   f' — <a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>, by '
+                   f'{people(root, w["who"])} {commit_link(repo_url, w["commit"])}</li>\n')
+    return Markup("".join(out))
+
+
 def value_rows(points: Iterable[tuple[Any, float]], unit: str | None) -> Markup:
     """The rows of a chart's table of values, its text alternative."""
     return Markup("".join(
