@@ -208,7 +208,9 @@ def _short_tag(tag: str) -> str:
 
 
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
-_PREFIX = re.compile(r"^[ \-?:]*", re.M)
+# A line that starts deeper than MAX_DEPTH columns of indentation and sequence or key
+# markers (one search, not a list of every line's prefix: history parses 100,000 blobs).
+_DEEP_PREFIX = re.compile(r"^[ \-?:]{%d}" % (MAX_DEPTH + 1), re.M)
 
 
 def _deep_or_anchored(text: str) -> bool:
@@ -222,7 +224,7 @@ def _deep_or_anchored(text: str) -> bool:
         return True
     if text.count("[") + text.count("{") > MAX_DEPTH:
         return True
-    return max(map(len, _PREFIX.findall(text)), default=0) > MAX_DEPTH
+    return _DEEP_PREFIX.search(text) is not None
 
 
 def _scan_events(text: str) -> tuple[str, str, Any] | None:
