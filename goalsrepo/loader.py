@@ -210,7 +210,7 @@ def _short_tag(tag: str) -> str:
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 # A line that starts deeper than MAX_DEPTH columns of indentation and sequence or key
 # markers (one search, not a list of every line's prefix: history parses 100,000 blobs).
-_DEEP_PREFIX = re.compile(r"^[ \-?:]{%d}" % (MAX_DEPTH + 1), re.M)
+_DEEP_PREFIX = re.compile(rf"^[ \-?:]{{{MAX_DEPTH + 1}}}", re.M)
 
 
 def _deep_or_anchored(text: str) -> bool:
