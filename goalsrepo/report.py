@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from goalsrepo import alignment
 from goalsrepo.checkin import show_value
-from goalsrepo.closing import CloseResult
 from goalsrepo.diagnostics import Diagnostic, Severity
-from goalsrepo.diff import GoalsDiff, PeriodPlan
-from goalsrepo.digest import Digest, Item
 from goalsrepo.events import Author, Change, Event
 from goalsrepo.progress import GoalStatus, clamp
-from goalsrepo.rollover import RolloverResult
-from goalsrepo.validate import ValidationResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what the renderers render: imported by the commands that make them
+    from goalsrepo.closing import CloseResult
+    from goalsrepo.diff import GoalsDiff, PeriodPlan
+    from goalsrepo.digest import Digest, Item
     from goalsrepo.importers.pipeline import Imported
+    from goalsrepo.rollover import RolloverResult
     from goalsrepo.sync import SyncRun
+    from goalsrepo.validate import ValidationResult
 
 JSON_VERSION = 1
 GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 annotations of each kind per step
