@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from goalsrepo import cache, git, loader
+from goalsrepo import cache, git, loader, workspace
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import (
     GOAL_FIELDS,
@@ -33,6 +33,7 @@ from goalsrepo.events import (
     Event,
     activity,
 )
+from goalsrepo.workspace import Workspace
 
 # ``progress(what, done, total)``: long work reports on stderr on a terminal (SPEC §2).
 Progress = Callable[[str, int, int], None]
@@ -266,6 +267,9 @@ class History:
     _events: list[Event] | None = field(default=None, repr=False)
     _load: Callable[[], list[Event]] | None = field(default=None, repr=False)
     _grouped: dict[str, list[Event]] | None = field(default=None, repr=False)
+    # (commit, the events of the commits after it up to head) when this read replayed
+    # them, so a step that must catch up from that commit (the logbook) reads git no more.
+    replayed: tuple[str, list[Event]] | None = field(default=None, repr=False)
 
     @property
     def events(self) -> dict[str, list[Event]]:
@@ -282,19 +286,22 @@ class History:
         return self.events.get(goal_id, [])
 
 
-def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
+def read_history(where: Path | Workspace, goals_dir: str, *, upto: str | None = None,
                  allow_shallow: bool = False, use_cache: bool = True,
                  progress: Progress | None = None) -> History:
-    """Read the history of every goal from git, up to ``upto`` (a commit id, default HEAD).
+    """Read the history of every goal from git, up to ``upto`` (a commit id, default HEAD),
+    in the repository at ``where`` (a folder, or one opened already).
 
     The history of HEAD is cached in the git directory keyed by commit; a later call
     replays only the commits that came since. A missing, stale, foreign or corrupt cache is
     rebuilt, never trusted. ``progress(what, done, total)`` hears of every chunk of
     commits replayed: a first read of a large history takes a while.
     """
-    if git.is_shallow(root) and not allow_shallow:
+    ws = workspace.of(where)
+    root = ws.root
+    if ws.shallow and not allow_shallow:
         raise ShallowCloneError(SHALLOW_HELP)
-    current = git.head(root)
+    current = ws.head
     if current is None:
         return History(None, {})
     target = upto or current[0]
@@ -302,8 +309,9 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
         replay = _replay_range(root, goals_dir, None, target, progress)
         return History(target, activity(replay.events), tuple(replay.skipped),
                        replay.events)
-    store = cache.Store(git.git_dir(root), goals_dir)
+    store = ws.history_store(goals_dir)
     index = store.load_index()
+    replayed = None
     if index is not None and index.head != target and not _extends(root, index.head, target):
         index = None
     if index is None or index.head != target:
@@ -320,6 +328,7 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
                     index.segments if index is not None else ())
         if index is None:  # everything is in memory already
             return History(target, merged, tuple(skipped), replay.events)
+        replayed = (index.head, replay.events)
         index = cache.Index(target, merged, tuple(skipped), ())
 
     def load() -> list[Event]:
@@ -329,7 +338,7 @@ def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
             store.clear()
             return _replay_range(root, goals_dir, None, target).events
 
-    return History(target, index.activity, index.skipped, _load=load)
+    return History(target, index.activity, index.skipped, _load=load, replayed=replayed)
 
 
 def _replay_range(root: Path, goals_dir: str, since: str | None, target: str,
@@ -341,17 +350,17 @@ def _replay_range(root: Path, goals_dir: str, since: str | None, target: str,
     return _replay(root, records, since, target, progress=progress)
 
 
-def read_between(root: Path, goals_dir: str, since: str, target: str) -> list[Event] | None:
+def read_between(ws: Workspace, goals_dir: str, since: str, target: str) -> list[Event] | None:
     """The events of the commits after ``since`` up to ``target``, oldest first; None when
     ``target`` does not continue ``since``'s first-parent line (history was rewritten)."""
     if since == target:
         return []
-    if not _extends(root, since, target):
+    if not _extends(ws.root, since, target):
         return None
-    return _replay_range(root, goals_dir, since, target).events
+    return _replay_range(ws.root, goals_dir, since, target).events
 
 
-def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
+def read_recent(ws: Workspace, goals_dir: str, since: datetime) -> History:
     """The events of the commits authored on or after ``since`` only.
 
     Enough for the history lint (what was checked in lately), at a fraction of the cost of
@@ -359,8 +368,8 @@ def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
     for merges, which are credited to the merge commit's author (nobody needs more here).
     When the cache already stands at HEAD, its activity is returned instead.
     """
-    head = git.head(root)
-    index = cache.Store(git.git_dir(root), goals_dir).load_index()
+    root, head = ws.root, ws.head
+    index = ws.history_store(goals_dir).load_index()
     if head is not None and index is not None and index.head == head[0]:
         return History(head[0], index.activity, index.skipped)
     pathspec = goals_dir.rstrip("/") + "/"
@@ -373,7 +382,7 @@ def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
         if replay.blind:
             # A file unreadable before the window changed in it: only the whole history
             # knows which goal it held, and so whether the change created a goal.
-            full = read_history(root, goals_dir, allow_shallow=True)
+            full = read_history(ws, goals_dir, allow_shallow=True)
             return History(full.head, full.activity, full.skipped)
     return History(head[0] if head else None, activity(replay.events), tuple(replay.skipped),
                    replay.events)

@@ -695,7 +695,7 @@ def test_a_repository_without_commits_yet(tmp_path: Path) -> None:
 
 
 def cache_files(root: Path) -> list[Path]:
-    folder = gitmodule.git_dir(root) / "goalsrepo"
+    folder = root / ".git" / "goalsrepo"
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
@@ -756,7 +756,7 @@ def test_compaction_rewrites_the_small_segments_at_the_end_only(
     monkeypatch.setattr(cachemodule, "SEGMENT_EVENTS", 3)
     build_history(repo, 7)  # 8 events: segments of 3, 3 and 2
     read_history(repo.root, "goals")
-    store = cachemodule.Store(gitmodule.git_dir(repo.root), "goals")
+    store = cachemodule.Store(repo.root / ".git", "goals")
     first = store.load_index()
     assert first is not None and len(first.segments) == 3
     full = first.segments[:2]
@@ -777,7 +777,7 @@ def test_compaction_rewrites_the_small_segments_at_the_end_only(
 def test_the_cache_lives_in_the_git_directory(repo: Repo) -> None:
     build_history(repo, 2)
     run_cli("status", "-C", str(repo.root))
-    git_dir = gitmodule.git_dir(repo.root)
+    git_dir = repo.root / ".git"
     assert cache_files(repo.root)
     assert all(git_dir in p.parents for p in cache_files(repo.root))
     untracked = repo.git("status", "--porcelain", "--ignored", "--untracked-files=all")

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from gitrepo import day, git, goal, new_repo
 
-from gitrepo import day, git
+from goalsrepo import workspace
 
 GOAL = "goals/company/2026-Q4/arr-1-5m.yaml"
 
@@ -74,53 +75,54 @@ def checkin(root: Path, value: int) -> None:
     git(root, "commit", "--quiet", "-am", f"ARR {value}", date=day("2026-11-21"))
 
 
-def no_repeats(calls: list[tuple[str, ...]]) -> None:
+def commands(calls: list[tuple[str, ...]]) -> list[str]:
+    """The git subcommands run, in order, after checking that none ran twice alike."""
     repeated = {call for call in calls if calls.count(call) > 1}
     assert not repeated, f"the same git invocation ran more than once: {repeated}"
+    return [call[0] for call in calls]
 
 
-def test_status_cold_and_after_a_commit(demo: Path, counted: Counted, tmp_path: Path) -> None:
+# Opening: one rev-parse (git directory, shallow, HEAD) and HEAD's author date.
+OPEN = ["rev-parse", "log"]
+# Catching up after a new commit: is the cached head still on HEAD's first-parent line,
+# the log of the commits since, and the blobs they changed.
+CATCH_UP = ["rev-list", "log", "cat-file"]
+# From the first commit: the log, the commit graph (who a merge brought in), the blobs.
+COLD = ["log", "log", "cat-file"]
+
+
+def test_status_cold_after_a_commit_and_warm(demo: Path, counted: Counted,
+                                             tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(demo, root)
-    cold = counted.run(root, "status")
-    no_repeats(cold)
-    assert len(cold) <= 4, cold
+    assert commands(counted.run(root, "status")) == OPEN + COLD  # was 8
     checkin(root, 1300)
-    warm = counted.run(root, "status")
-    no_repeats(warm)
-    assert len(warm) <= 4, warm
-    again = counted.run(root, "status", "--format", "json")
-    no_repeats(again)
-    assert len(again) <= 2, again
+    assert commands(counted.run(root, "status")) == OPEN + CATCH_UP  # was 8
+    assert commands(counted.run(root, "status", "--format", "json")) == OPEN  # was 5
 
 
 def test_build_after_one_checkin(demo: Path, counted: Counted, tmp_path: Path) -> None:
+    """The logbook takes the commits the history read, instead of reading them again."""
     root = tmp_path / "repo"
     shutil.copytree(demo, root)
-    no_repeats(counted.run(root, "build"))
+    assert commands(counted.run(root, "build")) == OPEN + COLD  # was 10
     checkin(root, 1310)
-    calls = counted.run(root, "build")
-    no_repeats(calls)
-    assert len(calls) <= 4, calls
+    assert commands(counted.run(root, "build")) == OPEN + CATCH_UP  # was 13
+    assert commands(counted.run(root, "build")) == OPEN  # was 7
 
 
 def test_validate(demo: Path, counted: Counted, tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    shutil.copytree(demo, root)
-    calls = counted.run(root, "validate")
-    no_repeats(calls)
-    assert len(calls) <= 4, calls
+    """The recent commits for the stale check, and which goal files are committed."""
+    calls = counted.run(demo, "validate")
+    assert commands(calls) == [*OPEN, "log", "cat-file", "ls-files"]  # was 7
+    assert any(a.startswith("--since=") for a in calls[2])
 
 
 def test_history(demo: Path, counted: Counted, tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(demo, root)
-    cold = counted.run(root, "history", "arr-1-5m")
-    no_repeats(cold)
-    assert len(cold) <= 4, cold
-    warm = counted.run(root, "history", "arr-1-5m")
-    no_repeats(warm)
-    assert len(warm) <= 2, warm
+    assert commands(counted.run(root, "history", "arr-1-5m")) == OPEN + COLD  # was 8
+    assert commands(counted.run(root, "history", "arr-1-5m")) == OPEN  # was 5
 
 
 def test_a_plain_folder_runs_no_git(counted: Counted, tmp_path: Path) -> None:
@@ -130,3 +132,34 @@ def test_a_plain_folder_runs_no_git(counted: Counted, tmp_path: Path) -> None:
     (root / "goalsrepo.yaml").write_text("title: Plain\n", encoding="utf-8")
     (root / "goals").mkdir()
     assert counted.run(root, "validate") == []
+
+
+def test_open_a_worktree_shares_the_caches_of_its_repository(tmp_path: Path) -> None:
+    main = new_repo(tmp_path / "main répo")
+    main.write_yaml("goals/a.yaml", goal("a"))
+    first = main.commit("A goal", date=day("2026-10-02"))
+    main.git("worktree", "add", "--quiet", "--detach", str(tmp_path / "other tree"))
+    opened = workspace.open(tmp_path / "other tree")
+    assert opened.git_dir == (main.root / ".git").resolve()
+    assert opened.head == (first, "2026-10-02T12:00:00+00:00")
+    assert not opened.shallow
+    assert opened.root == (tmp_path / "other tree").resolve()
+
+
+def test_open_before_the_first_commit_and_in_a_shallow_clone(tmp_path: Path) -> None:
+    empty = new_repo(tmp_path / "empty")
+    opened = workspace.open(empty.root)
+    assert (opened.git_dir, opened.head, opened.shallow) == (
+        (empty.root / ".git").resolve(), None, False)
+    empty.write_yaml("goals/a.yaml", goal("a"))
+    empty.commit("One", date=day("2026-10-02"))
+    second = empty.commit("Two", date=day("2026-10-03"))
+    git(tmp_path, "clone", "--quiet", "--depth", "1", (empty.root.as_uri()), "shallow")
+    clone = workspace.open(tmp_path / "shallow")
+    assert clone.shallow
+    assert clone.head == (second, "2026-10-03T12:00:00+00:00")
+
+
+def test_open_a_plain_folder(tmp_path: Path) -> None:
+    opened = workspace.open(tmp_path)
+    assert (opened.git_dir, opened.head, opened.shallow) == (None, None, False)
