@@ -125,6 +125,17 @@ def test_history(demo: Path, counted: Counted, tmp_path: Path) -> None:
     assert commands(counted.run(root, "history", "arr-1-5m")) == OPEN  # was 5
 
 
+def test_a_commit_s_files_take_two_reads(demo: Path, counted: Counted) -> None:
+    """goalsrepo.yaml, people.yaml and teams.yaml of a commit come in one ``cat-file``,
+    its goal files in a second (``diff`` reads two commits; ``--as-of`` one)."""
+    tree = ["ls-tree", "cat-file", "cat-file"]
+    calls = counted.run(demo, "diff", "HEAD~3")  # cat-file takes other blobs on stdin
+    assert [c[0] for c in calls] == ["rev-parse", "rev-parse", "merge-base", *tree, *tree]
+    # was 13: one cat-file per file kind
+    calls = counted.run(demo, "status", "--as-of", "2026-11-01")
+    assert [c[0] for c in calls] == [*OPEN, "log", *tree, "log", "cat-file"]  # was 10
+
+
 def test_a_plain_folder_runs_no_git(counted: Counted, tmp_path: Path) -> None:
     """validate in a folder outside git checks the files and starts no git at all."""
     root = tmp_path / "plain"
