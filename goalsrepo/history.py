@@ -304,8 +304,8 @@ def read_history(where: Path | Workspace, goals_dir: str, *, upto: str | None = 
     current = ws.head
     if current is None:
         return History(None, {})
-    target = upto or current[0]
-    if not use_cache or (upto is not None and upto != current[0]):
+    target = upto or current.commit
+    if not use_cache or (upto is not None and upto != current.commit):
         replay = _replay_range(root, goals_dir, None, target, progress)
         return History(target, activity(replay.events), tuple(replay.skipped),
                        replay.events)
@@ -370,21 +370,21 @@ def read_recent(ws: Workspace, goals_dir: str, since: datetime) -> History:
     """
     root, head = ws.root, ws.head
     index = ws.history_store(goals_dir).load_index()
-    if head is not None and index is not None and index.head == head[0]:
-        return History(head[0], index.activity, index.skipped)
+    if head is not None and index is not None and index.head == head.commit:
+        return History(head.commit, index.activity, index.skipped)
     pathspec = goals_dir.rstrip("/") + "/"
     replay = Replay()
     log = git.first_parent_log(root, pathspec, since_date=since.isoformat())
     records = [r for r in parse_log(log) if datetime.fromisoformat(r[4]) >= since][::-1]
     if records:
         # Who merged what does not change what was checked in when: no merge credits.
-        replay = _replay(root, records, None, head[0] if head else "HEAD", credit=False)
+        replay = _replay(root, records, None, head.commit if head else "HEAD", credit=False)
         if replay.blind:
             # A file unreadable before the window changed in it: only the whole history
             # knows which goal it held, and so whether the change created a goal.
             full = read_history(ws, goals_dir, allow_shallow=True)
             return History(full.head, full.activity, full.skipped)
-    return History(head[0] if head else None, activity(replay.events), tuple(replay.skipped),
+    return History(head.commit if head else None, activity(replay.events), tuple(replay.skipped),
                    replay.events)
 
 

@@ -68,7 +68,7 @@ def load_state(where: Path | Workspace, as_of: date | None = None, *,
         repo = repository.load(ws.root, reuse=ws.file_cache())
         found = history.read_history(ws, repo.config.goals_dir, allow_shallow=allow_shallow,
                                      progress=progress)
-        return State(repo, found, day_of(head[1], repo.config), head[0])
+        return State(repo, found, day_of(head.date, repo.config), head.commit)
     zone = ws.config.zone  # today's time zone picks the commit
     commit = None
     for sha, when in git.first_parent_dates(ws.root):

@@ -79,7 +79,7 @@ def history_lint(repo: Repository, ws: Workspace) -> list[Diagnostic]:
         return [make("GR902", "shallow clone: checks that need history are skipped "
                               "(fetch the full history, e.g. `fetch-depth: 0` in Actions)")]
     zone = repo.config.zone
-    today = day_of(head[1], repo.config)
+    today = day_of(head.date, repo.config)
     # Staleness looks back checkin_days from T: the commits of that window (and a day
     # either side for time zones) say all it needs, at a fraction of the whole history.
     window = datetime.combine(today - timedelta(days=repo.config.checkin_days + 2),

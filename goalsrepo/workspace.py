@@ -12,10 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
-from goalsrepo import __version__, git
+from goalsrepo import __version__, git, repository
 from goalsrepo.cache import FileCache, Store
 from goalsrepo.config import Config
+
+
+class Head(NamedTuple):
+    commit: str
+    date: str  # the author date, ISO 8601: T, the as-of date of SPEC §3, is its day
 
 
 @dataclass(frozen=True)
@@ -24,21 +30,19 @@ class Workspace:
 
     ``git_dir`` is the git directory shared by all worktrees (the caches live under it),
     None outside a git repository; ``head`` is HEAD's commit id and author date, None
-    before the first commit or outside git. A command that commits opens anew to see its
-    own commit.
+    before the first commit or outside git. It is a snapshot: after a commit of its own, a
+    command opens again to see it.
     """
 
     root: Path
     git_dir: Path | None
-    head: tuple[str, str] | None
+    head: Head | None
     shallow: bool
 
     @cached_property
     def config(self) -> Config:
         """goalsrepo.yaml alone, with defaults when it is missing or invalid."""
-        from goalsrepo.repository import read_config
-
-        return read_config(self.root)
+        return repository.read_config(self.root)
 
     def file_cache(self) -> FileCache:
         """The cache of parsed files (reading it loads it: ask only when it is used)."""
@@ -66,7 +70,7 @@ def open(root: Path) -> Workspace:
     if found is None:
         return Workspace(root, None, None, False)
     git_dir, shallow, commit = found
-    head = (commit, git.author_date(root, commit)) if commit is not None else None
+    head = Head(commit, git.author_date(root, commit)) if commit is not None else None
     return Workspace(root, git_dir, head, shallow)
 
 
