@@ -77,11 +77,11 @@ def validate(paths: tuple[Path, ...], repo: Path, fmt: str, strict: bool) -> Non
     Example:
         goalsrepo validate --format github --strict
     """
-    from goalsrepo import report
+    from goalsrepo import report, workspace
     from goalsrepo.validate import validate as run_validate
 
-    root = repo.resolve()
-    result = run_validate(root, [_relative(root, p) for p in paths])
+    ws = workspace.open(repo)
+    result = run_validate(ws, [_relative(ws.root, p) for p in paths])
     click.echo(report.RENDERERS[fmt](result, strict=strict, color=use_color(sys.stdout)),
                nl=False)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -219,9 +219,10 @@ def shallow_option(func: F) -> F:
 
 
 def _state(repo: Path, as_of: Any, allow_shallow: bool) -> Any:
+    from goalsrepo import workspace
     from goalsrepo.state import load_state
 
-    state = load_state(repo.resolve(), as_of.date() if as_of else None,
+    state = load_state(workspace.open(repo), as_of.date() if as_of else None,
                        allow_shallow=allow_shallow, progress=_progress_reporter())
     from goalsrepo import report
 
@@ -771,14 +772,14 @@ def build(repo: Path, output: Path | None, as_of: Any, base_url: str | None,
     Example:
         goalsrepo build -o public --base-url https://acme.github.io/goals
     """
-    from goalsrepo import report
+    from goalsrepo import report, workspace
     from goalsrepo.site import BuildError
     from goalsrepo.site import build as run_build
 
     if base_url is not None and not base_url.lower().startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
     try:
-        result = run_build(repo.resolve(), output, as_of=as_of.date() if as_of else None,
+        result = run_build(workspace.open(repo), output, as_of=as_of.date() if as_of else None,
                            base_url=base_url, allow_shallow=allow_shallow,
                            progress=_progress_reporter())
     except BuildError as exc:

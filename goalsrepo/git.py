@@ -164,17 +164,22 @@ def _read(cwd: Path, *args: str, check: bool = True, stdin: bytes | None = None)
     return out
 
 
-def is_shallow(cwd: Path) -> bool:
-    return _read(cwd, "rev-parse", "--is-shallow-repository").strip() == b"true"
-
-
-def head(cwd: Path) -> tuple[str, str] | None:
-    """HEAD's commit id and author date (ISO 8601), or None before the first commit."""
-    out = _read(cwd, "log", "-1", "--format=%H%x00%aI", "HEAD", "--", check=False)
-    if not out.strip():
+def locate(cwd: Path) -> tuple[Path, bool, str | None] | None:
+    """The git directory (shared by worktrees: where caches live), whether the clone is
+    shallow, and HEAD's commit id (None before the first commit), in one ``rev-parse``;
+    None when git finds no repository at ``cwd``."""
+    out = _read(cwd, "rev-parse", "--git-common-dir", "--is-shallow-repository",
+                "--verify", "--quiet", "HEAD", check=False)
+    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 2:
         return None
-    commit, date = out.decode().strip().split("\x00")
-    return commit, date
+    return (cwd / lines[0]).resolve(), lines[1] == "true", lines[2] if len(lines) > 2 else None
+
+
+def author_date(cwd: Path, commit: str) -> str:
+    """A commit's author date (ISO 8601)."""
+    return _read(cwd, "log", "-1", "--format=%aI", "--end-of-options", commit,
+                 "--").decode().strip()
 
 
 def resolve(cwd: Path, revision: str) -> str:
@@ -255,12 +260,6 @@ def read_blobs(cwd: Path, blobs: Iterable[str], chunk: int = 16384,
             yield blob, out[end + 1:end + 1 + size]
             pos = end + 1 + size + 1
 
-
-
-def git_dir(cwd: Path) -> Path:
-    """The repository's git directory (shared by worktrees): where caches may live."""
-    out = _read(cwd, "rev-parse", "--git-common-dir").decode().strip()
-    return (cwd / out).resolve()
 
 
 def first_parent_children(cwd: Path, since: str, until: str = "HEAD") -> list[list[str]]:

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from goalsrepo import cache, git, loader
+from goalsrepo import cache, git, loader, workspace
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import (
     GOAL_FIELDS,
@@ -33,6 +33,7 @@ from goalsrepo.events import (
     Event,
     activity,
 )
+from goalsrepo.workspace import Workspace
 
 # ``progress(what, done, total)``: long work reports on stderr on a terminal (SPEC §2).
 Progress = Callable[[str, int, int], None]
@@ -312,26 +313,29 @@ class History:
         return found
 
 
-def read_history(root: Path, goals_dir: str, *, upto: str | None = None,
+def read_history(where: Path | Workspace, goals_dir: str, *, upto: str | None = None,
                  allow_shallow: bool = False, use_cache: bool = True,
                  progress: Progress | None = None) -> History:
-    """Read the history of every goal from git, up to ``upto`` (a commit id, default HEAD).
+    """Read the history of every goal from git, up to ``upto`` (a commit id, default HEAD),
+    in the repository at ``where`` (a folder, or one opened already).
 
     The history of HEAD is cached in the git directory keyed by commit; a later call
     replays only the commits that came since. A missing, stale, foreign or corrupt cache is
     rebuilt, never trusted. ``progress(what, done, total)`` hears of every chunk of
     commits replayed: a first read of a large history takes a while.
     """
-    if git.is_shallow(root) and not allow_shallow:
+    ws = workspace.of(where)
+    root = ws.root
+    if ws.shallow and not allow_shallow:
         raise ShallowCloneError(SHALLOW_HELP)
-    current = git.head(root)
+    current = ws.head
     if current is None:
         return History(None, {})
-    target = upto or current[0]
-    if not use_cache or (upto is not None and upto != current[0]):
+    target = upto or current.commit
+    if not use_cache or (upto is not None and upto != current.commit):
         replay = _replay_range(root, goals_dir, None, target, progress)
         return History.of_events(target, replay.events, replay.skipped)
-    store = cache.Store(git.git_dir(root), goals_dir)
+    store = ws.history_store(goals_dir)
     index = store.load_index()
     if index is not None and index.head != target and not _extends(root, index.head, target):
         index = None
@@ -387,7 +391,7 @@ def _replay_range(root: Path, goals_dir: str, since: str | None, target: str,
     return _replay(root, records, since, target, progress=progress)
 
 
-def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
+def read_recent(ws: Workspace, goals_dir: str, since: datetime) -> History:
     """The events of the commits authored on or after ``since`` only.
 
     Enough for the history lint (what was checked in lately), at a fraction of the cost of
@@ -395,23 +399,23 @@ def read_recent(root: Path, goals_dir: str, since: datetime) -> History:
     for merges, which are credited to the merge commit's author (nobody needs more here).
     When the cache already stands at HEAD, its activity is returned instead.
     """
-    head = git.head(root)
-    index = cache.Store(git.git_dir(root), goals_dir).load_index()
-    if head is not None and index is not None and index.head == head[0]:
-        return History(head[0], index.activity, index.skipped)
+    root, head = ws.root, ws.head
+    index = ws.history_store(goals_dir).load_index()
+    if head is not None and index is not None and index.head == head.commit:
+        return History(head.commit, index.activity, index.skipped)
     pathspec = goals_dir.rstrip("/") + "/"
     replay = Replay()
     log = git.first_parent_log(root, pathspec, since_date=since.isoformat())
     records = [r for r in parse_log(log) if datetime.fromisoformat(r[4]) >= since][::-1]
     if records:
         # Who merged what does not change what was checked in when: no merge credits.
-        replay = _replay(root, records, None, head[0] if head else "HEAD", credit=False)
+        replay = _replay(root, records, None, head.commit if head else "HEAD", credit=False)
         if replay.blind:
             # A file unreadable before the window changed in it: only the whole history
             # knows which goal it held, and so whether the change created a goal.
-            full = read_history(root, goals_dir, allow_shallow=True)
+            full = read_history(ws, goals_dir, allow_shallow=True)
             return History(full.head, full.activity, full.skipped)
-    return History.of_events(head[0] if head else None, replay.events, replay.skipped)
+    return History.of_events(head.commit if head else None, replay.events, replay.skipped)
 
 
 CHUNK_COMMITS = 2000

@@ -95,12 +95,19 @@ class WorkTree:
         return loader.read_all(self.root, paths)
 
 
+TOP_FILES = (CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE)
+
+
 class CommitTree:
     """Files as a commit holds them, for ``--as-of`` time travel."""
 
     def __init__(self, root: Path, commit: str) -> None:
         self.root = root
         self.files = dict(git.tree_files(root, commit))
+        # load asks for goalsrepo.yaml, people.yaml and teams.yaml one at a time: one
+        # ``cat-file`` reads the three, the goal files take a second.
+        self.top = dict(git.read_blobs(root, [self.files[name] for name in TOP_FILES
+                                              if name in self.files]))
 
     def exists(self, path: str) -> bool:
         return path in self.files
@@ -114,7 +121,9 @@ class CommitTree:
         )
 
     def read_all(self, paths: list[str]) -> list[Document]:
-        blobs = dict(git.read_blobs(self.root, [self.files[p] for p in paths]))
+        blobs = dict(self.top)
+        blobs.update(git.read_blobs(self.root, [self.files[p] for p in paths
+                                                if self.files[p] not in blobs]))
         return [loader.decode_and_parse(blobs[self.files[p]] or b"", p) for p in paths]
 
 

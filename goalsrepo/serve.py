@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from goalsrepo import report, site
+from goalsrepo import report, site, workspace
 from goalsrepo.cache import FileCache
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.git import GitError, git_dir
+from goalsrepo.git import GitError
 from goalsrepo.loader import find_goal_files
 from goalsrepo.repository import read_config
 
@@ -332,12 +332,11 @@ class LiveSite:
             self._goals_dir = read_config(self.root).goals_dir
         if self._heads is None:
             try:
-                common = git_dir(self.root)
+                common = workspace.open(self.root).git_dir
             except GitError:
-                self._heads = ()
-            else:
-                self._heads = (common / "HEAD", common / "logs" / "HEAD",
-                               common / "packed-refs")
+                common = None
+            self._heads = () if common is None else (
+                common / "HEAD", common / "logs" / "HEAD", common / "packed-refs")
         return self.signature()
 
     def signature(self) -> dict[str, tuple[int, ...]]:

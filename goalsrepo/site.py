@@ -32,7 +32,6 @@ from goalsrepo import (
     __version__,
     charts,
     forge,
-    git,
     history,
     lint,
     markdown,
@@ -42,6 +41,7 @@ from goalsrepo import (
     proposal,
     repository,
     widgets,
+    workspace,
 )
 from goalsrepo.cache import read_file, write_file
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Config
@@ -56,6 +56,7 @@ from goalsrepo.state import State, load_state
 from goalsrepo.timeline import Timeline, day_of
 from goalsrepo.timeline import read as read_timeline
 from goalsrepo.validate import check
+from goalsrepo.workspace import Workspace
 
 Progress = history.Progress
 
@@ -78,15 +79,17 @@ class BuildResult:
     notes: tuple[Diagnostic, ...] = ()
 
 
-def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = None,
-          base_url: str | None = None, allow_shallow: bool = False,
+def build(where: Path | Workspace, output_dir: Path | None = None, *,
+          as_of: date | None = None, base_url: str | None = None, allow_shallow: bool = False,
           progress: Progress | None = None) -> BuildResult:
-    """Build the site of the goals repository at ``root`` into ``output_dir`` (default
-    ``root/site``). Raises :class:`BuildError` on validation errors, writing nothing."""
+    """Build the site of the goals repository at ``where`` (a folder, or one opened
+    already) into ``output_dir`` (default ``site/`` in it). Raises :class:`BuildError` on
+    validation errors, writing nothing."""
     started = time.perf_counter()
-    root = root.resolve()
-    target = output.choose(root, output_dir, repository.read_config(root).goals_dir)
-    state = load_state(root, as_of, allow_shallow=allow_shallow, progress=progress)
+    ws = workspace.of(where)
+    root = ws.root
+    target = output.choose(root, output_dir, ws.config.goals_dir)
+    state = load_state(ws, as_of, allow_shallow=allow_shallow, progress=progress)
     repo = state.repo
     config = repo.config
     base = (base_url or config.base_url or "").rstrip("/") or None
@@ -97,7 +100,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
                   repr(sorted((repo.people or {}).items())),
                   repr(sorted((repo.teams or {}).items())),
                   repr([repo.data_of(name) for name in (CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE)]))
-    cache = git.git_dir(root) / "goalsrepo" / "site" if state.commit else None
+    cache = ws.site_cache if state.commit else None
     writer = output.Writer(target, cache)
     global_digest = pages.digest(global_key)
     previous = memory.Memory.load(writer.previous()[1], global_digest)
@@ -107,7 +110,7 @@ def build(root: Path, output_dir: Path | None = None, *, as_of: date | None = No
         smart = _check(root, state, None if as_of is None else state.commit)
 
     logbook_started = time.perf_counter()
-    derived, timelines, refiled = _derived(root, state)
+    derived, timelines, refiled = _derived(ws, state)
     history_seconds = time.perf_counter() - logbook_started
     if refiled:  # a rewritten history: a person may have lost check-ins on any goal
         previous = None
@@ -173,7 +176,8 @@ def _check(root: Path, state: State, commit: str | None) -> dict[str, memory.Sma
     return {g: tuple(w) for g, w in smart.items()}
 
 
-def _derived(root: Path, state: State) -> tuple[dict[str, DerivedRow], dict[str, Timeline], bool]:
+def _derived(ws: Workspace, state: State,
+             ) -> tuple[dict[str, DerivedRow], dict[str, Timeline], bool]:
     """What the pages keep of each goal's history, brought up to HEAD; the timelines read
     on the way; and whether every row was derived afresh (the history was read again from
     its first commit: a person may have lost check-ins on any goal). Only the goals whose
@@ -183,7 +187,7 @@ def _derived(root: Path, state: State) -> tuple[dict[str, DerivedRow], dict[str,
         return {}, {}, True
     zone = state.repo.config.zone
     key = (__version__, state.repo.config.goals_dir, state.repo.config.timezone)
-    book = Logbook(git.git_dir(root) / "goalsrepo" / "site", key)
+    book = Logbook(ws.site_cache, key)
     refiled = found.generation is None or book.generation != found.generation
     if refiled:
         book.start(found.generation or "")

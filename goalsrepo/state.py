@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from goalsrepo import __version__, git, history, repository
-from goalsrepo.cache import FileCache
+from goalsrepo import git, history, repository, workspace
 from goalsrepo.config import Config
 from goalsrepo.diagnostics import Diagnostic, make
 from goalsrepo.errors import GoalsrepoError
@@ -23,6 +22,7 @@ from goalsrepo.events import Event
 from goalsrepo.history import History
 from goalsrepo.progress import GoalStatus, compute
 from goalsrepo.repository import Repository
+from goalsrepo.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -51,31 +51,33 @@ def day_of(moment: str, config: Config) -> date:
     return datetime.fromisoformat(moment).astimezone(config.zone).date()
 
 
-def load_state(root: Path, as_of: date | None = None, *, allow_shallow: bool = False,
-               today: date | None = None, progress: history.Progress | None = None) -> State:
-    """Goals, history and T for ``root``; ``today`` stands in for the clock in tests."""
-    head = git.head(root) if git.in_repository(root) else None
+def load_state(where: Path | Workspace, as_of: date | None = None, *,
+               allow_shallow: bool = False, today: date | None = None,
+               progress: history.Progress | None = None) -> State:
+    """Goals, history and T for the repository at ``where`` (a folder, or one opened
+    already); ``today`` stands in for the clock in tests."""
+    ws = workspace.of(where)
+    head = ws.head
     if head is None:
-        repo = repository.load(root)
+        repo = repository.load(ws.root)
         zone = repo.config.zone
         moment = as_of or today or datetime.now(zone).date()
         note = make("GR901", NO_HISTORY)
         return State(repo, History(None, {}), moment, None, (note,))
     if as_of is None:
-        reuse = FileCache(git.git_dir(root), __version__)
-        repo = repository.load(root, reuse=reuse)
-        found = history.read_history(root, repo.config.goals_dir, allow_shallow=allow_shallow,
+        repo = repository.load(ws.root, reuse=ws.file_cache())
+        found = history.read_history(ws, repo.config.goals_dir, allow_shallow=allow_shallow,
                                      progress=progress)
-        return State(repo, found, day_of(head[1], repo.config), head[0])
-    zone = repository.read_config(root).zone  # today's time zone picks the commit
+        return State(repo, found, day_of(head.date, repo.config), head.commit)
+    zone = ws.config.zone  # today's time zone picks the commit
     commit = None
-    for sha, when in git.first_parent_dates(root):
+    for sha, when in git.first_parent_dates(ws.root):
         if datetime.fromisoformat(when).astimezone(zone).date() <= as_of:
             commit = sha
             break
     if commit is None:
         raise GoalsrepoError(f"the repository has no commit on or before {as_of}")
-    repo = repository.load(root, commit)
-    found = history.read_history(root, repo.config.goals_dir, upto=commit,
+    repo = repository.load(ws.root, commit)
+    found = history.read_history(ws, repo.config.goals_dir, upto=commit,
                                  allow_shallow=allow_shallow, progress=progress)
     return State(repo, found, as_of, commit)

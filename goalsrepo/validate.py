@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from goalsrepo import alignment, forge, git, history, lint, progress
+from goalsrepo import alignment, forge, git, history, lint, progress, workspace
 from goalsrepo.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Person, Team
 from goalsrepo.diagnostics import Diagnostic, Severity, make
 from goalsrepo.events import Activity
@@ -23,6 +23,7 @@ from goalsrepo.loader import PathT
 from goalsrepo.repository import Repository, load
 from goalsrepo.sources import POINTER, READS, Reading, missing
 from goalsrepo.state import day_of
+from goalsrepo.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,15 @@ class ValidationResult:
         return self.errors == 0 and (not strict or self.warnings == 0)
 
 
-def validate(root: Path, paths: Sequence[str] = ()) -> ValidationResult:
-    """Validate the goals repository at ``root``.
+def validate(where: Path | Workspace, paths: Sequence[str] = ()) -> ValidationResult:
+    """Validate the goals repository at ``where`` (a folder, or one opened already).
 
     ``paths`` (relative to root, files or folders) restrict which files are *reported*;
     every file is still read, so references into other files resolve.
     """
-    repo = load(root)
-    found = [*repo.diagnostics, *check(repo), *lint.lint(repo), *history_lint(repo)]
+    ws = workspace.of(where)
+    repo = load(ws.root)
+    found = [*repo.diagnostics, *check(repo), *lint.lint(repo), *history_lint(repo, ws)]
     ignored = repo.config.lint.ignore
     found = [d for d in found if not (d.severity is Severity.WARNING and d.code in ignored)]
     files = list(repo.documents)
@@ -64,25 +66,25 @@ def validate(root: Path, paths: Sequence[str] = ()) -> ValidationResult:
     return ValidationResult(len(files), tuple(sorted(found, key=Diagnostic.sort_key)))
 
 
-def history_lint(repo: Repository) -> list[Diagnostic]:
+def history_lint(repo: Repository, ws: Workspace) -> list[Diagnostic]:
     """Warnings that need the git history: stale and past-due goals, and achieved goals
     whose key results say otherwise. Skipped, with one note, without full history."""
     root = repo.root
     if not git.in_repository(root):
         return [make("GR901", "not a git repository: checks that need history are skipped")]
-    head = git.head(root)
+    head = ws.head
     if head is None:
         return []
-    if git.is_shallow(root):
+    if ws.shallow:
         return [make("GR902", "shallow clone: checks that need history are skipped "
                               "(fetch the full history, e.g. `fetch-depth: 0` in Actions)")]
     zone = repo.config.zone
-    today = day_of(head[1], repo.config)
+    today = day_of(head.date, repo.config)
     # Staleness looks back checkin_days from T: the commits of that window (and a day
     # either side for time zones) say all it needs, at a fraction of the whole history.
     window = datetime.combine(today - timedelta(days=repo.config.checkin_days + 2),
                               datetime.min.time(), zone)
-    recent = history.read_recent(root, repo.config.goals_dir, window)
+    recent = history.read_recent(ws, repo.config.goals_dir, window)
     # A committed goal with no creation or check-in in the window was last touched before
     # it; a goal not committed yet has no history at all and is not stale.
     committed = set(git.tracked_files(root, repo.config.goals_dir))

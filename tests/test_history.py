@@ -695,7 +695,7 @@ def test_a_repository_without_commits_yet(tmp_path: Path) -> None:
 
 
 def cache_files(root: Path) -> list[Path]:
-    folder = gitmodule.git_dir(root) / "goalsrepo"
+    folder = root / ".git" / "goalsrepo"
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
@@ -755,7 +755,7 @@ def test_a_read_after_new_commits_rewrites_only_the_buckets_of_the_goals_they_to
     history read equals the history read cold."""
     build_history(repo, 7)
     read_history(repo.root, "goals")
-    store = cachemodule.Store(gitmodule.git_dir(repo.root), "goals")
+    store = cachemodule.Store(repo.root / ".git", "goals")
     first = store.load_index()
     assert first is not None and "a" in first.signatures
     for i in range(3):
@@ -779,7 +779,7 @@ def test_a_read_after_new_commits_rewrites_only_the_buckets_of_the_goals_they_to
 def test_the_cache_lives_in_the_git_directory(repo: Repo) -> None:
     build_history(repo, 2)
     run_cli("status", "-C", str(repo.root))
-    git_dir = gitmodule.git_dir(repo.root)
+    git_dir = repo.root / ".git"
     assert cache_files(repo.root)
     assert all(git_dir in p.parents for p in cache_files(repo.root))
     untracked = repo.git("status", "--porcelain", "--ignored", "--untracked-files=all")
@@ -898,7 +898,7 @@ def test_new_events_that_cannot_be_cached_are_kept_in_memory(
     disk still stands for its old head, and the next read that can write catches up."""
     build_history(repo, 4)
     read_history(repo.root, "goals")
-    store = cachemodule.Store(gitmodule.git_dir(repo.root), "goals")
+    store = cachemodule.Store(repo.root / ".git", "goals")
     before = store.load_index()
     assert before is not None
     repo.update_kr(A, "k", current=40)
