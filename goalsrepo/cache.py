@@ -146,23 +146,26 @@ class Store:
         read-only or full disk only costs the next run time)."""
         signatures = dict(base.signatures) if base is not None else {}
         files = dict(base.files) if base is not None else {}
-        dirty: dict[int, dict[str, list[Row]]] = {}
+        touched: dict[int, list[Event]] = {}
+        for event in events:
+            touched.setdefault(bucket_of(event.goal), []).append(event)
         try:
-            for event in events:
-                number = bucket_of(event.goal)
-                bucket = dirty.get(number)
-                if bucket is None:  # copied: the bucket read stays as the old index says
-                    bucket = dirty[number] = {g: list(rows) for g, rows in (
-                        self._bucket(base, number) if base is not None else {}).items()}
-                rows = bucket.setdefault(event.goal, [])
-                rows.append(encode(event))
-                signatures[event.goal] = (len(rows), event.commit.id)
             self.folder.mkdir(parents=True, exist_ok=True)
-            for number, bucket in sorted(dirty.items()):
-                name = f"bucket-{number:03d}-{uuid.uuid4().hex[:12]}.marshal"
+            # A bucket at a time, so a first read of 100,000 goals does not hold every
+            # event twice (as events and as rows).
+            for number, news in sorted(touched.items()):
+                # Copied: the bucket read stays as the old index says.
+                bucket = {g: list(rows) for g, rows in (
+                    self._bucket(base, number) if base is not None else {}).items()}
+                for event in news:
+                    rows = bucket.setdefault(event.goal, [])
+                    rows.append(encode(event))
+                    signatures[event.goal] = (len(rows), event.commit.id)
+                name = f"bucket-{number:04d}-{uuid.uuid4().hex[:12]}.marshal"
                 write_file(self.folder / name, marshal.dumps(bucket))
                 files[number] = name
-                self._buckets[number] = bucket
+                if base is not None:  # a first read keeps its events in memory already
+                    self._buckets[number] = bucket
             generation = base.generation if base is not None else uuid.uuid4().hex
             index = Index(head, activity, tuple(skipped), signatures, files, generation)
             payload = ((VERSION, __version__), self.goals_dir, head,
