@@ -188,10 +188,18 @@ def _load(root: Path, source: Source, reuse: FileCache | None = None) -> Reposit
         hit, goal = reuse.get(path, signatures[path])
         if hit:
             found[path] = goal
-    for doc in source.read_all([p for p in paths if p not in found]):
+    unread = [p for p in paths if p not in found]
+    # A batch at a time (large enough for read_all's workers), so that the documents of
+    # 10,000 goals are never all alive at once.
+    batches = (unread[i:i + READ_BATCH] for i in range(0, len(unread), READ_BATCH))
+    for doc in (doc for batch in batches for doc in source.read_all(batch)):
         data = _check(repo, doc, "goal")
         found[doc.path] = None if data is None else Goal.from_data(data, doc.path)
         reuse.put(doc.path, signatures[doc.path], found[doc.path])
+        if data is not None and not doc.diagnostics:
+            # As if taken from the cache: a valid file's document (its positions are most
+            # of the memory of 10,000 goals) serves only to report problems it has none of.
+            del repo.documents[doc.path]
     reuse.save({*paths, CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE})
     repo.signatures = {p: sig for p, sig in signatures.items()
                        if sig is not None and reuse.settled(sig)}
@@ -201,6 +209,9 @@ def _load(root: Path, source: Source, reuse: FileCache | None = None) -> Reposit
             repo.valid.add(path)
             repo.goals.append(goal)
     return repo
+
+
+READ_BATCH = 4000
 
 
 def _read(repo: Repository, source: Source, path: str, kind: str,
