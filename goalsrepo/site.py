@@ -49,7 +49,7 @@ from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
 from goalsrepo.logbook import Logbook, LogbookError
-from goalsrepo.model import Goal
+from goalsrepo.model import ENCODER, Goal
 from goalsrepo.pages import CheckinRow, Derived, DerivedRow, DriftRow, SiteData, WinRow
 from goalsrepo.state import State, load_state
 from goalsrepo.timeline import Timeline, day_of
@@ -268,7 +268,7 @@ def goal_key(data: SiteData, book: Logbook | None, goal_id: str) -> Any:
     goal = status.goal
     parents, kids = pages.goal_neighbours(data, goal)
     people = (goal.owner, *goal.contributors)
-    return (goal.to_row(), data.cards[goal_id].key, status.kr_progress,
+    return (ENCODER.encode(goal), data.cards[goal_id].key, status.kr_progress,
             status.start.isoformat() if status.start else None,
             pages.card_keys(parents), pages.card_keys(kids),
             tuple(data.person_name(p) for p in people), data.smart.get(goal_id, ()),
