@@ -6,8 +6,9 @@ The history cache (:mod:`goalsrepo.cache`) keeps events in commit order, which i
 event of the few goals that changed. The logbook files the same events by goal, in 256
 buckets by a hash of the goal id, inside the git directory; a rebuild replays only the
 commits since the logbook's head, and rewrites only the buckets of the goals they touched.
-Buckets are :mod:`marshal` data (fast and inert); anything unexpected in them makes the
-logbook count as missing, and it is rebuilt from the history.
+Buckets are :mod:`marshal` data (fast and inert), and what the site derived from each
+goal's events (:class:`~goalsrepo.pages.Derived`) MessagePack of msgspec structs; anything
+unexpected in them makes the logbook count as missing, and it is rebuilt from the history.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from goalsrepo.cache import read_file, write_file
 from goalsrepo.events import Author, Change, Commit, Event
+from goalsrepo.pages import Derived
 
-VERSION = 3  # 3: derived rows hold adjustments and progress
+VERSION = 4  # 3: derived rows hold adjustments and progress; 4: they are msgspec structs
 BUCKETS = 256
 SHARDS = 16  # files of derived rows: a rebuild rewrites the one or two it changed
 
@@ -58,8 +62,8 @@ class Logbook:
         self.key = key = (VERSION, *key)
         self.head: str | None = None
         self.signatures: dict[str, tuple[int, str]] = {}  # goal -> (events, last commit)
-        # What the site derived from each goal's events (plain rows, see pages.Derived).
-        self.derived: dict[str, Any] = {}
+        # What the site derived from each goal's events.
+        self.derived: dict[str, Derived] = {}
         self._files: dict[int, str] = {}  # bucket -> its file, named afresh on each write
         self._shards: dict[int, str] = {}  # the same for the derived rows, in SHARDS files
         self._buckets: dict[int, dict[str, list[Row]]] = {}
@@ -69,9 +73,9 @@ class Logbook:
             stored, head, signatures, files, shards = marshal.loads(
                 read_file(folder / "index.marshal"))
             if tuple(stored) == key and isinstance(signatures, dict):
-                derived: dict[str, Any] = {}
+                derived: dict[str, Derived] = {}
                 for name in shards.values():
-                    derived.update(marshal.loads(read_file(folder / name)))
+                    derived.update(_DERIVED.decode(read_file(folder / name)))
                 self.head, self.signatures, self._files = head, signatures, files
                 self._shards, self.derived = shards, derived
         except Exception:  # missing, truncated, corrupt or foreign: empty
@@ -85,9 +89,9 @@ class Logbook:
         self._dirty = set(range(BUCKETS))
         self._dirty_shards = set(range(SHARDS))
 
-    def set_derived(self, goal: str, row: Any) -> None:
+    def set_derived(self, goal: str, derived: Derived) -> None:
         """Keep what the site derived from a goal's events; only its shard is written."""
-        self.derived[goal] = row
+        self.derived[goal] = derived
         self._dirty_shards.add(bucket_of(goal) % SHARDS)
 
     def _bucket(self, number: int) -> dict[str, list[Row]]:
@@ -148,22 +152,26 @@ class Logbook:
                 write_file(self.folder / name, marshal.dumps(self._buckets[number]))
                 self._files[number] = name
             for shard in sorted(self._dirty_shards):
-                name = f"derived-{shard:02d}-{uuid.uuid4().hex[:12]}.marshal"
-                write_file(self.folder / name, marshal.dumps(
-                    {g: row for g, row in self.derived.items() if bucket_of(g) % SHARDS == shard}))
+                name = f"derived-{shard:02d}-{uuid.uuid4().hex[:12]}.msgpack"
+                write_file(self.folder / name, _ENCODER.encode(
+                    {g: d for g, d in self.derived.items() if bucket_of(g) % SHARDS == shard}))
                 self._shards[shard] = name
             write_file(self.folder / "index.marshal", marshal.dumps(
                 (self.key, self.head, self.signatures, self._files, self._shards)))
             self._dirty.clear()
             self._dirty_shards.clear()
-        except (OSError, ValueError):
+        except (OSError, ValueError, msgspec.EncodeError, OverflowError):
             return
         keep = {*self._files.values(), *self._shards.values()}
         for path in [*self.folder.glob("bucket-*.marshal"),
-                     *self.folder.glob("derived-*.marshal")]:
+                     *self.folder.glob("derived-*.m*")]:
             if path.name not in keep:
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DERIVED = msgspec.msgpack.Decoder(dict[str, Derived])
 
 
 class LogbookError(Exception):

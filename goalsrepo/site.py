@@ -50,7 +50,8 @@ from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
 from goalsrepo.logbook import Logbook, LogbookError
 from goalsrepo.model import ENCODER, Goal
-from goalsrepo.pages import CheckinRow, Derived, DerivedRow, DriftRow, SiteData, WinRow
+from goalsrepo.pages import CheckinRow, Derived, DriftRow, SiteData
+from goalsrepo.review import AdjustmentRow, Win
 from goalsrepo.state import State, load_state
 from goalsrepo.timeline import Timeline, day_of
 from goalsrepo.timeline import read as read_timeline
@@ -174,7 +175,7 @@ def _check(root: Path, state: State, commit: str | None) -> dict[str, memory.Sma
 
 
 def _logbook(root: Path, state: State,
-             ) -> tuple[Logbook | None, dict[str, DerivedRow], dict[str, Timeline], bool]:
+             ) -> tuple[Logbook | None, dict[str, Derived], dict[str, Timeline], bool]:
     """Each goal's logbook brought up to HEAD, what the pages keep of each goal's history,
     the timelines read on the way, and whether the logbook was filed afresh. Only the goals
     the new commits touched are read."""
@@ -202,7 +203,7 @@ def _logbook(root: Path, state: State,
         timelines = {goal: read_timeline(goal, events, zone)
                      for goal, events in everything.items()}
     for goal, line in timelines.items():
-        book.set_derived(goal, derive(line, zone).to_row())
+        book.set_derived(goal, derive(line, zone))
     if timelines or new is None:
         book.save()
     return book, book.derived, timelines, refiled
@@ -214,11 +215,11 @@ def derive(line: Timeline, zone: Any) -> Derived:
                                 tuple((a.name, a.email) for a in e.commit.authors),
                                 change_summary(e))
                      for e in line.checkins)
-    wins = tuple(WinRow(w.goal, w.what, w.name, w.day.isoformat(), w.commit, w.authors)
+    wins = tuple(Win(w.goal, w.what, w.name, w.day.isoformat(), w.commit, w.authors)
                  for w in line.wins)
-    adjustments = tuple((day_of(e, zone).isoformat(), e.commit.id,
-                         tuple((a.name, a.email) for a in e.commit.authors),
-                         e.commit.message, change_summary(e, adjustments_only=True))
+    adjustments = tuple(AdjustmentRow(day_of(e, zone).isoformat(), e.commit.id,
+                                      tuple((a.name, a.email) for a in e.commit.authors),
+                                      e.commit.message, change_summary(e, adjustments_only=True))
                         for e in line.adjustments)
     drift = None
     if line.drift is not None:

@@ -1,5 +1,5 @@
 """Goals and their numbers as typed values, and the MessagePack they are kept as between
-runs (the parse cache, the site's build memory): a value read back equals the value
+runs (the parse cache, the site's build memory and logbook): a value read back equals the value
 written, of the same types, and the build memory's shape of a goal leaves out exactly the
 values a check-in changes."""
 
@@ -13,9 +13,12 @@ import msgspec
 
 from goalsrepo import __version__
 from goalsrepo.cache import FileCache
+from goalsrepo.logbook import Logbook
 from goalsrepo.memory import Kept, Memory, shape
 from goalsrepo.model import Goal, KeyResult, Link, Milestone
+from goalsrepo.pages import CheckinRow, Derived, DriftRow
 from goalsrepo.progress import GoalStatus
+from goalsrepo.review import AdjustmentRow, Win
 
 DATA = {
     "id": "faster-deploys", "title": "Ship within one hour", "owner": "alice",
@@ -131,3 +134,24 @@ def test_the_shape_of_a_goal_leaves_out_check_in_values_only() -> None:
         msgspec.structs.replace(goal.milestones[0], due=date(2026, 12, 1)),
         goal.milestones[1]))
     assert shape(moved) != shape(goal)
+
+
+def test_what_the_site_derived_from_a_history_is_kept_in_the_logbook(tmp_path: Path) -> None:
+    authors = (("Bob", "bob@example.com"),)
+    adjustment = AdjustmentRow("2026-10-05", "c2", authors, "Lower the target", "target 10 → 8")
+    derived = Derived(
+        checkins=(CheckinRow("g", "2026-10-04", "c1", authors, "k 0 → 3"),),
+        wins=(Win("g", "milestone", "Pilot", "2026-10-06", "c3", authors),),
+        drift=DriftRow("g", (("k", "target", 10, 8.5), ("", "due", "2026-12-31", None)),
+                       (adjustment,)),
+        adjustments=(adjustment,),
+        progress=(("2026-10-01", 0), ("2026-10-04", 0.3), ("2026-10-05", None)))
+    book = Logbook(tmp_path, ("1.0", "goals", "UTC"))
+    book.reset()
+    book.add([], "head")
+    book.set_derived("g", derived)
+    book.save()
+    again = Logbook(tmp_path, ("1.0", "goals", "UTC")).derived
+    assert again == {"g": derived}
+    assert [type(v) for _, v in again["g"].progress] == [int, float, type(None)]
+    assert Logbook(tmp_path, ("1.0", "goals", "Europe/Paris")).derived == {}
