@@ -1,7 +1,7 @@
 """Time the parse cache's codec on a repository's goals: msgspec structs as MessagePack (what
 goalsrepo does) against the marshal rows with lazily made key results it replaced (issue 17).
 
-    python benchmarks/records.py [--repo benchmarks/repos/L] [--runs 5]
+    python benchmarks/records.py [--repo benchmarks/repos/L] [--runs 5] [--logbook FOLDER]
 
 For each codec, the median (and min) over the runs of:
 
@@ -10,6 +10,11 @@ For each codec, the median (and min) over the runs of:
 - **touch**: then read every goal's key results (a build's typical access: the marshal
   rows made them on first use);
 - **read + touch**, the sum a run after one edit pays.
+
+With ``--logbook`` (the ``.git/goalsrepo/site`` folder of a repository built by this
+goalsrepo), also the logbook's derived rows (check-ins, wins, adjustments, drift, progress
+of every goal): decoded and encoded as msgspec structs, and as the plain tuples marshal kept
+before (the same rows, converted).
 
 The cyclic garbage collector is off, as in every goalsrepo command.
 
@@ -34,9 +39,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import msgspec
+
 from goalsrepo import __version__
 from goalsrepo.cache import SHARDS, FileCache, read_file, shard_of, write_file
 from goalsrepo.model import Goal
+from goalsrepo.pages import Derived
 from goalsrepo.repository import load
 
 HERE = Path(__file__).resolve().parent
@@ -128,10 +136,42 @@ def measure(codec: dict[str, Callable[[], Any]], runs: int) -> dict[str, list[fl
     return seconds
 
 
+def plain(value: Any) -> Any:
+    """Structs and lists as the nested tuples the logbook kept with marshal."""
+    if isinstance(value, list | tuple):
+        return tuple(plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+def logbook_rows(folder: Path, runs: int) -> None:
+    decoder, encoder = msgspec.msgpack.Decoder(dict[str, Derived]), msgspec.msgpack.Encoder()
+    files = [read_file(path) for path in sorted(folder.glob("derived-*.msgpack"))]
+    rows = [decoder.decode(raw) for raw in files]
+    old = [plain(msgspec.to_builtins(shard)) for shard in rows]
+    marshalled = [marshal.dumps(shard) for shard in old]
+    steps = {
+        "msgspec msgpack": (lambda: [decoder.decode(raw) for raw in files],
+                            lambda: [encoder.encode(shard) for shard in rows], files),
+        "marshal tuples": (lambda: [marshal.loads(raw) for raw in marshalled],
+                           lambda: [marshal.dumps(shard) for shard in old], marshalled),
+    }
+    print(f"\nlogbook rows of {sum(map(len, rows))} goals; milliseconds, median (min)")
+    print(f"{'codec':<20}{'decode':>16}{'encode':>16}{'bytes':>12}")
+    for name, (decode, encode, stored) in steps.items():
+        cells = ""
+        for step in (decode, encode):
+            seconds = [timed(step)[0] for _ in range(runs)]
+            cells += f"{statistics.median(seconds) * 1000:>9.1f} ({min(seconds) * 1000:>4.0f})"
+        print(f"{name:<20}{cells}{sum(map(len, stored)):>12,}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", type=Path, default=HERE / "repos" / "L")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--logbook", type=Path, help="a built repository's .git/goalsrepo/site")
     args = parser.parse_args()
     gc.disable()  # as the CLI runs (goalsrepo.cli.main)
     data = goal_data(args.repo)
@@ -150,6 +190,8 @@ def main() -> int:
         cells = "".join(f"{statistics.median(v) * 1000:>9.1f} ({min(v) * 1000:>4.0f})"
                         for v in seconds.values())
         print(f"{name:<20}{cells}{sizes[name]:>12,}")
+    if args.logbook:
+        logbook_rows(args.logbook, args.runs)
     return 0
 
 
