@@ -32,14 +32,17 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
 
 from goalsrepo import __version__, loader
 from goalsrepo.events import Activity, Author, Change, Commit, Event
 from goalsrepo.model import Goal
 
-VERSION = 6  # 3: goal rows hold `continues`; 4: activity says when scores were fixed;
-# 5: key result rows hold `source`; 6: events filed by goal
+VERSION = 7  # 3: goal rows hold `continues`; 4: activity says when scores were fixed;
+# 5: key result rows hold `source`; 6: events filed by goal; 7: parsed files are msgspec
+# structs
 
 
 class CacheError(Exception):
@@ -242,33 +245,34 @@ class FileCache:
     time changed (a file added, removed or renamed in it) makes the list be walked again.
     Like git's index, a file or folder changed within a second of being cached is not
     trusted, since a second change in the same clock tick would leave no trace. Kept beside
-    the history cache, in the git directory, as :mod:`marshal` data (fast and inert) in
-    ``SHARDS`` files by a hash of the path, so that a run after one edit rewrites one
-    sixteenth of it; the package version is part of the key, so an upgrade starts afresh.
+    the history cache, in the git directory, as MessagePack of typed :mod:`msgspec` structs
+    (fast, inert, and decoded into goals with no code of ours) in ``SHARDS`` files by a hash
+    of the path, so that a run after one edit rewrites one sixteenth of it; the package
+    version is part of the key, so an upgrade starts afresh.
     """
 
     def __init__(self, git_dir: Path, version: str) -> None:
         self.folder = git_dir / "goalsrepo" / "files"
         self.key = (VERSION, version)
-        self.entries: dict[str, tuple[tuple[int, ...], Any]] = {}
+        self.entries: dict[str, Parsed] = {}
         for shard in range(SHARDS):
-            stored = self._read(f"{shard:02d}.marshal")
-            if isinstance(stored, dict):
-                self.entries.update(stored)
-        listing = self._read("listing.marshal")
-        self.listing: tuple[str, dict[str, int], list[str]] | None = listing or None
+            stored = self._read(f"{shard:02d}.msgpack", _SHARD)
+            if stored is not None:
+                self.entries.update(stored.value)
+        listing = self._read("listing.msgpack", _LISTING)
+        self.listing: Listing | None = listing.value if listing else None
         self._dirty: set[int] = set()  # shards to write
         self._listed = False  # the listing was walked afresh
         self.now = time.time_ns()
 
-    def _read(self, name: str) -> Any:
-        """A file's value when it holds this cache's key; None when it is missing, truncated,
-        corrupt or foreign."""
+    def _read(self, name: str, decoder: msgspec.msgpack.Decoder[_Stored]) -> _Stored | None:
+        """A file's contents when they hold this cache's key; None when the file is missing,
+        truncated, corrupt or foreign."""
         try:
-            key, value = marshal.loads(read_file(self.folder / name))
-            return value if tuple(key) == self.key else None
-        except Exception:
+            stored = decoder.decode(read_file(self.folder / name))
+        except (CacheError, msgspec.DecodeError):
             return None
+        return stored if stored.key == self.key else None
 
     @staticmethod
     def signature(path: str) -> tuple[int, ...] | None:
@@ -281,10 +285,9 @@ class FileCache:
     def get(self, relpath: str, signature: tuple[int, ...] | None) -> tuple[bool, Any]:
         """(hit, value) for a file with this signature; a goal comes back as a Goal."""
         entry = self.entries.get(relpath)
-        if entry is None or signature is None or tuple(entry[0]) != signature:
+        if entry is None or signature is None or entry.signature != signature:
             return False, None
-        kind, value = entry[1]
-        return True, Goal.from_row(value) if kind == "goal" else value
+        return True, entry.goal if entry.goal is not None else entry.data
 
     def settled(self, signature: tuple[int, ...]) -> bool:
         """Whether a file with this signature was last changed long enough ago that a
@@ -294,20 +297,20 @@ class FileCache:
     def put(self, relpath: str, signature: tuple[int, ...] | None, value: Any) -> None:
         if signature is None or not self.settled(signature):
             return
-        stored = ("goal", value.to_row()) if isinstance(value, Goal) else ("data", value)
-        self.entries[relpath] = (signature, stored)
+        self.entries[relpath] = Parsed(signature, value) if isinstance(value, Goal) \
+            else Parsed(signature, data=value)
         self._dirty.add(shard_of(relpath))
 
     def goal_files(self, root: Path, goals_dir: str) -> list[str]:
         """The goal files below ``goals_dir``, walked only when a folder changed."""
-        if self.listing is not None and self.listing[0] == goals_dir:
-            folders, files = self.listing[1], self.listing[2]
+        if self.listing is not None and self.listing.goals_dir == goals_dir:
+            folders, files = self.listing.folders, self.listing.files
             if all(_mtime(os.path.join(str(root), d)) == m for d, m in folders.items()):
                 return list(files)
         folders = {}
         files = loader.find_goal_files(root, goals_dir, folders=folders)
         recent = any(m > self.now - _RACY_NS for m in folders.values())
-        self.listing = None if recent else (goals_dir, folders, files)
+        self.listing = None if recent else Listing(goals_dir, folders, files)
         self._listed = True
         return files
 
@@ -319,7 +322,7 @@ class FileCache:
             self._dirty.add(shard_of(relpath))
         if not self._dirty and not self._listed:
             return
-        shards: dict[int, dict[str, Any]] = {shard: {} for shard in self._dirty}
+        shards: dict[int, dict[str, Parsed]] = {shard: {} for shard in self._dirty}
         for relpath, entry in self.entries.items():
             shard = shard_of(relpath)
             if shard in shards:
@@ -327,14 +330,47 @@ class FileCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for shard, entries in shards.items():
-                self._write(f"{shard:02d}.marshal", entries)
+                self._write(f"{shard:02d}.msgpack", Shard(self.key, entries))
             if self._listed:
-                self._write("listing.marshal", self.listing)
-        except (OSError, ValueError):  # ValueError: a value marshal cannot store
+                self._write("listing.msgpack", ListingFile(self.key, self.listing))
+        except (OSError, msgspec.EncodeError, OverflowError):  # an integer past 64 bits
             return
 
-    def _write(self, name: str, value: Any) -> None:
-        write_file(self.folder / name, marshal.dumps((self.key, value)))
+    def _write(self, name: str, stored: Shard | ListingFile) -> None:
+        write_file(self.folder / name, _ENCODER.encode(stored))
+
+
+class Parsed(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A file of the parsed-file cache: its signature, and the goal it holds or, for
+    another file, its schema-valid data (None when the file is invalid)."""
+
+    signature: tuple[int, ...]
+    goal: Goal | None = None
+    data: Any = None
+
+
+class Listing(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """The goal files below a goals folder, and the modification time of each folder."""
+
+    goals_dir: str
+    folders: dict[str, int]
+    files: list[str]
+
+
+class Shard(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    key: tuple[int, str]  # (VERSION, package version)
+    value: dict[str, Parsed]
+
+
+class ListingFile(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    key: tuple[int, str]
+    value: Listing | None
+
+
+_Stored = TypeVar("_Stored", Shard, ListingFile)
+_ENCODER = msgspec.msgpack.Encoder()
+_SHARD = msgspec.msgpack.Decoder(Shard)
+_LISTING = msgspec.msgpack.Decoder(ListingFile)
 
 
 SHARDS = 16

@@ -9,9 +9,9 @@ are kept with the signature of the history they came from (its number of events 
 commit) and the history's generation: a history read again from its first commit (it was
 rewritten, or its cache lost) makes every row count as missing.
 
-Rows are :mod:`marshal` data (fast and inert) in ``SHARDS`` files by a hash of the goal
-id, so a build after one check-in rewrites one of them; anything unexpected in them makes
-the rows count as missing, and they are derived again.
+Rows are MessagePack of msgspec structs in ``SHARDS`` files by a hash of the goal id, so a
+build after one check-in rewrites one of them; anything unexpected in them makes the rows
+count as missing, and they are derived again.
 """
 
 from __future__ import annotations
@@ -22,9 +22,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from goalsrepo.cache import bucket_of, read_file, write_file
+import msgspec
 
-VERSION = 4  # 3: derived rows hold adjustments and progress; 4: keyed by history signature
+from goalsrepo.cache import bucket_of, read_file, write_file
+from goalsrepo.pages import Derived
+
+VERSION = 5  # 3: derived rows hold adjustments and progress; 4: they are msgspec structs;
+# 5: keyed by history signature
 SHARDS = 16
 
 
@@ -36,16 +40,16 @@ class Logbook:
         self.key = key = (VERSION, *key)
         self.generation: str | None = None
         self.signatures: dict[str, tuple[int, str]] = {}  # goal -> its history's signature
-        self.derived: dict[str, Any] = {}  # goal -> its rows (see pages.Derived)
+        self.derived: dict[str, Derived] = {}  # goal -> its rows
         self._shards: dict[int, str] = {}  # shard -> its file, named afresh on each write
         self._dirty: set[int] = set()
         try:
             stored, generation, signatures, shards = marshal.loads(
                 read_file(folder / "index.marshal"))
             if tuple(stored) == key and isinstance(signatures, dict):
-                derived: dict[str, Any] = {}
+                derived: dict[str, Derived] = {}
                 for name in shards.values():
-                    derived.update(marshal.loads(read_file(folder / name)))
+                    derived.update(_DERIVED.decode(read_file(folder / name)))
                 if derived.keys() == signatures.keys():
                     self.generation, self.signatures = generation, signatures
                     self._shards, self.derived = shards, derived
@@ -57,7 +61,7 @@ class Logbook:
         self.generation, self.signatures, self.derived = generation, {}, {}
         self._shards, self._dirty = {}, set(range(SHARDS))
 
-    def set(self, goal: str, signature: tuple[int, str], row: Any) -> None:
+    def set(self, goal: str, signature: tuple[int, str], row: Derived) -> None:
         """Keep the rows derived from a goal's history; only its shard is written."""
         self.signatures[goal] = signature
         self.derived[goal] = row
@@ -70,18 +74,22 @@ class Logbook:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for shard in sorted(self._dirty):
-                name = f"derived-{shard:02d}-{uuid.uuid4().hex[:12]}.marshal"
-                write_file(self.folder / name, marshal.dumps(
+                name = f"derived-{shard:02d}-{uuid.uuid4().hex[:12]}.msgpack"
+                write_file(self.folder / name, _ENCODER.encode(
                     {g: row for g, row in self.derived.items() if bucket_of(g) % SHARDS == shard}))
                 self._shards[shard] = name
             write_file(self.folder / "index.marshal", marshal.dumps(
                 (self.key, self.generation, self.signatures, self._shards)))
             self._dirty.clear()
-        except (OSError, ValueError):
+        except (OSError, ValueError, msgspec.EncodeError, OverflowError):
             return
         keep = set(self._shards.values())
         for path in [*self.folder.glob("bucket-*.marshal"),
-                     *self.folder.glob("derived-*.marshal")]:
+                     *self.folder.glob("derived-*.*")]:
             if path.name not in keep:
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DERIVED = msgspec.msgpack.Decoder(dict[str, Derived])

@@ -14,62 +14,65 @@ always describes the site in that folder. Per goal it holds:
   goal whose source is unchanged has the same content and the same history, so (the
   global key being the same: config, people, teams, T) its numbers are the previous
   build's.
-- **status**: those numbers (:meth:`progress.GoalStatus.to_row`); **smart**: its SMART
-  warnings; **card**: the key of its card.
+- **status**: those numbers (:class:`progress.Numbers`); **smart**: its SMART warnings;
+  **card**: the key of its card.
 
-Everything is plain data for :mod:`marshal`; a memory of another version or global key
-is ignored, and the build computes everything.
+The memory is :mod:`msgspec` structs, kept as MessagePack bytes; a memory of another
+version or global key is ignored, and the build computes everything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
+
+import msgspec
 
 from goalsrepo.events import Activity, Event
-from goalsrepo.model import Goal
+from goalsrepo.model import ENCODER, Goal
 from goalsrepo.pages import digest
-from goalsrepo.progress import GoalStatus, compute
+from goalsrepo.progress import GoalStatus, Numbers, compute
 from goalsrepo.state import State
 
-VERSION = 3
+VERSION = 4  # 4: msgspec structs as MessagePack
 Smart = tuple[tuple[str, str], ...]
+# A goal's file path, its file's stat signature and its history's signature (see
+# history.History.signatures); None where unknown.
+Source = tuple[str, tuple[int, ...] | None, tuple[int, str] | None]
 
 
-class Kept(NamedTuple):
-    """One goal in the memory (see the module's docstring), but for its card's key. A
-    named tuple: there are ten thousand, read and written on every build."""
+class Kept(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """One goal in the memory (see the module's docstring), but for its card's key."""
 
     shape: bytes
-    source: tuple[Any, ...]  # (path, file signature, history signature); None where unknown
-    status: tuple[Any, ...]
+    source: Source
+    status: Numbers
     smart: Smart
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(msgspec.Struct, frozen=True, gc=False, array_like=True):
     key: bytes  # the digest of the build's global key
     goals: dict[str, Kept]
     cards: dict[str, bytes]  # goal id -> the key of its card
+    version: int = VERSION
 
-    def dump(self) -> Any:
-        return (VERSION, self.key, {gid: (*k, self.cards[gid]) for gid, k in self.goals.items()})
+    def dump(self) -> bytes:
+        return ENCODER.encode(self)
 
     @classmethod
     def load(cls, data: Any, key: bytes) -> Memory | None:
         """The memory in ``data`` when it was kept under the same global key."""
         try:
-            version, kept_key, goals = data
-            if version != VERSION or kept_key != key:
-                return None
-            return cls(key, {gid: Kept._make(row[:4]) for gid, row in goals.items()},
-                       {gid: row[4] for gid, row in goals.items()})
-        except Exception:  # another layout, or damaged: nothing to reuse
+            memory = _DECODER.decode(data)
+        except (msgspec.DecodeError, TypeError):  # another layout, or damaged
             return None
+        return memory if memory.version == VERSION and memory.key == key else None
 
 
-def _same(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+_DECODER = msgspec.msgpack.Decoder(Memory)
+
+
+def _same(before: Source, now: Source) -> bool:
     """Sources are the same only when both are known: a file changed within the last
     second has no trustworthy signature yet."""
     return before == now and None not in now
@@ -77,11 +80,11 @@ def _same(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
 
 def shape(goal: Goal) -> bytes:
     """The goal as validation sees it: everything but the values a check-in changes."""
-    (*head, krs, milestones, links) = goal.to_row()
-    # Rows as Goal.to_row lays them out: a KR's current and done at 6 and 7, a
-    # milestone's done at 2.
-    return digest((*head, tuple(kr[:6] + kr[8:] for kr in krs),
-                   tuple(m[:2] + m[3:] for m in milestones), links))
+    replace = msgspec.structs.replace
+    unchecked = replace(
+        goal, key_results=tuple(replace(kr, current=None, done=None) for kr in goal.key_results),
+        milestones=tuple(replace(m, done=False) for m in goal.milestones))
+    return digest(ENCODER.encode(unchecked))
 
 
 def shapes(goals: Iterable[Goal], signatures: Mapping[str, tuple[int, ...]],
@@ -115,7 +118,7 @@ def findings(goals: Sequence[Goal], now: Mapping[str, bytes],
     return {gid: kept.smart for gid, kept in previous.goals.items() if kept.smart}
 
 
-def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tuple[Any, ...]],
+def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, Source],
              previous: Memory | None,
              events: Callable[[str], Sequence[Event]] | None = None) -> list[GoalStatus]:
     """Every goal's numbers: the previous build's for the goals whose source did not
@@ -137,7 +140,7 @@ def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, tu
     fresh = {s.goal.id: s for s in compute(changed, state.repo.config,
                                            state.history.activity, state.as_of,
                                            events or state.history.of)}
-    return [fresh.get(g.id) or GoalStatus.from_row(g, previous.goals[g.id].status)
+    return [fresh.get(g.id) or GoalStatus.of(g, previous.goals[g.id].status)
             for g in goals]
 
 
@@ -179,8 +182,8 @@ def changed(previous: Memory | None, now: dict[str, Kept]) -> set[str] | None:
 
 
 def remember(statuses: Mapping[str, GoalStatus], shapes: Mapping[str, bytes],
-             sources: Mapping[str, tuple[Any, ...]],
+             sources: Mapping[str, Source],
              smart: Mapping[str, Smart]) -> dict[str, Kept]:
     """What this build keeps of each goal (the card keys come once the cards exist)."""
-    return {gid: Kept(shapes[gid], sources[gid], s.to_row(), smart.get(gid, ()))
+    return {gid: Kept(shapes[gid], sources[gid], s.numbers(), smart.get(gid, ()))
             for gid, s in statuses.items()}

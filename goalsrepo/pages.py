@@ -18,13 +18,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
-from typing import Any, NamedTuple
+from operator import attrgetter
+from typing import Any
+
+import msgspec
 
 from goalsrepo import alignment, charts, review
 from goalsrepo.config import Config, Period, Person, Team
-from goalsrepo.model import Goal
+from goalsrepo.model import ENCODER, Goal
 from goalsrepo.progress import GoalStatus
+from goalsrepo.review import AdjustmentRow, Win
 from goalsrepo.widgets import health_label
 
 HEALTHS = ("off_track", "at_risk", "on_track", "done", "achieved", "missed", "dropped", "draft")
@@ -113,9 +116,8 @@ class Card:
                 self.last_checkin, self.score)
 
 
-class CheckinRow(NamedTuple):
-    """A check-in as lists across goals show it (person pages, the dashboard). The rows
-    are named tuples: thousands go into page keys, which take plain tuples."""
+class CheckinRow(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A check-in as lists across goals show it (person pages, the dashboard)."""
 
     goal: str
     day: str
@@ -124,50 +126,23 @@ class CheckinRow(NamedTuple):
     summary: str
 
 
-class WinRow(NamedTuple):
-    goal: str
-    what: str
-    name: str
-    day: str
-    commit: str
-    authors: tuple[tuple[str, str], ...]
-
-
-class DriftRow(NamedTuple):
+class DriftRow(msgspec.Struct, frozen=True, gc=False, array_like=True):
     goal: str
     moves: tuple[tuple[str, str, Any, Any], ...]     # (kr or "", field, first, now)
-    adjustments: tuple[tuple[str, str, tuple[tuple[str, str], ...], str, str], ...]
-    # (day, commit, authors, message, what changed)
+    adjustments: tuple[AdjustmentRow, ...]
 
 
-AdjustmentRow = tuple[str, str, tuple[tuple[str, str], ...], str, str]
-# (day, commit, authors, message, what changed): as in DriftRow.adjustments
-
-
-@dataclass(frozen=True)
-class Derived:
+class Derived(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """What the site keeps of a goal's history between builds (see :mod:`logbook`):
-    besides the rows above, every adjustment and the goal's progress over time
+    besides the rows above, its wins, every adjustment and the goal's progress over time
     (``(day, own progress or None)``), which a period's page adds up."""
 
     checkins: tuple[CheckinRow, ...] = ()
-    wins: tuple[WinRow, ...] = ()
+    wins: tuple[Win, ...] = ()
     drift: DriftRow | None = None
     adjustments: tuple[AdjustmentRow, ...] = ()
-    progress: tuple[tuple[str, float | None], ...] = ()
-
-    def to_row(self) -> DerivedRow:
-        return (_plain(self.checkins), _plain(self.wins),
-                _plain([self.drift])[0] if self.drift else None, self.adjustments,
-                self.progress)
-
-
-# A Derived as the logbook keeps it: the same rows as plain tuples. Pages across goals
-# read every goal's rows but show a few; only those become named tuples (ten thousand
-# goals have some 75,000 rows).
-DerivedRow = tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...],
-                   tuple[Any, ...] | None, tuple[AdjustmentRow, ...],
-                   tuple[tuple[str, float | None], ...]]
+    # int | float: a progress of 1 stays 1 when the logbook is read back.
+    progress: tuple[tuple[str, int | float | None], ...] = ()
 
 
 @dataclass
@@ -195,7 +170,7 @@ class SiteData:
     statuses: dict[str, GoalStatus]
     people: dict[str, Person]
     teams: dict[str, Team]
-    derived: Mapping[str, DerivedRow]
+    derived: Mapping[str, Derived]
     smart: dict[str, tuple[tuple[str, str], ...]]   # goal id -> (code, message) warnings
     goal_page: Callable[[str], dict[str, Any]]      # the goal page's own context (site.py)
     goal_page_key: Callable[[str], Any]
@@ -306,7 +281,7 @@ def checkin_view(data: SiteData, row: CheckinRow) -> dict[str, Any]:
             "who": _who(data, row.authors), "summary": row.summary}
 
 
-def win_text(data: SiteData, row: WinRow) -> str:
+def win_text(data: SiteData, row: Win) -> str:
     """What a win was, in words: a key result is named by its title now."""
     if row.what == "goal":
         return "Goal achieved"
@@ -316,7 +291,7 @@ def win_text(data: SiteData, row: WinRow) -> str:
     return f"Key result hit: {kr.title if kr else row.name}"
 
 
-def win_view(data: SiteData, row: WinRow) -> dict[str, Any]:
+def win_view(data: SiteData, row: Win) -> dict[str, Any]:
     goal = data.cards[row.goal]
     text = win_text(data, row)
     return {"goal": goal, "day": row.day, "commit": row.commit, "text": text,
@@ -324,29 +299,28 @@ def win_view(data: SiteData, row: WinRow) -> dict[str, Any]:
             f"{row.what}-{digest(row.name).hex()[:8]}"}
 
 
-NEWEST_CHECKIN = itemgetter(1, 2, 0)  # day, commit, goal
-CHECKIN_DAY = itemgetter(1)
-NEWEST_WIN = itemgetter(3, 4, 0, 1, 2)  # day, commit, goal, what, name
+NEWEST_CHECKIN = attrgetter("day", "commit", "goal")
+CHECKIN_DAY = attrgetter("day")
+NEWEST_WIN = attrgetter("day", "commit", "goal", "what", "name")
 
 
-def latest_wins(data: SiteData) -> tuple[list[WinRow], int]:
+def latest_wins(data: SiteData) -> tuple[list[Win], int]:
     """The latest wins of the goals that still exist (as many as the wins page shows),
     newest first, and how many there are in all."""
-    wins = [w for gid, (_, won, *_) in data.derived.items() if gid in data.cards for w in won]
-    return ([WinRow._make(w) for w in heapq.nlargest(WINS_PAGE, wins, key=NEWEST_WIN)],
-            len(wins))
+    wins = [w for gid, d in data.derived.items() if gid in data.cards for w in d.wins]
+    return heapq.nlargest(WINS_PAGE, wins, key=NEWEST_WIN), len(wins)
 
 
-def all_checkins(data: SiteData) -> list[tuple[Any, ...]]:
-    """The check-ins of the goals that still exist as plain rows, in no order: the pages
-    that show some take the newest few (sorting them all costs more than the rest of a
-    rebuild) with :func:`newest_checkins`."""
-    return [c for gid, (done, *_) in data.derived.items() if gid in data.cards for c in done]
+def all_checkins(data: SiteData) -> list[CheckinRow]:
+    """The check-ins of the goals that still exist, in no order: the pages that show some
+    take the newest few (sorting them all costs more than the rest of a rebuild) with
+    :func:`newest_checkins`."""
+    return [c for gid, d in data.derived.items() if gid in data.cards for c in d.checkins]
 
 
-def newest_checkins(rows: Iterable[tuple[Any, ...]], count: int) -> list[CheckinRow]:
-    """The ``count`` newest of plain check-in rows, as named tuples, newest first."""
-    return [CheckinRow._make(c) for c in heapq.nlargest(count, rows, key=NEWEST_CHECKIN)]
+def newest_checkins(rows: Iterable[CheckinRow], count: int) -> list[CheckinRow]:
+    """The ``count`` newest check-ins, newest first."""
+    return heapq.nlargest(count, rows, key=NEWEST_CHECKIN)
 
 
 def plan(data: SiteData) -> list[Page]:
@@ -416,8 +390,8 @@ def _unchanged(cards: Iterable[Card], dirty: set[str] | None) -> bool:
 
 def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: list[Card],
                     periods: list[tuple[Period, list[Card]]],
-                    teams: list[tuple[Team, list[Card]]], checkins: list[tuple[Any, ...]],
-                    wins: tuple[list[WinRow], int]) -> list[Page]:
+                    teams: list[tuple[Team, list[Card]]], checkins: list[CheckinRow],
+                    wins: tuple[list[Win], int]) -> list[Page]:
     """The dashboard and the alignment map."""
     attention = [c for c in urgent if c.health in ("off_track", "at_risk")]
     stale = [c for c in ordered if c.stale]
@@ -438,7 +412,7 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
     edges = tuple((c, tuple(k)) for c, k in sorted(data.children.items()))
     return [
         Page("index.html", digest((key, "index", data.commit, card_keys(ordered),
-                                   _plain(recent_checkins), _plain(recent_wins),
+                                   _encoded(recent_checkins), _encoded(recent_wins),
                                    _words(data, recent_wins))),
              "dashboard.html", dashboard),
         Page("alignment.html", digest((key, "alignment", card_keys(ordered), edges)),
@@ -477,7 +451,7 @@ def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]]
 
 
 def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
-                  checkins: list[tuple[Any, ...]], dirty: set[str] | None) -> list[Page]:
+                  checkins: list[CheckinRow], dirty: set[str] | None) -> list[Page]:
     """A page per person: what they own and contribute to, their check-ins, their
     accountability partner (and whom they are partner for)."""
     owns: dict[str, list[Card]] = {}
@@ -488,16 +462,16 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
             contributes.setdefault(contributor, []).append(c)
     # Check-ins by their authors first: a few thousand sets of authors recur in 50,000
     # check-ins, and each set is matched with people once.
-    by_authors: dict[tuple[tuple[str, str], ...], list[tuple[Any, ...]]] = {}
-    for row in checkins:  # in no order; plain rows (CheckinRow's fields)
-        by_authors.setdefault(row[3], []).append(row)
-    activity: dict[str, list[tuple[Any, ...]]] = {}
+    by_authors: dict[tuple[tuple[str, str], ...], list[CheckinRow]] = {}
+    for row in checkins:  # in no order
+        by_authors.setdefault(row.authors, []).append(row)
+    activity: dict[str, list[CheckinRow]] = {}
     for authors, rows in by_authors.items():
         for who in _people_of(data, authors):
             activity.setdefault(who, []).extend(rows)
     active = {who for gid in dirty or () if gid in data.cards and gid in data.derived
-              for row in data.derived[gid][0]  # a check-in on a changed goal
-              for who in _people_of(data, row[3])}
+              for row in data.derived[gid].checkins  # a check-in on a changed goal
+              for who in _people_of(data, row.authors)}
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.partner:
@@ -510,7 +484,7 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
                 "people.html", lambda: {"people": counts})]
 
     def context(person: Person, own: list[Card], contrib: list[Card],
-                acts: list[tuple[Any, ...]], partner_for: list[Person]) -> dict[str, Any]:
+                acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
         newest = newest_checkins(acts, PERSON_CHECKINS)
         return {
             "person": person, "owns": own, "contributes": contrib,
@@ -533,7 +507,7 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
             newest = newest_checkins(acts, PERSON_CHECKINS)
             # The check-ins name their goals: a goal's new title shows here too.
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
-                               len(acts), len(set(map(CHECKIN_DAY, acts))), _plain(newest),
+                               len(acts), len(set(map(CHECKIN_DAY, acts))), _encoded(newest),
                                tuple(data.cards[row.goal].title for row in newest),
                                tuple(p.id for p in partner_for)))
         out.append(Page(f"people/{file_name(person.id)}.html", page_key, "person.html",
@@ -574,9 +548,9 @@ def period_review(data: SiteData, period: Period) -> review.Review:
     ids = [gid for gid, s in data.statuses.items() if s.goal.period == period.id]
     rows = {gid: data.derived[gid] for gid in ids if gid in data.derived}
     return review.review(period, data.statuses.values(), data.as_of,
-                         adjustments={gid: r[3] for gid, r in rows.items()},
-                         wins={gid: r[1] for gid, r in rows.items()},
-                         progress={gid: r[4] for gid, r in rows.items()})
+                         adjustments={gid: r.adjustments for gid, r in rows.items()},
+                         wins={gid: r.wins for gid, r in rows.items()},
+                         progress={gid: r.progress for gid, r in rows.items()})
 
 
 def review_context(data: SiteData, found: review.Review) -> dict[str, Any]:
@@ -600,29 +574,28 @@ def review_context(data: SiteData, found: review.Review) -> dict[str, Any]:
         "adjustments": [{"goal": data.cards[a.goal], "day": a.day, "commit": a.commit,
                          "who": _who(data, a.authors), "reason": a.reason.strip(),
                          "what": a.what} for a in found.adjustments],
-        "wins": [win_view(data, WinRow(w.goal, w.what, w.name, w.day, w.commit, w.authors))
-                 for w in found.wins],
+        "wins": [win_view(data, w) for w in found.wins],
         "carried": [(data.cards[c.goal], data.cards.get(c.successor) if c.successor else None)
                     for c in found.carried],
     }}
 
 
-def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) -> list[Page]:
+def _record_pages(data: SiteData, key: bytes, wins: tuple[list[Win], int]) -> list[Page]:
     """Wins and their feed, the drift report, search and the 404 page."""
     cards = data.cards
     shown, total = wins
     feed = shown[:FEED_ENTRIES]
-    drifts = sorted((DriftRow._make(drift) for gid, (_, _, drift, *_) in data.derived.items()
-                     if drift is not None and gid in cards),
-                    key=lambda d: (d.adjustments[-1][0] if d.adjustments else "", d.goal),
+    drifts = sorted((d.drift for gid, d in data.derived.items()
+                     if d.drift is not None and gid in cards),
+                    key=lambda d: (d.adjustments[-1].day if d.adjustments else "", d.goal),
                     reverse=True)
     return [
-        Page("wins.html", digest((key, "wins", _plain(shown), total, _words(data, shown))),
+        Page("wins.html", digest((key, "wins", _encoded(shown), total, _words(data, shown))),
              "wins.html",
              lambda: {"wins": [win_view(data, w) for w in shown], "total": total}),
-        Page("wins.atom", digest((key, "feed", _plain(feed), _words(data, feed))),
+        Page("wins.atom", digest((key, "feed", _encoded(feed), _words(data, feed))),
              "wins.atom", lambda: {"wins": [win_view(data, w) for w in feed]}),
-        Page("drift.html", digest((key, "drift", _plain(drifts),
+        Page("drift.html", digest((key, "drift", _encoded(drifts),
                                    card_keys(cards[d.goal] for d in drifts))),
              "drift.html", lambda: drift_context(data, drifts)),
         Page("search.html", digest((key, "search")), "search.html", dict),
@@ -630,7 +603,7 @@ def _record_pages(data: SiteData, key: bytes, wins: tuple[list[WinRow], int]) ->
     ]
 
 
-def _words(data: SiteData, rows: Iterable[WinRow]) -> tuple[tuple[str, str], ...]:
+def _words(data: SiteData, rows: Iterable[Win]) -> tuple[tuple[str, str], ...]:
     """What a list of wins says besides its rows: each goal's title and the win's words
     (a key result's title, which a goal id taken over by another file can change)."""
     return tuple((data.cards[r.goal].title, win_text(data, r)) for r in rows)
@@ -640,9 +613,9 @@ def _bind(func: Callable[..., dict[str, Any]], *args: Any) -> Callable[[], dict[
     return lambda: func(*args)
 
 
-def _plain(rows: Iterable[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
-    """Named-tuple rows as plain tuples, which marshal (the page key) takes."""
-    return tuple(tuple(row) for row in rows)
+def _encoded(rows: Iterable[msgspec.Struct]) -> bytes:
+    """Rows as the bytes of their MessagePack, which a page key (marshal) takes."""
+    return ENCODER.encode(list(rows))
 
 
 # Levels the alignment map nests. A browser flattens HTML nested past 512 elements (some
@@ -692,9 +665,9 @@ def drift_context(data: SiteData, drifts: list[DriftRow]) -> dict[str, Any]:
     return {"drifts": [{
         "goal": data.cards[d.goal],
         "moves": d.moves,
-        "adjustments": [{"day": day, "commit": commit, "who": _who(data, authors),
-                         "message": message, "what": what}
-                        for day, commit, authors, message, what in d.adjustments],
+        "adjustments": [{"day": a.day, "commit": a.commit, "who": _who(data, a.authors),
+                         "message": a.message, "what": a.what}
+                        for a in d.adjustments],
     } for d in drifts]}
 
 

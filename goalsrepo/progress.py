@@ -7,10 +7,11 @@ each rule is one small function with the formula in its docstring.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from goalsrepo.config import Config, Health
 from goalsrepo.events import Activity, Event
@@ -238,8 +239,7 @@ def stale(status: str, last: date | None, created: date | None, today: date,
     return status == "active" and since is not None and (today - since).days > checkin_days
 
 
-@dataclass(frozen=True)
-class GoalStatus:
+class GoalStatus(msgspec.Struct, frozen=True, gc=False):
     """A goal with every computed number of SPEC §3 at the as-of date."""
 
     goal: Goal
@@ -253,34 +253,35 @@ class GoalStatus:
     score: float | None
     kr_progress: tuple[float, ...]
 
-    def to_row(self) -> tuple[Any, ...]:
-        """The numbers as plain values (what a site build keeps for the next one)."""
-        kept: tuple[Any, ...] | None = self.__dict__.get("_row")
-        if kept is not None:  # read from a row: the same row, without ten thousand dates
-            return kept
-        return (_iso(self.start), _iso(self.due), self.progress, self.expected, self.health,
-                self.stale, _iso(self.last_checkin), self.score, self.kr_progress)
+    def numbers(self) -> Numbers:
+        """The numbers without the goal (what a site build keeps for the next one)."""
+        return Numbers(start=self.start, due=self.due, progress=self.progress,
+                       expected=self.expected, health=self.health, stale=self.stale,
+                       last_checkin=self.last_checkin, score=self.score,
+                       kr_progress=self.kr_progress)
 
     @classmethod
-    def from_row(cls, goal: Goal, row: tuple[Any, ...]) -> GoalStatus:
-        start, due, progress, expected, health_, stale_, last, score_, krs = row
-        # Set as a frozen dataclass's __init__ would, without its object.__setattr__ per
-        # field: a build after a check-in reads 10,000 of these.
-        status = object.__new__(cls)
-        status.__dict__.update(
-            goal=goal, start=_day(start), due=_day(due), progress=progress,
-            expected=expected, health=health_, stale=stale_, last_checkin=_day(last),
-            score=score_, kr_progress=tuple(krs),
-            _row=row)  # not a field, as Goal's: to_row gives it back
-        return status
+    def of(cls, goal: Goal, numbers: Numbers) -> GoalStatus:
+        """A goal with the numbers a previous build computed for it."""
+        return cls(goal=goal, start=numbers.start, due=numbers.due, progress=numbers.progress,
+                   expected=numbers.expected, health=numbers.health, stale=numbers.stale,
+                   last_checkin=numbers.last_checkin, score=numbers.score,
+                   kr_progress=numbers.kr_progress)
 
 
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
+class Numbers(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A :class:`GoalStatus` without its goal, as the build memory keeps it. Numbers are
+    ``int | float``: a 1 a computation gave must come back as 1, not 1.0 (JSON shows it)."""
 
-
-def _day(text: str | None) -> date | None:
-    return None if text is None else date.fromisoformat(text)
+    start: date | None
+    due: date | None
+    progress: int | float
+    expected: int | float | None
+    health: str
+    stale: bool
+    last_checkin: date | None
+    score: int | float | None
+    kr_progress: tuple[int | float, ...]
 
 
 def _unchanged_since(goal: Goal, act: Activity, due: date | None,

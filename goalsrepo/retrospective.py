@@ -74,11 +74,11 @@ def build_retrospective(root: Path, period_id: str, *,
     for s in statuses:
         if s.goal.period == period.id:
             line = timeline.read(s.goal.id, state.history.of(s.goal.id), config.zone)
-            rows[s.goal.id] = derive(line, config.zone).to_row()
+            rows[s.goal.id] = derive(line, config.zone)
     found = review(period, statuses, state.as_of,
-                   adjustments={g: r[3] for g, r in rows.items()},
-                   wins={g: r[1] for g, r in rows.items()},
-                   progress={g: r[4] for g, r in rows.items()})
+                   adjustments={g: r.adjustments for g, r in rows.items()},
+                   wins={g: r.wins for g, r in rows.items()},
+                   progress={g: r.progress for g, r in rows.items()})
     teams = {t.id: t.name for t in (state.repo.teams or {}).values()}
     return Retrospective(found, {s.goal.id: s for s in statuses}, state.repo.names(),
                          state.repo.people_by_email(), teams, config.title, config.base_url)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from goalsrepo import progress as numbers
 from goalsrepo.config import Period
 from goalsrepo.model import Goal
@@ -43,14 +45,26 @@ class Adjustment:
     what: str
 
 
-@dataclass(frozen=True)
-class Win:
+class Win(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A goal achieved, a key result hit or a milestone done (the site's logbook keeps
+    them, see :class:`goalsrepo.pages.Derived`)."""
+
     goal: str
     what: str  # "goal" | "key_result" | "milestone"
     name: str
     day: str
     commit: str
     authors: tuple[tuple[str, str], ...]
+
+
+class AdjustmentRow(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """An :class:`Adjustment` as the site's logbook keeps it, with its goal's."""
+
+    day: str
+    commit: str
+    authors: tuple[tuple[str, str], ...]
+    message: str
+    what: str  # what changed, in words
 
 
 @dataclass(frozen=True)
@@ -98,13 +112,12 @@ class Review:
 
 
 def review(period: Period, statuses: Iterable[GoalStatus], as_of: date, *,
-           adjustments: Mapping[str, Sequence[tuple[Any, ...]]],
-           wins: Mapping[str, Sequence[tuple[Any, ...]]],
+           adjustments: Mapping[str, Sequence[AdjustmentRow]],
+           wins: Mapping[str, Sequence[Win]],
            progress: Mapping[str, Sequence[tuple[str, float | None]]]) -> Review:
     """The review of ``period`` from every goal's numbers (``statuses``: all goals, so
-    that successors in later periods are found) and, per goal id, its adjustment rows
-    ``(day, commit, authors, message, what)``, win rows ``(goal, what, name, day,
-    commit, authors)`` and progress rows ``(day, own progress or None)``."""
+    that successors in later periods are found) and, per goal id, its adjustments, wins
+    and progress rows ``(day, own progress or None)``."""
     everything = list(statuses)
     mine = sorted((s for s in everything if s.goal.period == period.id),
                   key=lambda s: s.goal.id)
@@ -140,9 +153,10 @@ def review(period: Period, statuses: Iterable[GoalStatus], as_of: date, *,
         scores=tuple((s.goal.id, s.score, s.goal.status) for s in sorted(
             mine, key=lambda s: (s.score is None, -(s.score or 0.0), s.goal.id))),
         adjustments=tuple(sorted(
-            (Adjustment(gid, *row) for gid in sorted(ids) for row in adjustments.get(gid, ())),
+            (Adjustment(gid, a.day, a.commit, a.authors, a.message, a.what)
+             for gid in sorted(ids) for a in adjustments.get(gid, ())),
             key=lambda a: (a.day, a.goal, a.commit))),
-        wins=tuple(sorted((Win(*row) for gid in sorted(ids) for row in wins.get(gid, ())),
+        wins=tuple(sorted((w for gid in sorted(ids) for w in wins.get(gid, ())),
                           key=lambda w: (w.day, w.goal, w.commit, w.what, w.name))),
         carried=tuple(carried),
         burnup=burnup(period, mine, progress, as_of),

@@ -50,8 +50,9 @@ from goalsrepo.errors import GoalsrepoError
 from goalsrepo.events import Event
 from goalsrepo.history import History
 from goalsrepo.logbook import Logbook
-from goalsrepo.model import Goal
-from goalsrepo.pages import CheckinRow, Derived, DerivedRow, DriftRow, SiteData, WinRow
+from goalsrepo.model import ENCODER, Goal
+from goalsrepo.pages import CheckinRow, Derived, DriftRow, SiteData
+from goalsrepo.review import AdjustmentRow, Win
 from goalsrepo.state import State, load_state
 from goalsrepo.timeline import Timeline, day_of
 from goalsrepo.timeline import read as read_timeline
@@ -177,7 +178,7 @@ def _check(root: Path, state: State, commit: str | None) -> dict[str, memory.Sma
 
 
 def _derived(ws: Workspace, state: State,
-             ) -> tuple[dict[str, DerivedRow], dict[str, Timeline], bool]:
+             ) -> tuple[dict[str, Derived], dict[str, Timeline], bool]:
     """What the pages keep of each goal's history, brought up to HEAD; the timelines read
     on the way; and whether every row was derived afresh (the history was read again from
     its first commit: a person may have lost check-ins on any goal). Only the goals whose
@@ -195,7 +196,7 @@ def _derived(ws: Workspace, state: State,
                  for goal, signature in found.signatures.items()
                  if book.signatures.get(goal) != signature}
     for goal, line in timelines.items():
-        book.set(goal, found.signatures[goal], derive(line, zone).to_row())
+        book.set(goal, found.signatures[goal], derive(line, zone))
     if found.generation is not None and (timelines or refiled):
         book.save()
     return book.derived, timelines, refiled
@@ -207,11 +208,11 @@ def derive(line: Timeline, zone: Any) -> Derived:
                                 tuple((a.name, a.email) for a in e.commit.authors),
                                 change_summary(e))
                      for e in line.checkins)
-    wins = tuple(WinRow(w.goal, w.what, w.name, w.day.isoformat(), w.commit, w.authors)
+    wins = tuple(Win(w.goal, w.what, w.name, w.day.isoformat(), w.commit, w.authors)
                  for w in line.wins)
-    adjustments = tuple((day_of(e, zone).isoformat(), e.commit.id,
-                         tuple((a.name, a.email) for a in e.commit.authors),
-                         e.commit.message, change_summary(e, adjustments_only=True))
+    adjustments = tuple(AdjustmentRow(day_of(e, zone).isoformat(), e.commit.id,
+                                      tuple((a.name, a.email) for a in e.commit.authors),
+                                      e.commit.message, change_summary(e, adjustments_only=True))
                         for e in line.adjustments)
     drift = None
     if line.drift is not None:
@@ -261,7 +262,7 @@ def goal_key(data: SiteData, signatures: Mapping[str, tuple[int, str]], goal_id:
     goal = status.goal
     parents, kids = pages.goal_neighbours(data, goal)
     people = (goal.owner, *goal.contributors)
-    return (goal.to_row(), data.cards[goal_id].key, status.kr_progress,
+    return (ENCODER.encode(goal), data.cards[goal_id].key, status.kr_progress,
             status.start.isoformat() if status.start else None,
             pages.card_keys(parents), pages.card_keys(kids),
             tuple(data.person_name(p) for p in people), data.smart.get(goal_id, ()),

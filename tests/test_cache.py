@@ -79,7 +79,7 @@ def test_a_removed_file_is_gone(tmp_path: Path) -> None:
 def test_a_broken_cache_file_is_ignored(tmp_path: Path) -> None:
     r = repo_with_goal(tmp_path)
     currents(r.root)
-    files = list(cache_of(r.root).folder.glob("*.marshal"))
+    files = list(cache_of(r.root).folder.glob("*.msgpack"))
     assert files
     for path in files:
         path.write_bytes(b"\x00garbage")
@@ -94,12 +94,12 @@ def test_an_edit_rewrites_one_shard(tmp_path: Path) -> None:
     age(r.root)
     currents(r.root)
     folder = cache_of(r.root).folder
-    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.marshal")}
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.msgpack")}
     assert len(before) == 17  # 16 shards and the listing
     r.update_kr(A, "k", current=5)
     os.utime(r.root / A, (LONG_AGO + 5, LONG_AGO + 5))
     assert currents(r.root)["a"] == 5
-    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.marshal")}
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.msgpack")}
     assert [name for name in before if after[name] != before[name]] == [
-        f"{shard_of(A):02d}.marshal"]
+        f"{shard_of(A):02d}.msgpack"]
     assert currents(r.root)["a"] == 5  # and read back from it

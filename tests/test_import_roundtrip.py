@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -174,9 +175,10 @@ def _fields(goals: list[Any]) -> dict[str, dict[str, Any]]:
     and period); numbers compared by value and type."""
     out = {}
     for goal in goals:
-        fields = {k: v for k, v in vars(goal).items() if k not in ("path", "_row")}
+        fields = {k: v for k, v in msgspec.structs.asdict(goal).items() if k != "path"}
         fields["key_results"] = [
-            {**kr._asdict(), "types": [type(v).__name__ for v in kr]}
+            {**msgspec.structs.asdict(kr),
+             "types": [type(v).__name__ for v in msgspec.structs.astuple(kr)]}
             for kr in goal.key_results]
         out[goal.id] = fields
     return out
