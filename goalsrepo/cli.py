@@ -219,16 +219,28 @@ def shallow_option(func: F) -> F:
 
 
 def _state(repo: Path, as_of: Any, allow_shallow: bool) -> Any:
+    """The goals' state, with its notes said on stderr; the workspace it was read from
+    stays with it for :func:`_numbers`."""
     from goalsrepo import workspace
     from goalsrepo.state import load_state
 
-    state = load_state(workspace.open(repo), as_of.date() if as_of else None,
+    ws = workspace.open(repo)
+    state = load_state(ws, as_of.date() if as_of else None,
                        allow_shallow=allow_shallow, progress=_progress_reporter())
     from goalsrepo import report
 
     for note in state.notes:
         click.echo(report.diagnostic_line(note), err=True)
-    return state
+    return ws, state
+
+
+def _numbers(repo: Path, as_of: Any, allow_shallow: bool) -> tuple[Any, list[Any]]:
+    """The goals' state and every goal's numbers, those a commit did not change as the
+    last run left them (memory.recall)."""
+    from goalsrepo import memory
+
+    ws, state = _state(repo, as_of, allow_shallow)
+    return state, memory.recall(state, None if as_of else ws.status_cache)
 
 
 def _filters(func: F) -> F:
@@ -279,10 +291,10 @@ def status(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tu
     """
     from goalsrepo import report
 
-    state = _state(repo, as_of, allow_shallow)
+    state, numbers = _numbers(repo, as_of, allow_shallow)
     filters = {"team": team, "owner": owner, "period": period, "level": level,
                "health": health}
-    statuses = report.sort_statuses(_select(state.statuses(), filters))
+    statuses = report.sort_statuses(_select(numbers, filters))
     if fmt == "json":
         click.echo(report.goals_json(statuses, state.as_of, state.commit), nl=False)
     else:
@@ -308,8 +320,7 @@ def tree(repo: Path, as_of: Any, allow_shallow: bool, fmt: str) -> None:
     """
     from goalsrepo import report
 
-    state = _state(repo, as_of, allow_shallow)
-    statuses = state.statuses()
+    state, statuses = _numbers(repo, as_of, allow_shallow)
     render = report.tree_json if fmt == "json" else report.tree_text
     click.echo(render(statuses, state.as_of), nl=False)
 
@@ -333,7 +344,7 @@ def history(goal: str, repo: Path, allow_shallow: bool, fmt: str) -> None:
     """
     from goalsrepo import alignment, report
 
-    state = _state(repo, None, allow_shallow)
+    _, state = _state(repo, None, allow_shallow)
     events = state.history.of(goal)
     if not events and goal not in {g.id for g in state.repo.goals}:
         raise GoalsrepoError(f"no goal `{goal}` in the files or the history")
@@ -372,10 +383,10 @@ def export(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tu
     from goalsrepo import report
     from goalsrepo.importers import goalsrepo_csv
 
-    state = _state(repo, as_of, allow_shallow)
+    state, numbers = _numbers(repo, as_of, allow_shallow)
     filters = {"team": team, "owner": owner, "period": period, "level": level,
                "health": health}
-    statuses = sorted(_select(state.statuses(), filters), key=lambda s: s.goal.id)
+    statuses = sorted(_select(numbers, filters), key=lambda s: s.goal.id)
     if fmt == "okr-csv":
         click.echo(goalsrepo_csv.write(s.goal for s in statuses), nl=False)
     elif fmt == "csv":

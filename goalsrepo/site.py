@@ -116,8 +116,7 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
     if refiled:  # a rewritten history: a person may have lost check-ins on any goal
         previous = None
     signatures = state.history.signatures
-    sources = {g.id: (g.path, repo.signatures.get(g.path), signatures.get(g.id))
-               for g in repo.goals}
+    sources = memory.sources(state)
     statuses = {s.goal.id: s for s in memory.statuses(state, shapes, sources, previous)}
     kept = memory.remember(statuses, shapes, sources, smart)
     dirty = memory.changed(previous, kept)

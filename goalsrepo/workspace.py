@@ -56,9 +56,15 @@ class Workspace:
 
     @property
     def site_cache(self) -> Path:
-        """The folder of the site's logbook, build memory and compiled templates."""
+        """The folder of the site's derived rows, build memory and compiled templates."""
         assert self.git_dir is not None, "no caches outside a git repository"
         return self.git_dir / "goalsrepo" / "site"
+
+    @property
+    def status_cache(self) -> Path | None:
+        """The folder of the numbers ``status``, ``tree`` and ``export`` keep between runs
+        (:func:`goalsrepo.memory.recall`); None outside git."""
+        return self.git_dir / "goalsrepo" if self.git_dir is not None else None
 
 
 def open(root: Path) -> Workspace:
