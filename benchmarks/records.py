@@ -18,9 +18,9 @@ before (the same rows, converted).
 
 The cyclic garbage collector is off, as in every goalsrepo command.
 
-The marshal codec is goalsrepo's own as it was before msgspec (``goalsrepo/model.py`` at
+The marshal codec is goalsrepo's own as it was before msgspec (``goalsrepo/files/model.py`` at
 commit ``OLD``, loaded from git, not copied here); its shard files are written and read as
-its ``FileCache`` did. Both use :func:`goalsrepo.cache.write_file` and ``read_file``.
+its ``FileCache`` did. Both use :func:`goalsrepo.gitlog.cache.write_file` and ``read_file``.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from typing import Any
 import msgspec
 
 from goalsrepo import __version__
-from goalsrepo.cache import SHARDS, FileCache, read_file, shard_of, write_file
-from goalsrepo.model import Goal
-from goalsrepo.pages import Derived
-from goalsrepo.repository import load
+from goalsrepo.files.model import Goal
+from goalsrepo.files.repository import load
+from goalsrepo.gitlog.cache import SHARDS, FileCache, read_file, shard_of, write_file
+from goalsrepo.web.pages import Derived
 
 HERE = Path(__file__).resolve().parent
 OLD = "774e53a"  # the last commit with marshal rows (Goal.to_row / from_row)
@@ -53,8 +53,8 @@ SIGNATURE = (1, 0, 1, 0)  # a file signature old enough to be cached
 
 
 def old_model() -> ModuleType:
-    """``goalsrepo.model`` as it was at ``OLD``, as a module of its own."""
-    source = subprocess.run(["git", "show", f"{OLD}:goalsrepo/model.py"], cwd=HERE,
+    """``goalsrepo.files.model`` as it was at ``OLD``, as a module of its own."""
+    source = subprocess.run(["git", "show", f"{OLD}:goalsrepo/files/model.py"], cwd=HERE,
                             check=True, capture_output=True, text=True).stdout
     spec = importlib.util.spec_from_loader("old_model", loader=None)
     assert spec is not None

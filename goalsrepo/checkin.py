@@ -1,6 +1,6 @@
 """``checkin``: move one key result or milestone by editing its goal file in place.
 
-The edit changes exactly one value and keeps every other byte (:mod:`goalsrepo.edit`),
+The edit changes exactly one value and keeps every other byte (:mod:`goalsrepo.files.edit`),
 so the commit that follows is a one-line check-in in review and in history. Nothing is
 written unless the goal file validates before and after the change.
 """
@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from goalsrepo import changeset, edit, git, loader, schema
-from goalsrepo.changeset import FileChange
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.model import Goal
-from goalsrepo.repository import load
+from goalsrepo.files import changeset, edit, loader, schema
+from goalsrepo.files.changeset import FileChange
+from goalsrepo.files.model import Goal
+from goalsrepo.files.repository import load
+from goalsrepo.gitlog import git
 
 DONE_WORDS = {"done": True, "not-done": False}
 _AUTHOR = re.compile(r"[^<>\n]+ <[^<>\s]+>")

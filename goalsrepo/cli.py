@@ -16,7 +16,7 @@ import click
 
 from goalsrepo import __version__
 from goalsrepo.errors import EXIT_FAILURE, GoalsrepoError
-from goalsrepo.importers.records import FORMATS as IMPORT_FORMATS
+from goalsrepo.integrations.importers.records import FORMATS as IMPORT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -117,7 +117,7 @@ def schema_command(kind: str, repo: Path, draft: str) -> None:
     Example:
         goalsrepo schema goal --draft 7 > goal.schema.json
     """
-    from goalsrepo import schema
+    from goalsrepo.files import schema
 
     click.echo(json.dumps(schema.printable(kind, draft=int(draft)), indent=2))
 
@@ -222,7 +222,7 @@ def _state(repo: Path, as_of: Any, allow_shallow: bool) -> Any:
     """The goals' state, with its notes said on stderr; the workspace it was read from
     stays with it for :func:`_numbers`."""
     from goalsrepo import workspace
-    from goalsrepo.state import load_state
+    from goalsrepo.numbers.state import load_state
 
     ws = workspace.open(repo)
     state = load_state(ws, as_of.date() if as_of else None,
@@ -237,7 +237,7 @@ def _state(repo: Path, as_of: Any, allow_shallow: bool) -> Any:
 def _numbers(repo: Path, as_of: Any, allow_shallow: bool) -> tuple[Any, list[Any]]:
     """The goals' state and every goal's numbers, those a commit did not change as the
     last run left them (memory.recall)."""
-    from goalsrepo import memory
+    from goalsrepo.web import memory
 
     ws, state = _state(repo, as_of, allow_shallow)
     return state, memory.recall(state, None if as_of else ws.status_cache)
@@ -342,7 +342,8 @@ def history(goal: str, repo: Path, allow_shallow: bool, fmt: str) -> None:
     Example:
         goalsrepo history faster-deploys
     """
-    from goalsrepo import alignment, report
+    from goalsrepo import report
+    from goalsrepo.numbers import alignment
 
     _, state = _state(repo, None, allow_shallow)
     events = state.history.of(goal)
@@ -381,7 +382,7 @@ def export(repo: Path, team: tuple[str, ...], owner: tuple[str, ...], period: tu
         goalsrepo export --format csv > goals.csv
     """
     from goalsrepo import report
-    from goalsrepo.importers import goalsrepo_csv
+    from goalsrepo.integrations.importers import goalsrepo_csv
 
     state, numbers = _numbers(repo, as_of, allow_shallow)
     filters = {"team": team, "owner": owner, "period": period, "level": level,
@@ -427,7 +428,7 @@ def checkin_command(goal: str | None, kr: str | None, value: str | None, repo: P
         goalsrepo checkin --from-form issue.md --commit --author "Ann <ann@acme.com>"
     """
     from goalsrepo.checkin import apply
-    from goalsrepo.issueform import parse
+    from goalsrepo.integrations.issueform import parse
 
     if form is not None:
         if goal or kr or value:
@@ -509,8 +510,9 @@ def digest_command(repo: Path, since_days: int, fmt: str, post_url: str | None,
         GOALSREPO_WEBHOOK_URL=... goalsrepo digest --since 14 --format slack
         goalsrepo digest --person alice --since 14
     """
-    from goalsrepo import chat, report
+    from goalsrepo import report
     from goalsrepo.digest import Scope, build_digest
+    from goalsrepo.integrations import chat
 
     if post_url and fmt not in ("slack", "teams"):
         raise click.UsageError("--post sends a chat payload: use --format slack or teams")
@@ -575,10 +577,10 @@ def import_command(fmt: str, file: Path, repo: Path, period: str | None, team: s
         goalsrepo import okr-csv okrs.xlsx --period 2026-Q4 --dry-run
     """
     from goalsrepo import report
-    from goalsrepo.importers import okr_csv
-    from goalsrepo.importers.pipeline import import_file
-    from goalsrepo.importers.plan import Options
-    from goalsrepo.importers.records import ReadError
+    from goalsrepo.integrations.importers import okr_csv
+    from goalsrepo.integrations.importers.pipeline import import_file
+    from goalsrepo.integrations.importers.plan import Options
+    from goalsrepo.integrations.importers.records import ReadError
 
     if mappings and fmt != "okr-csv":
         raise click.UsageError("--map is for okr-csv")
@@ -693,7 +695,8 @@ def rollover_command(period: str, next_period: str, goals: tuple[str, ...], repo
 def _retrospective(repo: Path, period_id: str, fmt: str, post_url: str | None,
                    allow_shallow: bool) -> None:
     """``digest --period``: the retrospective's agenda, in the digest's formats."""
-    from goalsrepo import chat, retrospective
+    from goalsrepo import retrospective
+    from goalsrepo.integrations import chat
 
     given = click.get_current_context().params
     for other in ("person", "team"):  # the other agendas, one at a time
@@ -735,7 +738,7 @@ def sync_command(goals: tuple[str, ...], repo: Path, dry_run: bool, do_commit: b
         goalsrepo sync faster-deploys --commit
     """
     from goalsrepo import report
-    from goalsrepo.sync import sync
+    from goalsrepo.integrations.sync import sync
 
     if dry_run and do_commit:
         raise click.UsageError("--dry-run writes nothing, so it cannot --commit")
@@ -784,8 +787,8 @@ def build(repo: Path, output: Path | None, as_of: Any, base_url: str | None,
         goalsrepo build -o public --base-url https://acme.github.io/goals
     """
     from goalsrepo import report, workspace
-    from goalsrepo.site import BuildError
-    from goalsrepo.site import build as run_build
+    from goalsrepo.web.site import BuildError
+    from goalsrepo.web.site import build as run_build
 
     if base_url is not None and not base_url.lower().startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
@@ -823,7 +826,7 @@ def serve(repo: Path, port: int, host: str, as_of: Any, allow_shallow: bool) -> 
     Example:
         goalsrepo serve --port 8080
     """
-    from goalsrepo.serve import run
+    from goalsrepo.web.serve import run
 
     run(repo.resolve(), host=host, port=port, as_of=as_of.date() if as_of else None,
         allow_shallow=allow_shallow, echo=click.echo,

@@ -2,7 +2,7 @@
 or ``missed``, which fixes its score (SPEC §3): the progress in the commit that closes it.
 
 The status lines are changed with the same in-place edit as a check-in (comments and
-formatting stay), all files or none (:mod:`goalsrepo.changeset`). Goals named with
+formatting stay), all files or none (:mod:`goalsrepo.files.changeset`). Goals named with
 ``--keep`` stay open; drafts are listed and left as they are; goals that are already
 achieved, missed or dropped are not touched, so closing twice changes nothing the second
 time.
@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from goalsrepo import changeset, edit, git, loader, schema
-from goalsrepo.changeset import FileChange
-from goalsrepo.config import Config, Period
 from goalsrepo.diagnostics import Diagnostic, Severity
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.model import KEY_ORDER
-from goalsrepo.progress import GoalStatus
-from goalsrepo.repository import Repository
-from goalsrepo.state import State, load_state
+from goalsrepo.files import changeset, edit, loader, schema
+from goalsrepo.files.changeset import FileChange
+from goalsrepo.files.config import Config, Period
+from goalsrepo.files.model import KEY_ORDER
+from goalsrepo.files.repository import Repository
+from goalsrepo.gitlog import git
+from goalsrepo.numbers.progress import GoalStatus
+from goalsrepo.numbers.state import State, load_state
 
 STATUS_AFTER = KEY_ORDER[:KEY_ORDER.index("status")]
 

@@ -22,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from goalsrepo import edit, git
+from goalsrepo.files import edit
+from goalsrepo.gitlog import git
 
 
 class _Example(enum.Enum):

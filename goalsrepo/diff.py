@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goalsrepo import git, history, lint, repository
+from goalsrepo import lint
 from goalsrepo.diagnostics import Diagnostic
-from goalsrepo.events import Change
-from goalsrepo.model import Goal
-from goalsrepo.repository import Repository
+from goalsrepo.files import repository
+from goalsrepo.files.model import Goal
+from goalsrepo.files.repository import Repository
+from goalsrepo.gitlog import git, history
+from goalsrepo.gitlog.events import Change
 from goalsrepo.validate import check
 
 

@@ -19,13 +19,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from goalsrepo import timeline
-from goalsrepo.config import Person, Team
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.events import Change, Event
-from goalsrepo.model import Goal
-from goalsrepo.progress import GoalStatus
-from goalsrepo.state import load_state
+from goalsrepo.files.config import Person, Team
+from goalsrepo.files.model import Goal
+from goalsrepo.gitlog import timeline
+from goalsrepo.gitlog.events import Change, Event
+from goalsrepo.numbers.progress import GoalStatus
+from goalsrepo.numbers.state import load_state
 
 DUE_DAYS = {"all": 7, "team": 7, "person": 14}  # "due soon": days after the as-of date
 MENTION = ("at_risk", "stale", "due")  # the sections whose owners must act

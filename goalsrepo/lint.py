@@ -11,9 +11,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from goalsrepo.config import PEOPLE_FILE
 from goalsrepo.diagnostics import Diagnostic, make
-from goalsrepo.repository import Repository
+from goalsrepo.files.config import PEOPLE_FILE
+from goalsrepo.files.repository import Repository
 
 MIN_TITLE_WORDS = 4
 FILLER_WORDS = frozenset({"stuff", "things", "etc", "various", "misc", "tbd", "todo"})

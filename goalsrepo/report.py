@@ -15,19 +15,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from goalsrepo import alignment
 from goalsrepo.checkin import show_value
 from goalsrepo.diagnostics import Diagnostic, Severity
-from goalsrepo.events import Author, Change, Event
-from goalsrepo.progress import GoalStatus, clamp
+from goalsrepo.gitlog.events import Author, Change, Event
+from goalsrepo.numbers import alignment
+from goalsrepo.numbers.progress import GoalStatus, clamp
 
 if TYPE_CHECKING:  # what the renderers render: imported by the commands that make them
     from goalsrepo.closing import CloseResult
     from goalsrepo.diff import GoalsDiff, PeriodPlan
     from goalsrepo.digest import Digest, Item
-    from goalsrepo.importers.pipeline import Imported
+    from goalsrepo.integrations.importers.pipeline import Imported
+    from goalsrepo.integrations.sync import SyncRun
     from goalsrepo.rollover import RolloverResult
-    from goalsrepo.sync import SyncRun
     from goalsrepo.validate import ValidationResult
 
 JSON_VERSION = 1

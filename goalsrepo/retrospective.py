@@ -1,7 +1,7 @@
 """``digest --period ID``: the end-of-period retrospective's agenda (SPEC §2) in every
 digest format: Markdown, JSON, and the Slack and Microsoft Teams webhook payloads.
 
-The numbers are the period's review (:mod:`goalsrepo.review`), the same the site's period
+The numbers are the period's review (:mod:`goalsrepo.numbers.review`), the same the site's period
 page shows: scores (overall, by team, per goal), what was achieved, missed and dropped,
 the drift (every adjustment with its reason), the wins, and what rolled over or is still
 to roll over.
@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from goalsrepo import closing, timeline
-from goalsrepo.progress import GoalStatus
+from goalsrepo import closing
+from goalsrepo.gitlog import timeline
+from goalsrepo.numbers.progress import GoalStatus
+from goalsrepo.numbers.review import Review, review
+from goalsrepo.numbers.review import Win as ReviewWin
+from goalsrepo.numbers.state import load_state
 from goalsrepo.report import JSON_VERSION, _md
-from goalsrepo.review import Review, review
-from goalsrepo.review import Win as ReviewWin
-from goalsrepo.site import derive
-from goalsrepo.state import load_state
+from goalsrepo.web.site import derive
 
 SLACK_MAX_BLOCKS = 50
 SLACK_MAX_TEXT = 3000

@@ -7,7 +7,7 @@ Candidates are the goals of the period that are active or missed with progress b
 (or the ones named). A goal that a goal of the next period already continues is not
 rolled again: rolling over twice adds nothing. Successor ids are ``<id>-<next>`` with
 ``-2``, ``-3`` ... when taken; no file is overwritten and no id reused. Every file, the
-new period in goalsrepo.yaml included, is written or none is (:mod:`goalsrepo.changeset`).
+new period in goalsrepo.yaml included, is written or none is (:mod:`goalsrepo.files.changeset`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from typing import Any
 
 import yaml
 
-from goalsrepo import changeset, edit, git, loader, periods, scaffold
-from goalsrepo.changeset import FileChange
+from goalsrepo import scaffold
 from goalsrepo.closing import (
     LifecycleError,
     check_goal_text,
@@ -30,11 +29,15 @@ from goalsrepo.closing import (
     require_valid,
     status_edit,
 )
-from goalsrepo.config import CONFIG_FILE, Period
-from goalsrepo.model import KEY_ORDER
-from goalsrepo.progress import GoalStatus, measure_fields
-from goalsrepo.repository import Repository
-from goalsrepo.state import load_state
+from goalsrepo.files import changeset, edit, loader
+from goalsrepo.files.changeset import FileChange
+from goalsrepo.files.config import CONFIG_FILE, Period
+from goalsrepo.files.model import KEY_ORDER
+from goalsrepo.files.repository import Repository
+from goalsrepo.gitlog import git
+from goalsrepo.numbers import periods
+from goalsrepo.numbers.progress import GoalStatus, measure_fields
+from goalsrepo.numbers.state import load_state
 
 KR_ORDER = ("id", "title", "unit", "start", "target", "current", "done", "keep", "weight",
             "source")

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from goalsrepo import git, schema, workflows
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.repository import load
+from goalsrepo.files import schema
+from goalsrepo.files.repository import load
+from goalsrepo.gitlog import git
+from goalsrepo.integrations import workflows
 from goalsrepo.validate import unsafe_as_file_name
 
 GOAL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -35,7 +37,7 @@ def example_source() -> Path:
 def _scaffold_files(ci: str = "github") -> dict[str, str]:
     """What ``init`` writes besides the example: schemas for editors and the VS Code
     wiring (Draft 7, which yaml-language-server speaks), a .gitignore, and the CI files of
-    :mod:`goalsrepo.workflows`."""
+    :mod:`goalsrepo.integrations.workflows`."""
     files = {
         f"{EDITOR_SCHEMAS_DIR}/{kind}.json": json.dumps(
             schema.printable(kind, draft=7), indent=2) + "\n"

@@ -14,9 +14,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from goalsrepo import __version__, git, repository
-from goalsrepo.cache import FileCache, Store
-from goalsrepo.config import Config
+from goalsrepo import __version__
+from goalsrepo.files import repository
+from goalsrepo.files.config import Config
+from goalsrepo.gitlog import git
+from goalsrepo.gitlog.cache import FileCache, Store
 
 
 class Head(NamedTuple):
@@ -63,7 +65,7 @@ class Workspace:
     @property
     def status_cache(self) -> Path | None:
         """The folder of the numbers ``status``, ``tree`` and ``export`` keep between runs
-        (:func:`goalsrepo.memory.recall`); None outside git."""
+        (:func:`goalsrepo.web.memory.recall`); None outside git."""
         return self.git_dir / "goalsrepo" if self.git_dir is not None else None
 
 

@@ -1,1 +1,2 @@
-"""The JSON Schemas, shipped inside the wheel as ``goalsrepo.schemas`` (see goalsrepo/schema.py)."""
+"""The JSON Schemas, shipped inside the wheel as ``goalsrepo.schemas`` (see
+goalsrepo/files/schema.py)."""

@@ -1,2 +1,2 @@
 """The site's templates and assets, shipped inside the wheel as ``goalsrepo.templates``
-(see goalsrepo/site.py)."""
+(see goalsrepo/web/site.py)."""

@@ -43,7 +43,7 @@ import yaml
 from click.testing import CliRunner
 
 from goalsrepo.cli import cli
-from goalsrepo.serve import LiveSite
+from goalsrepo.web.serve import LiveSite
 
 ISOLATED = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
 PEOPLE = ["alice", "bob", "carol", "dan", "erin"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from gitrepo import Repo, cli_json, day, goal, new_repo, numeric
 
 from goalsrepo import __version__
-from goalsrepo.cache import FileCache, shard_of
+from goalsrepo.gitlog.cache import FileCache, shard_of
 
 A = "goals/platform/a.yaml"
 LONG_AGO = 1_700_000_000  # 2023: far outside the one-second racy window

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from goalsrepo.charts import Series, expected_value, kr_chart, value_label
+from goalsrepo.web.charts import Series, expected_value, kr_chart, value_label
 
 SVG = "{http://www.w3.org/2000/svg}"
 CLASSES = {"chart", "chart-actual", "chart-dot", "chart-expected", "chart-target",

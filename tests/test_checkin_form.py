@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from gitrepo import Repo, day, git
 from test_checkin import PATH, commented_repo
 
-from goalsrepo import issueform
 from goalsrepo.cli import cli
+from goalsrepo.integrations import issueform
 
 
 def body(goal: str, values: str, comment: str = "_No response_") -> str:
@@ -143,7 +143,7 @@ done
 
 
 def _steps() -> list[dict[str, object]]:
-    from goalsrepo import workflows
+    from goalsrepo.integrations import workflows
 
     text = workflows.ci_files()[".github/workflows/goals-checkin.yml"]
     job = yaml.safe_load(text)["jobs"]["checkin"]

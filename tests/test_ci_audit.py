@@ -22,8 +22,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from goalsrepo import workflows
 from goalsrepo.cli import cli
+from goalsrepo.integrations import workflows
 
 ROOT = Path(__file__).resolve().parent.parent
 

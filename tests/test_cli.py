@@ -16,7 +16,8 @@ import pytest
 import yaml
 from helpers import RepoFactory, Run, found
 
-from goalsrepo import __version__, schema
+from goalsrepo import __version__
+from goalsrepo.files import schema
 
 KINDS = ["goal", "config", "people", "teams"]
 SAMPLES = {

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from goalsrepo import git
 from goalsrepo.demo import write_demo_history
+from goalsrepo.gitlog import git
 from goalsrepo.validate import validate
 
 SOURCE = Path(__file__).resolve().parent.parent / "example-goals"

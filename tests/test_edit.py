@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goalsrepo import edit
-from goalsrepo.edit import EditError, format_scalar, key_result_index, remove_key, set_value
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.files import edit
+from goalsrepo.files.edit import EditError, format_scalar, key_result_index, remove_key, set_value
 
 COMMENTED = """\
 # Platform team, Q4. Reviewed every other Tuesday in #platform-goals.

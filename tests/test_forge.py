@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from gitrepo import Repo, day, goal, new_repo, numeric, run_cli
 
-from goalsrepo.forge import Forge, base_url, infer
+from goalsrepo.integrations.forge import Forge, base_url, infer
 
 PATH = "goals/Équipe plateforme/faster deploys.yaml"
 

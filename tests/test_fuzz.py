@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from goalsrepo.cli import cli
 from goalsrepo.diagnostics import CODES
-from goalsrepo.loader import decode_and_parse
+from goalsrepo.files.loader import decode_and_parse
 
 KEYS = ["id", "title", "owner", "team", "period", "start", "due", "aligns_to", "status",
         "level", "key_results", "milestones", "links", "url", "done", "keep", "target",

@@ -27,9 +27,9 @@ from gitrepo import (
     run_cli,
 )
 
-from goalsrepo import cache as cachemodule
-from goalsrepo import git as gitmodule
-from goalsrepo.history import History, read_history
+from goalsrepo.gitlog import cache as cachemodule
+from goalsrepo.gitlog import git as gitmodule
+from goalsrepo.gitlog.history import History, read_history
 
 A = "goals/platform/a.yaml"
 

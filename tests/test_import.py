@@ -15,7 +15,7 @@ import yaml
 from browser import need
 from gitrepo import ALICE, git, git_env, new_repo, run_cli
 
-from goalsrepo import loader
+from goalsrepo.files import loader
 
 # Real exports from public repositories (shared/import-samples/PROVENANCE.md says where each
 # comes from). They state no licence, so they are not part of this project: they are read

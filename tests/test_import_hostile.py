@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from gitrepo import git, run_cli
 
-from goalsrepo.importers import tables
+from goalsrepo.integrations.importers import tables
 
 CONFIG = "periods:\n  - id: 2026-Q4\n    start: 2026-10-01\n    end: 2026-12-31\n"
 

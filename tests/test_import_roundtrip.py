@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goalsrepo.cli import cli
-from goalsrepo.goalfile import render_goal
-from goalsrepo.repository import load
+from goalsrepo.files.goalfile import render_goal
+from goalsrepo.files.repository import load
 
 CONFIG = """\
 periods:
@@ -185,8 +185,8 @@ def _fields(goals: list[Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_formula_starts_and_quotes_survive_a_spreadsheet_cell(tmp_path: Path) -> None:
-    from goalsrepo.importers.goalsrepo_csv import write
-    from goalsrepo.model import Goal
+    from goalsrepo.files.model import Goal
+    from goalsrepo.integrations.importers.goalsrepo_csv import write
 
     goal = Goal.from_data({"id": "g", "title": "=HYPERLINK(\"x\")", "owner": "alice",
                            "description": "'already quoted"}, "goals/g.yaml")

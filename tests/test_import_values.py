@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from goalsrepo import edit, loader, schema
-from goalsrepo.goalfile import render_goal
-from goalsrepo.importers import values
-from goalsrepo.importers.jira import markdown
+from goalsrepo.files import edit, loader, schema
+from goalsrepo.files.goalfile import render_goal
+from goalsrepo.integrations.importers import values
+from goalsrepo.integrations.importers.jira import markdown
 
 
 @pytest.mark.parametrize(("cell", "expected"), [

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from helpers import RepoFactory, diagnostics, found, write
 
-from goalsrepo import loader, schema
-from goalsrepo.loader import MAX_BYTES, decode_and_parse
+from goalsrepo.files import loader, schema
+from goalsrepo.files.loader import MAX_BYTES, decode_and_parse
 
 
 def where(raw: bytes | str) -> list[tuple[str, int | None, int | None]]:

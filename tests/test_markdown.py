@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from goalsrepo.markdown import _CLEANER, _MD, _prose_html, plain, render
+from goalsrepo.web.markdown import _CLEANER, _MD, _prose_html, plain, render
 
 REL = "nofollow noopener noreferrer"
 ALLOWED_TAGS = {"a", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6", "hr",

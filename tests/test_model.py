@@ -12,13 +12,13 @@ from pathlib import Path
 import msgspec
 
 from goalsrepo import __version__
-from goalsrepo.cache import FileCache
-from goalsrepo.logbook import Logbook
-from goalsrepo.memory import Kept, Memory, shape
-from goalsrepo.model import Goal, KeyResult, Link, Milestone
-from goalsrepo.pages import CheckinRow, Derived, DriftRow
-from goalsrepo.progress import GoalStatus
-from goalsrepo.review import AdjustmentRow, Win
+from goalsrepo.files.model import Goal, KeyResult, Link, Milestone
+from goalsrepo.gitlog.cache import FileCache
+from goalsrepo.numbers.progress import GoalStatus
+from goalsrepo.numbers.review import AdjustmentRow, Win
+from goalsrepo.web.logbook import Logbook
+from goalsrepo.web.memory import Kept, Memory, shape
+from goalsrepo.web.pages import CheckinRow, Derived, DriftRow
 
 DATA = {
     "id": "faster-deploys", "title": "Ship within one hour", "owner": "alice",

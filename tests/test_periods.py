@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from goalsrepo.config import Period
-from goalsrepo.periods import PeriodError, add_period, following
+from goalsrepo.files.config import Period
+from goalsrepo.numbers.periods import PeriodError, add_period, following
 
 
 @pytest.mark.parametrize(("period", "expected"), [

@@ -10,11 +10,11 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from goalsrepo import progress
-from goalsrepo.config import Config, Health, Period
-from goalsrepo.events import Activity, Author, Change, Commit, Event
-from goalsrepo.model import Goal, KeyResult
-from goalsrepo.progress import (
+from goalsrepo.files.config import Config, Health, Period
+from goalsrepo.files.model import Goal, KeyResult
+from goalsrepo.gitlog.events import Activity, Author, Change, Commit, Event
+from goalsrepo.numbers import progress
+from goalsrepo.numbers.progress import (
     all_progress,
     compute,
     expected,

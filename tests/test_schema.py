@@ -14,8 +14,8 @@ from helpers import COMPANY_GOAL, CONFIG_TEXT, PEOPLE_TEXT, TEAMS_TEXT, RepoFact
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goalsrepo import schema
-from goalsrepo.loader import Document, decode_and_parse
+from goalsrepo.files import schema
+from goalsrepo.files.loader import Document, decode_and_parse
 
 HEAD = "id: a\ntitle: Ship any change within one hour\nowner: alice\n"  # lines 1-3
 

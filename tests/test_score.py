@@ -140,8 +140,8 @@ def test_scores_read_from_the_files_equal_scores_replayed_from_history(quarter: 
     file without reading its events; forcing every goal through its events agrees."""
     from dataclasses import replace
 
-    from goalsrepo.progress import compute
-    from goalsrepo.state import load_state
+    from goalsrepo.numbers.progress import compute
+    from goalsrepo.numbers.state import load_state
 
     clone = Repo.__new__(Repo)
     clone.root = tmp_path / "clone"

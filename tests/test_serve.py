@@ -1,6 +1,6 @@
 """``serve``: a real server on a free port, over a real git repository, fetched over HTTP.
 
-Each test runs :func:`goalsrepo.serve.run` in a thread and edits the repository's files as
+Each test runs :func:`goalsrepo.web.serve.run` in a thread and edits the repository's files as
 a person would; waits poll with a generous timeout and assert no timings.
 """
 
@@ -28,7 +28,7 @@ import pytest
 from gitrepo import Repo, day, goal, new_repo, numeric
 
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.serve import run
+from goalsrepo.web.serve import run
 
 TIMEOUT = 20.0
 GOAL = "goals/faster.yaml"

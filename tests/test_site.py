@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from gitrepo import BOB, CAROL, Repo, chain_repo, day, goal, new_repo, numeric, run_cli
 
-from goalsrepo import output
 from goalsrepo.errors import GoalsrepoError
-from goalsrepo.pages import MAP_DEPTH, Page, file_name
-from goalsrepo.site import BuildError, build
+from goalsrepo.web import output
+from goalsrepo.web.pages import MAP_DEPTH, Page, file_name
+from goalsrepo.web.site import BuildError, build
 
 
 def text_of(path: Path) -> str:

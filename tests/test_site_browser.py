@@ -355,7 +355,7 @@ def test_an_open_override_stays_inside_its_text(hostile: Site,
 
 
 def _file_name(ident: str) -> str:
-    from goalsrepo.pages import file_name
+    from goalsrepo.web.pages import file_name
 
     return file_name(ident)
 

@@ -1,4 +1,4 @@
-"""A build after a change reuses what the previous build computed (goalsrepo.memory): the
+"""A build after a change reuses what the previous build computed (goalsrepo.web.memory): the
 validation, the numbers of the goals that did not change, the keys of the pages that do
 not show a changed goal. Whatever the change, the site it writes must be byte for byte
 what a cold build of the same repository writes.
@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from gitrepo import BOB, CAROL, Repo, day, goal, new_repo, numeric
 
-from goalsrepo import memory, progress, site
-from goalsrepo.site import build
+from goalsrepo.numbers import progress
+from goalsrepo.web import memory, site
+from goalsrepo.web.site import build
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from gitrepo import Repo, day, goal, new_repo, numeric, run_cli
 from test_cache import LONG_AGO
 
-from goalsrepo.memory import STATUS_FILE
+from goalsrepo.web.memory import STATUS_FILE
 
 COMMANDS = (("status", "--format", "json"), ("tree", "--format", "json"),
             ("export", "--format", "csv"), ("status",))

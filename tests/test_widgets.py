@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from goalsrepo.pages import Card
-from goalsrepo.widgets import OPEN_MAP_ROWS, bar, checkin_rows, goal_rows, people, tree
+from goalsrepo.web.pages import Card
+from goalsrepo.web.widgets import OPEN_MAP_ROWS, bar, checkin_rows, goal_rows, people, tree
 
 HOSTILE = "<script>alert(1)</script>\"' onmouseover=x"
 

@@ -1,0 +1,145 @@
+"""goalsrepo.yaml, people.yaml and teams.yaml as typed values with their defaults.
+
+The schemas validate these files; the classes here only read data that passed, so they
+hold no checks of their own. Every default of SPEC §1 is written once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from goalsrepo.integrations.sources import Source
+
+CONFIG_FILE = "goalsrepo.yaml"
+PEOPLE_FILE = "people.yaml"
+TEAMS_FILE = "teams.yaml"
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    start: date
+    end: date
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Health:
+    """Margins below expected progress (SPEC §3)."""
+
+    at_risk: float = 0.10
+    off_track: float = 0.25
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    ignore: frozenset[str] = frozenset()
+    max_key_results: int = 5
+    max_owner_goals: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str = "Goals"
+    goals_dir: str = "goals"
+    repo_url: str | None = None
+    base_url: str | None = None
+    default_branch: str = "main"
+    forge: str | None = None  # github | gitlab | gitea | bitbucket; else from repo_url's host
+    timezone: str = "UTC"
+    periods: tuple[Period, ...] = ()
+    checkin_days: int = 14
+    health: Health = field(default_factory=Health)
+    lint: LintSettings = field(default_factory=LintSettings)
+    sources: tuple[Source, ...] = ()
+    sync_author: tuple[str, str] | None = None  # (name, e-mail) of `sync --commit`
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Config:
+        """Build from a schema-valid goalsrepo.yaml mapping; absent keys take defaults."""
+        health = data.get("health", {})
+        lint = data.get("lint", {})
+        defaults = cls()
+        return cls(
+            title=data.get("title", defaults.title),
+            goals_dir=data.get("goals_dir", defaults.goals_dir).rstrip("/"),
+            repo_url=data.get("repo_url"),
+            base_url=data.get("base_url"),
+            default_branch=data.get("default_branch", defaults.default_branch),
+            forge=data.get("forge"),
+            timezone=data.get("timezone", defaults.timezone),
+            periods=tuple(
+                Period(p["id"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]),
+                       p.get("name"))
+                for p in data.get("periods", [])
+            ),
+            checkin_days=data.get("checkin_days", defaults.checkin_days),
+            health=Health(
+                health.get("at_risk", Health.at_risk), health.get("off_track", Health.off_track)
+            ),
+            lint=LintSettings(
+                frozenset(lint.get("ignore", [])),
+                lint.get("max_key_results", LintSettings.max_key_results),
+                lint.get("max_owner_goals", LintSettings.max_owner_goals),
+            ),
+            sources=tuple(Source.from_data(name, value)
+                          for name, value in data.get("sources", {}).items()),
+            sync_author=_author(data.get("sync", {}).get("author")),
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone dates are compared in; UTC while an unknown one is reported."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError (GR133)
+            return ZoneInfo("UTC")
+
+    def period(self, period_id: str | None) -> Period | None:
+        return next((p for p in self.periods if p.id == period_id), None)
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def _author(data: dict[str, str] | None) -> tuple[str, str] | None:
+    return (data["name"], data["email"]) if data else None
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    emails: tuple[str, ...] = ()
+    team: str | None = None
+    role: str | None = None
+    manager: str | None = None
+    partner: str | None = None
+    slack: str | None = None  # a Slack member id, mentioned in chat digests
+    teams: str | None = None  # the Microsoft Teams sign-in address, mentioned likewise
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Person:
+        emails = ([data["email"]] if "email" in data else []) + list(data.get("emails", []))
+        return cls(
+            data["id"], data["name"], tuple(dict.fromkeys(emails)), data.get("team"),
+            data.get("role"), data.get("manager"), data.get("partner"), data.get("slack"),
+            data.get("teams"),
+        )
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    lead: str | None = None
+    parent: str | None = None
+    mission: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Team:
+        return cls(data["id"], data["name"], data.get("lead"), data.get("parent"),
+                   data.get("mission"))

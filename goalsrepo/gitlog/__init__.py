@@ -1,0 +1,3 @@
+"""History: what git recorded, read into events, and the caches that spare reading it
+again.
+"""

@@ -1,0 +1,248 @@
+"""Small HTML pieces that most pages repeat many times: progress bars, health badges,
+people and commit links.
+
+They are Python functions, not Jinja macros, because a page of the site calls them dozens
+of times and a macro call costs several times more than the markup it writes (the site
+renders 10,000 goal pages). Every value that reaches the markup goes through
+:func:`markupsafe.escape`; the functions are registered in :func:`goalsrepo.web.site.make_env`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from goalsrepo.integrations import forge
+from goalsrepo.integrations.forge import Forge
+from goalsrepo.web.charts import value_label
+
+HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
+                 "done": "Done", "achieved": "Achieved", "missed": "Missed",
+                 "dropped": "Dropped", "draft": "Draft"}
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: Any) -> Any:
+    """Every value a template prints, without the control characters that XML forbids and
+    HTML shows as nothing useful: a commit message may hold any byte, and a YAML escape
+    such as ``"\\e"`` puts one in a title. Registered as the environment's ``finalize``."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        cleaned = _CONTROL.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def _width(value: float) -> int:
+    return max(0, min(100, round(value * 100)))
+
+
+def bar(progress: float, expected: float | None = None, health: str = "on_track",
+        label: str = "Progress") -> Markup:
+    """A progress bar with a tick at the expected progress; its width comes from a class
+    (``p0`` to ``p100``), because the pages' CSP forbids inline styles."""
+    done = _width(progress)
+    text = ""
+    tick = ""
+    if expected is not None:
+        text = f' aria-valuetext="{percent(progress)} done, {percent(expected)} expected"'
+        tick = (f'<span class="expected e{_width(expected)}" title="Expected by now: '
+                f'{percent(expected)}"></span>')
+    return Markup(
+        f'<span class="bar" role="progressbar" aria-label="{escape(label)}" '
+        f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{done}"{text}>'
+        f'<span class="fill p{done} h-{escape(health)}"></span>{tick}</span>')
+
+
+def mini_bar(progress: float, expected: float | None, health: str) -> str:
+    """The bar of a row in a long list, beside the percentage in words: a picture only
+    (hidden from screen readers, which read the number), a quarter of ``bar``'s markup
+    for the alignment map's 10,000 rows."""
+    return _mini_bar(_width(progress), None if expected is None else _width(expected), health)
+
+
+@functools.cache  # a few thousand distinct bars among the 10,000 rows of a map
+def _mini_bar(done: int, expected: int | None, health: str) -> str:
+    tick = f'<span class="expected e{expected}"></span>' if expected is not None else ""
+    return (f'<span class="bar" aria-hidden="true"><span class="fill p{done} '
+            f'h-{escape(health)}"></span>{tick}</span>')
+
+
+def health_label(health: str) -> str:
+    return HEALTH_LABELS.get(health, health)
+
+
+@functools.cache  # one per health: every row of every list has one
+def badge(health: str) -> Markup:
+    return Markup(f'<span class="badge h-{escape(health)}">{escape(health_label(health))}'
+                  "</span>")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is http, https or mailto (case-insensitively), else None: only those
+    become links."""
+    if not url:
+        return None
+    stripped = url.strip()
+    return stripped if stripped.lower().startswith(SAFE_SCHEMES) else None
+
+
+def commit_url(repo: Forge | str | None, commit: str | None) -> str | None:
+    """A commit's page on the forge, when ``repo_url`` is set: in the forge's own form when
+    it is known, else ``repo_url/commit/<id>`` (GitHub's and Gitea's form)."""
+    if not commit or not repo:
+        return None
+    if isinstance(repo, Forge):
+        return repo.commit(commit)
+    base = forge.base_url(repo)
+    return None if base is None else f"{base}/commit/{commit}"
+
+
+def commit_link(repo: Forge | str | None, commit: str) -> Markup:
+    """The short commit id, linked to the forge when ``repo_url`` is set."""
+    short = Markup(f"<code>{escape(commit[:7])}</code>")
+    url = commit_url(repo, commit)
+    if url is None:
+        return short
+    return Markup(f'<a href="{escape(url)}" rel="noopener noreferrer">{short}</a>')
+
+
+def people(root: str, who: Iterable[Mapping[str, Any]]) -> Markup:
+    """Names separated by commas, each linked to its person page when there is one."""
+    parts = []
+    for person in who:
+        name = escape(person["name"])
+        path = person.get("path")
+        parts.append(f'<a href="{escape(root)}{escape(path)}">{name}</a>' if path else name)
+    return Markup(", ".join(parts))
+
+
+def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
+              show_owner: bool = True) -> Markup:
+    """The rows of a goal table (see ``goal_table`` in macros.html): the site's longest
+    lists, up to every goal of a period, so they are written here rather than in a loop of
+    template code."""
+    r = escape(root)
+    out = []
+    for c in cards:
+        title = escape(c.title)
+        stale = (' <span class="badge stale" title="No check-in for too long">Stale</span>'
+                 if c.stale else "")
+        cells = [f'<tr><td><a href="{r}{escape(c.path)}">{title}</a> '
+                 f'<span class="muted id">{escape(c.id)}</span>{stale}</td>']
+        if show_owner:
+            cells.append(f'<td><a href="{r}{escape(c.owner_path)}">{escape(c.owner_name)}</a>'
+                         "</td>")
+        if show_team:
+            cells.append(f'<td><a href="{r}{escape(c.team_path)}">{escape(c.team_name)}</a></td>'
+                         if c.team else '<td><span class="muted">—</span></td>')
+        if c.period:
+            period = f'<a href="{r}{escape(c.period_path)}">{escape(c.period)}</a>'
+        else:
+            period = f"due {escape(c.due)}" if c.due else '<span class="muted">—</span>'
+        progress = mini_bar(c.progress, c.expected, c.health)
+        cells.append(f'<td class="nowrap">{period}</td>'
+                     f'<td class="num">{progress} <span class="pct">{percent(c.progress)}</span>'
+                     f"</td><td>{badge(c.health)}</td></tr>\n")
+        out.append("".join(cells))
+    return Markup("".join(out))
+
+
+def _tree_line(root: str, card: Any, meta: str) -> str:
+    return (f'<div class="tree-line">{mini_bar(card.progress, card.expected, card.health)} '
+            f'<a href="{root}{escape(card.path)}">{escape(card.title)}</a> '
+            f'<span class="pct">{percent(card.progress)}</span> {badge(card.health)} '
+            f'<span class="muted">{meta}</span></div>')
+
+
+@functools.cache
+def _escaped(text: str) -> str:
+    """A value of a small set (levels, names of the few thousand people) escaped once."""
+    return str(escape(text))
+
+
+OPEN_MAP_ROWS = 500
+# What a leaf of the map says about the goals aligned to it, which it does not show.
+_POINTERS = {"leaf": "", "elsewhere": " · {} aligned, shown under its first parent",
+             "deeper": " · {} aligned, listed on its page"}
+
+
+def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
+    """The alignment map's nested lists, from the flat rows of ``pages.alignment_context``
+    (open a level, a goal, close a level): up to 10,000 goals, written here for speed. A
+    map of a few hundred rows opens at its first level; a larger one starts folded, which
+    lets a browser show 10,000 goals in a fraction of the time.
+
+    A goal's line stays outside its ``<summary>``: a link inside one is a control inside a
+    control, which screen readers announce as one button and keyboards reach oddly. The
+    summary is the toggle alone, named for the goal, and the stylesheet sets it where
+    the disclosure triangle was, before the line."""
+    r = escape(root)
+    first_open = len(rows) <= OPEN_MAP_ROWS
+    out = ['<ul class="tree-level">\n']
+    for kind, item, depth in rows:
+        if kind == "close":
+            out.append("</ul></details></li>\n")
+            continue
+        card, mode, count = item
+        level = _escaped(card.level)
+        meta = f"{level} · {_escaped(card.owner_name)}"
+        if kind == "open":
+            opened = " open" if first_open and depth < 1 else ""
+            out.append(f'<li class="tree-node l-{level}">'
+                       f'{_tree_line(r, card, f"{meta} · {count} aligned")}'
+                       f'<details{opened}><summary><span class="visually-hidden">Goals aligned '
+                       f'to {escape(card.title)} ({count})</span></summary>\n'
+                       '<ul class="tree-level">\n')
+        else:
+            out.append(f'<li class="tree-node leaf l-{level}">'
+                       f'{_tree_line(r, card, meta + _POINTERS[mode].format(count))}</li>\n')
+    out.append("</ul>\n")
+    return Markup("".join(out))
+
+
+def checkin_rows(root: str, repo_url: Forge | str | None,
+                 events: Iterable[Mapping[str, Any]]) -> Markup:
+    """A goal's check-in log, newest first: the longest list of a goal page."""
+    out = []
+    for e in events:
+        day = escape(e["day"])
+        subject = (f'<br><span class="muted">{escape(e["subject"])}</span>'
+                   if e["subject"] else "")
+        synced = (f' <span class="muted">synced from {escape(", ".join(e["sources"]))}</span>'
+                  if e.get("sources") else "")
+        out.append(f'<li><time datetime="{day}">{day}</time> {people(root, e["who"])}: '
+                   f'<span class="change">{escape(e["summary"])}</span>{synced} '
+                   f'{commit_link(repo_url, e["commit"])}{subject}</li>\n')
+    return Markup("".join(out))
+
+
+def win_rows(root: str, repo_url: Forge | str | None,
+             wins: Iterable[Mapping[str, Any]]) -> Markup:
+    """The items of a list of wins (see ``win_list`` in macros.html): a quarter's review
+    at 10,000 goals lists some 5,000 of them."""
+    r = escape(root)
+    out = []
+    for w in wins:
+        day = escape(w["day"])
+        goal = w["goal"]
+        out.append(f'<li><span class="trophy" aria-hidden="true">★</span> '
+                   f'<time datetime="{day}">{day}</time> <strong>{escape(w["text"])}</strong>'
+                   f' — <a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>, by '
+                   f'{people(root, w["who"])} {commit_link(repo_url, w["commit"])}</li>\n')
+    return Markup("".join(out))
+
+
+def value_rows(points: Iterable[tuple[Any, float]], unit: str | None) -> Markup:
+    """The rows of a chart's table of values, its text alternative."""
+    return Markup("".join(
+        f'<tr><td>{escape(str(day))}</td><td class="num">{escape(value_label(value, unit))}'
+        "</td></tr>" for day, value in points))
