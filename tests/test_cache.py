@@ -15,14 +15,14 @@ A = "goals/platform/a.yaml"
 LONG_AGO = 1_700_000_000  # 2023: far outside the one-second racy window
 
 
-def age(root: Path) -> None:
+def age(root: Path, moment: int = LONG_AGO) -> None:
     """Give every file and folder an old modification time, as a settled work tree has."""
     for folder, _dirs, files in os.walk(root):
         if ".git" in Path(folder).parts:
             continue
         for name in files:
-            os.utime(Path(folder) / name, (LONG_AGO, LONG_AGO))
-        os.utime(folder, (LONG_AGO, LONG_AGO))
+            os.utime(Path(folder) / name, (moment, moment))
+        os.utime(folder, (moment, moment))
 
 
 def currents(root: Path) -> dict[str, float]:

@@ -4,12 +4,11 @@ is what a run with no cache at all prints."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 from gitrepo import Repo, day, goal, new_repo, numeric, run_cli
-from test_cache import LONG_AGO
+from test_cache import LONG_AGO, age
 
 from goalsrepo.web.memory import STATUS_FILE
 
@@ -35,16 +34,9 @@ def assert_as_cold(repo: Repo, tmp_path: Path, name: str) -> None:
 
 
 def settle(root: Path, step: int) -> None:
-    """Give every file and folder an old modification time, another at each step, as a
-    work tree has a second after it was last changed (a folder's time moves when a file
-    is added to it, so it never goes back to what a cache saw)."""
-    moment = LONG_AGO + 100 * step
-    for folder, _dirs, files in os.walk(root):
-        if ".git" in Path(folder).parts:
-            continue
-        for name in files:
-            os.utime(Path(folder) / name, (moment, moment))
-        os.utime(folder, (moment, moment))
+    """Settle the work tree at another old moment at each step: a folder's time moves when
+    a file is added to it, so it never goes back to what a cache saw."""
+    age(root, LONG_AGO + 100 * step)
 
 
 def company(tmp_path: Path) -> Repo:
