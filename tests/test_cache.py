@@ -103,3 +103,16 @@ def test_an_edit_rewrites_one_shard(tmp_path: Path) -> None:
     assert [name for name in before if after[name] != before[name]] == [
         f"{shard_of(A):02d}.msgpack"]
     assert currents(r.root)["a"] == 5  # and read back from it
+
+
+def test_an_earlier_versions_files_are_removed(tmp_path: Path) -> None:
+    """An earlier goalsrepo kept the parse cache in marshal files; the first run that
+    lists the goal files again (the listing of an earlier version is not read) removes
+    them, and keeps its own."""
+    r = repo_with_goal(tmp_path)
+    folder = r.root / ".git" / "goalsrepo" / "files"
+    folder.mkdir(parents=True)
+    for name in ("00.marshal", "listing.marshal"):
+        (folder / name).write_bytes(b"\x00stale")
+    assert currents(r.root) == {"a": 2}
+    assert list(folder.glob("*.msgpack")) and not list(folder.glob("*.marshal"))

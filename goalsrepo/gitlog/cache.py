@@ -334,6 +334,9 @@ class FileCache:
                 self._write(f"{shard:02d}.msgpack", Shard(self.key, entries))
             if self._listed:
                 self._write("listing.msgpack", ListingFile(self.key, self.listing))
+                for old in self.folder.glob("*.marshal"):  # an earlier version's files
+                    with contextlib.suppress(OSError):
+                        old.unlink()
         except (OSError, msgspec.EncodeError, OverflowError):  # an integer past 64 bits
             return
 
