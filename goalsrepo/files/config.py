@@ -6,16 +6,16 @@ hold no checks of their own. Every default of SPEC §1 is written once, here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from goalsrepo.integrations.sources import Source
-
 CONFIG_FILE = "goalsrepo.yaml"
 PEOPLE_FILE = "people.yaml"
 TEAMS_FILE = "teams.yaml"
+SOURCE_TIMEOUT = 10.0  # seconds a source may take to answer, unless it says otherwise
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,30 @@ class LintSettings:
     ignore: frozenset[str] = frozenset()
     max_key_results: int = 5
     max_owner_goals: int = 5
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of ``sources:`` in goalsrepo.yaml, as the schema allows it."""
+
+    name: str
+    kind: str
+    url: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    api: str = "cloud"
+    user_env: str | None = None
+    token_env: str | None = None
+    api_url: str | None = None
+    run: tuple[str, ...] = ()
+    timeout: float = SOURCE_TIMEOUT
+
+    @classmethod
+    def from_data(cls, name: str, data: Mapping[str, Any]) -> Source:
+        return cls(
+            name, data["kind"], data.get("url"), tuple(data.get("headers", {}).items()),
+            data.get("api", "cloud"), data.get("user_env"), data.get("token_env"),
+            data.get("api_url"), tuple(data.get("run", ())), data.get("timeout", SOURCE_TIMEOUT),
+        )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.files.config import SOURCE_TIMEOUT as TIMEOUT
+from goalsrepo.files.config import Source
 
 KINDS = ("json", "csv", "jira", "github", "command")
 # What each kind reads from a key result's `source` mapping, and what it needs.
@@ -46,7 +48,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "json": ("pointer",), "csv": ("row", "column"), "jira": ("query",),
     "github": ("query",), "command": (),
 }
-TIMEOUT = 10.0
 MAX_BYTES = 1 << 20  # 1 MiB
 MAX_RETRY_WAIT = 10.0  # a 429 asking for a longer wait fails instead of stalling the run
 GITHUB_API = "https://api.github.com"
@@ -58,30 +59,6 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 class SourceError(GoalsrepoError):
     """A source could not give a value; the message is safe to show (no secrets)."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """One entry of ``sources:`` in goalsrepo.yaml, as the schema allows it."""
-
-    name: str
-    kind: str
-    url: str | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    api: str = "cloud"
-    user_env: str | None = None
-    token_env: str | None = None
-    api_url: str | None = None
-    run: tuple[str, ...] = ()
-    timeout: float = TIMEOUT
-
-    @classmethod
-    def from_data(cls, name: str, data: Mapping[str, Any]) -> Source:
-        return cls(
-            name, data["kind"], data.get("url"), tuple(data.get("headers", {}).items()),
-            data.get("api", "cloud"), data.get("user_env"), data.get("token_env"),
-            data.get("api_url"), tuple(data.get("run", ())), data.get("timeout", TIMEOUT),
-        )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from goalsrepo.checkin import show_value
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.files import edit, loader, schema
-from goalsrepo.files.config import CONFIG_FILE, Config
+from goalsrepo.files.config import CONFIG_FILE, Config, Source
 from goalsrepo.gitlog import git
 from goalsrepo.gitlog.events import SYNC_SUBJECT, sync_line
 from goalsrepo.integrations import sources
@@ -164,7 +164,7 @@ def _read_values(root: Path, config: Config, wanted: list[_Wanted],
                  environ: Mapping[str, str]) -> list[SyncResult]:
     """Fetch each distinct request once (concurrently) and read every key result's value."""
     context = sources.Context(environ, root)
-    plans: dict[Hashable, tuple[sources.Source, _Wanted]] = {}
+    plans: dict[Hashable, tuple[Source, _Wanted]] = {}
     problems: dict[int, str] = {}
     for n, w in enumerate(wanted):
         source = config.source(w.reading.source)
@@ -178,7 +178,7 @@ def _read_values(root: Path, config: Config, wanted: list[_Wanted],
             continue
         plans.setdefault(sources.fetch_key(source, w.reading, w.goal, w.kr), (source, w))
 
-    def run(item: tuple[sources.Source, _Wanted]) -> Any:
+    def run(item: tuple[Source, _Wanted]) -> Any:
         source, w = item
         try:
             return sources.fetch(source, w.reading, w.goal, w.kr, context)
