@@ -314,7 +314,9 @@ def _check_in(path: Path, n: int) -> None:
     found = CHECKIN.search(text)
     assert found is not None, path
     start, target = float(found.group(1)), float(found.group(2))
-    value = start + (target - start) * (n % 9 + 1) / 10
+    # The next tenth that differs from the value in the file, so there is a commit to make.
+    value = next(v for k in range(n, n + 10)
+                 if f"{(v := start + (target - start) * (k % 9 + 1) / 10):g}" != found.group(3))
     path.write_text(f"{text[:found.start(3)]}{value:g}{text[found.end(3):]}")
 
 
