@@ -18,7 +18,7 @@ before (the same rows, converted).
 
 The cyclic garbage collector is off, as in every goalsrepo command.
 
-The marshal codec is goalsrepo's own as it was before msgspec (``goalsrepo/files/model.py`` at
+The marshal codec is goalsrepo's own as it was before msgspec (``goalsrepo/model.py`` at
 commit ``OLD``, loaded from git, not copied here); its shard files are written and read as
 its ``FileCache`` did. Both use :func:`goalsrepo.gitlog.cache.write_file` and ``read_file``.
 """
@@ -54,7 +54,7 @@ SIGNATURE = (1, 0, 1, 0)  # a file signature old enough to be cached
 
 def old_model() -> ModuleType:
     """``goalsrepo.files.model`` as it was at ``OLD``, as a module of its own."""
-    source = subprocess.run(["git", "show", f"{OLD}:goalsrepo/files/model.py"], cwd=HERE,
+    source = subprocess.run(["git", "show", f"{OLD}:goalsrepo/model.py"], cwd=HERE,
                             check=True, capture_output=True, text=True).stdout
     spec = importlib.util.spec_from_loader("old_model", loader=None)
     assert spec is not None

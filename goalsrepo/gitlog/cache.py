@@ -2,7 +2,7 @@
 
 Both live inside the git directory, never the work tree.
 
-The history cache (``.git/goalsrepo/gitlog/history/``): ``index.pickle`` names the head commit the
+The history cache (``.git/goalsrepo/history/``): ``index.pickle`` names the head commit the
 cache stands for, each goal's :class:`~goalsrepo.gitlog.events.Activity` (most of what ``status``
 needs) and signature, and the bucket files that hold the events, filed by goal. A run that
 reads new commits rewrites only the buckets of the goals they touched, under new names,
