@@ -53,7 +53,8 @@ SIGNATURE = (1, 0, 1, 0)  # a file signature old enough to be cached
 
 
 def old_model() -> ModuleType:
-    """``goalsrepo.files.model`` as it was at ``OLD``, as a module of its own."""
+    """``goalsrepo.model`` as it was at ``OLD`` (now ``goalsrepo.files.model``), as a module
+    of its own."""
     source = subprocess.run(["git", "show", f"{OLD}:goalsrepo/model.py"], cwd=HERE,
                             check=True, capture_output=True, text=True).stdout
     spec = importlib.util.spec_from_loader("old_model", loader=None)
