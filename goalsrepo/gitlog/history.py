@@ -259,10 +259,11 @@ SHALLOW_HELP = (
 class History:
     """The events of every goal up to ``head``, and each goal's :class:`Activity`.
 
-    A goal's events are read on first use, from the cache a goal at a time (``events``
-    gives a goal's events, or raises :class:`cache.CacheError`); without a cache they are
-    all in memory. ``signatures`` says, per goal, its number of events and last commit: what
-    was derived from a goal's events holds while its signature is the same. ``generation``
+    A goal's events are read on first use, from the cache a goal at a time (``_read``
+    gives them, or raises :class:`cache.CacheError`, and then ``_recover`` reads every
+    event from git); without a cache they are all in memory. ``signatures`` says, per
+    goal, its number of events and last commit: what was derived from a goal's events
+    holds while its signature is the same. ``generation``
     changes when the history is read from its first commit again (the history was
     rewritten, or its cache lost), None for a history not kept in the cache.
     """
