@@ -262,12 +262,14 @@ def _filters(func: F) -> F:
 
 
 def _select(statuses: list[Any], filters: dict[str, tuple[str, ...]]) -> list[Any]:
+    wanted = {name: values for name, values in filters.items() if values}
+
     def keep(s: Any) -> bool:
         values = {"team": s.goal.team, "owner": s.goal.owner, "period": s.goal.period,
                   "level": s.goal.level, "health": s.health}
-        return all(not wanted or values[name] in wanted for name, wanted in filters.items())
+        return all(values[name] in allowed for name, allowed in wanted.items())
 
-    return [s for s in statuses if keep(s)]
+    return [s for s in statuses if keep(s)] if wanted else statuses
 
 
 @cli.command()

@@ -307,19 +307,29 @@ def _percent(value: float | None) -> str:
 
 def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
                 color: bool = False) -> str:
-    """The terminal table of ``status``: one goal per line, needs-attention first."""
-    rows = [("GOAL", "PROGRESS", "", "EXPECTED", "HEALTH", "STALE", "OWNER", "DUE", "SCORE")]
-    for s in statuses:
-        rows.append((s.goal.id, bar(s.progress), _percent(s.progress), _percent(s.expected),
-                     s.health, "stale" if s.stale else "", s.goal.owner, _iso(s.due) or "-",
-                     "-" if s.score is None else f"{s.score:.1f}"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
-        if color and n and row[4] in _HEALTH_COLORS:
-            cells[4] = f"\x1b[{_HEALTH_COLORS[row[4]]}m{cells[4]}\x1b[0m"
-        lines.append("  ".join(cells).rstrip())
+    """The terminal table of ``status``: one goal per line, needs-attention first.
+
+    Built column by column, then padded by one format string per line: at 10,000 goals
+    a cell-by-cell loop was a third of a ``status`` after a check-in."""
+    columns = [
+        ["GOAL", *(s.goal.id for s in statuses)],
+        ["PROGRESS", *(bar(s.progress) for s in statuses)],
+        ["", *(_percent(s.progress) for s in statuses)],
+        ["EXPECTED", *(_percent(s.expected) for s in statuses)],
+        ["HEALTH", *(s.health for s in statuses)],
+        ["STALE", *("stale" if s.stale else "" for s in statuses)],
+        ["OWNER", *(s.goal.owner for s in statuses)],
+        ["DUE", *(_iso(s.due) or "-" for s in statuses)],
+        ["SCORE", *("-" if s.score is None else f"{s.score:.1f}" for s in statuses)],
+    ]
+    widths = [max(map(len, column)) for column in columns]
+    health = 4
+    if color:  # the health cell is padded inside its colour codes
+        columns[health] = [columns[health][0], *(
+            f"\x1b[{_HEALTH_COLORS[h]}m{h.ljust(widths[health])}\x1b[0m"
+            if h in _HEALTH_COLORS else h for h in columns[health][1:])]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [line.format(*row).rstrip() for row in zip(*columns, strict=True)]
     where = f" at {commit[:10]}" if commit else ""
     counts = Counter(s.health for s in statuses)
     summary = ", ".join(f"{counts[h]} {h.replace('_', ' ')}" for h in HEALTH_ORDER if counts[h])

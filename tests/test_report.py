@@ -302,11 +302,11 @@ def test_cli_git_repository_without_commits_has_no_note(goals_repo: RepoFactory,
     assert "GR901" not in run.stdout
 
 
-def _on_a_terminal(root: Path, **env: str) -> bytes:
-    """Run validate with stdout on a pseudo-terminal; what the terminal received."""
+def _on_a_terminal(root: Path, command: str = "validate", **env: str) -> bytes:
+    """Run a command with stdout on a pseudo-terminal; what the terminal received."""
     leader, follower = pty.openpty()
     environ = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    proc = subprocess.Popen([sys.executable, "-m", "goalsrepo", "validate", "-C", str(root)],
+    proc = subprocess.Popen([sys.executable, "-m", "goalsrepo", command, "-C", str(root)],
                             stdout=follower, stderr=subprocess.DEVNULL,
                             env={**environ, **env, "TERM": "xterm"})
     os.close(follower)
@@ -330,6 +330,30 @@ def test_colour_on_a_terminal_and_no_color_honoured(goals_repo: RepoFactory) -> 
     plain = _on_a_terminal(root, NO_COLOR="1")
     assert b"\x1b[" not in plain
     assert b"goals/a.yaml:3:8: error:" in plain
+
+
+def test_status_table_keeps_its_columns_in_colour(goals_repo: RepoFactory) -> None:
+    """The health cell is padded inside its colour codes: without them, the coloured table
+    is the plain one, and every column starts where its heading does."""
+    def goal(gid: str, status: str) -> str:
+        return ERRORS.replace("id: a", f"id: {gid}").replace(
+            "period: 2026-Q4", f"period: 2026-Q4\nstatus: {status}")
+
+    root = goals_repo({"goals/company.yaml": COMPANY_GOAL,  # healths of two lengths in colour
+                       "goals/a.yaml": goal("a-much-longer-goal-id", "draft"),
+                       "goals/b.yaml": goal("b", "dropped"), "goals/c.yaml": goal("c", "achieved")})
+    coloured = _on_a_terminal(root, "status").decode().replace("\r\n", "\n")
+    plain = _on_a_terminal(root, "status", NO_COLOR="1").decode().replace("\r\n", "\n")
+    assert "\x1b[" in coloured and "\x1b[" not in plain
+    assert re.sub("\x1b\\[[0-9]*m", "", coloured) == plain
+    heading, *rows, total = plain.splitlines()
+    assert len(rows) == 4 and total.startswith("4 goals as of")
+    health = heading.index("HEALTH")
+    assert {row[health:].split()[0] for row in rows} == {"off_track", "draft", "dropped",
+                                                          "achieved"}
+    for name in ("HEALTH", "OWNER", "DUE"):
+        column = heading.index(name)
+        assert all(row[column - 2:column] == "  " and row[column] != " " for row in rows)
 
 
 def test_make_takes_severity_from_the_registry() -> None:
