@@ -748,6 +748,20 @@ def test_the_cache_after_one_new_commit_equals_a_cold_run(
     assert [e.kind for e in warm["b"]] == ["created", "moved"]
 
 
+def test_the_cached_activity_keeps_each_commit_s_offset(repo: Repo) -> None:
+    """The index keeps every goal's activity with the author's UTC offset, as a cold read
+    gives it: a date is read in the repository's time zone, and its offset shows."""
+    repo.update_kr(A, "k", current=4)
+    repo.commit("k to 4", date="2026-10-02T23:30:00-07:00")
+    repo.update_kr(A, "k", current=5)
+    repo.commit("k to 5", date="2026-10-03T06:15:00+05:30")
+    read_history(repo.root, "goals")  # files the history
+    warm = read_history(repo.root, "goals").activity["a"]
+    assert warm == history(repo).activity["a"]
+    assert warm.last_checkin is not None
+    assert warm.last_checkin.isoformat() == "2026-10-03T06:15:00+05:30"
+
+
 def test_a_read_after_new_commits_rewrites_only_the_buckets_of_the_goals_they_touched(
         repo: Repo) -> None:
     """Events are filed by goal: a read after a check-in of one goal rewrites that goal's

@@ -2,16 +2,16 @@
 
 Both live inside the git directory, never the work tree.
 
-The history cache (``.git/goalsrepo/history/``): ``index.pickle`` names the head commit the
+The history cache (``.git/goalsrepo/history/``): ``index.json`` names the head commit the
 cache stands for, each goal's :class:`~goalsrepo.gitlog.events.Activity` (most of what ``status``
 needs) and signature, and the bucket files that hold the events, filed by goal. A run that
 reads new commits rewrites only the buckets of the goals they touched, under new names,
 then the index, so a reader sees the old cache or the new one, never half of either.
 
-The index is a pickle, the buckets :mod:`marshal` data. Whoever can write the git directory
-can already run code through ``.git/hooks``, so reading them adds no way in; anything
-unexpected in them (truncated, corrupt, another version, another goals folder) makes the
-cache count as missing.
+The index is JSON of :mod:`msgspec` structs, the buckets :mod:`marshal` data. Whoever can
+write the git directory can already run code through ``.git/hooks``, so reading them adds
+no way in; anything unexpected in them (truncated, corrupt, another version, another goals
+folder) makes the cache count as missing.
 
 Every cache file of goalsrepo (these, the parsed-file cache below, the site's derived rows,
 page keys and compiled templates) is written with :func:`write_file` and read with
@@ -24,12 +24,10 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import pickle
 import tempfile
 import time
 import uuid
 import zlib
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,9 +39,9 @@ from goalsrepo.files import loader
 from goalsrepo.files.model import Goal
 from goalsrepo.gitlog.events import Activity, Author, Change, Commit, Event
 
-VERSION = 7  # 3: goal rows hold `continues`; 4: activity says when scores were fixed;
+VERSION = 8  # 3: goal rows hold `continues`; 4: activity says when scores were fixed;
 # 5: key result rows hold `source`; 6: events filed by goal; 7: parsed files are msgspec
-# structs
+# structs; 8: the history's index is msgspec JSON
 
 
 class CacheError(Exception):
@@ -87,8 +85,7 @@ def read_file(path: Path) -> memoryview:
     return payload
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """What the history cache stands for: the head commit, each goal's activity, the
     commits skipped, each goal's signature (its number of events and last commit) and the
     files of its buckets. ``generation`` is new each time the history is filed from its
@@ -100,6 +97,19 @@ class Index:
     signatures: dict[str, tuple[int, str]]
     files: dict[int, str]
     generation: str
+
+
+class IndexFile(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """The index as written: JSON, because MessagePack would keep the moments of
+    :class:`Activity` in UTC only, and an author's offset is part of a commit's date."""
+
+    key: tuple[int, str]  # (VERSION, package version)
+    goals_dir: str
+    index: Index
+
+
+_INDEX = msgspec.json.Decoder(IndexFile)
+INDEX_FILE = "index.json"
 
 
 class Store:
@@ -119,14 +129,12 @@ class Store:
 
     def load_index(self) -> Index | None:
         try:
-            (version, goals_dir, head, activity, skipped, signatures, files,
-             generation) = pickle.loads(read_file(self.folder / "index.pickle"))
-            if version != (VERSION, __version__) or goals_dir != self.goals_dir:
-                return None
-            return Index(head, {g: Activity(*a) for g, a in activity.items()},
-                         tuple(skipped), signatures, files, generation)
-        except Exception:  # missing, truncated, corrupt or foreign: no cache
+            stored = _INDEX.decode(read_file(self.folder / INDEX_FILE))
+        except (CacheError, msgspec.DecodeError):  # missing, truncated, corrupt or foreign
             return None
+        if stored.key != (VERSION, __version__) or stored.goals_dir != self.goals_dir:
+            return None
+        return stored.index
 
     def events(self, index: Index, goal: str) -> list[Event]:
         """One goal's events, oldest first; :class:`CacheError` when its bucket is bad or
@@ -172,15 +180,11 @@ class Store:
                     self._buckets[number] = bucket
             generation = base.generation if base is not None else uuid.uuid4().hex
             index = Index(head, activity, tuple(skipped), signatures, files, generation)
-            payload = ((VERSION, __version__), self.goals_dir, head,
-                       {g: (a.created, a.last_checkin, a.kr_changed, a.status_set)
-                        for g, a in activity.items()},
-                       list(skipped), signatures, files, generation)
-            write_file(self.folder / "index.pickle",
-                       pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            write_file(self.folder / INDEX_FILE, msgspec.json.encode(
+                IndexFile((VERSION, __version__), self.goals_dir, index)))
         except (OSError, CacheError, ValueError):
             return None
-        self._remove_others({*files.values(), "index.pickle"})
+        self._remove_others({*files.values(), INDEX_FILE})
         return index
 
     def _bucket(self, index: Index, number: int) -> dict[str, list[Row]]:

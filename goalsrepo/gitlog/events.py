@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 GOAL_FIELDS = ("title", "status", "owner", "team", "level", "period", "start", "due",
                "aligns_to", "contributors", "superseded_by")
 KR_FIELDS = ("title", "unit", "start", "target", "current", "done", "keep", "weight")
@@ -109,12 +111,12 @@ def sync_line(goal: str, kr: str, old: str, new: str, source: str) -> str:
     return f"{goal}/{kr}: {old} -> {new} ({source})"
 
 
-@dataclass(frozen=True)
-class Activity:
+class Activity(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """What a goal's numbers need of its history without its events: its latest creation
     and check-in (staleness), and the latest commits that changed a key result or set its
     status, which tell whether its score can be read from its file (see
-    :func:`goalsrepo.numbers.progress.score_basis`)."""
+    :func:`goalsrepo.numbers.progress.score_basis`). A struct, because the history cache's
+    index keeps one for every goal."""
 
     created: datetime | None = None
     last_checkin: datetime | None = None
