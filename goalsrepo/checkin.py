@@ -18,6 +18,7 @@ from goalsrepo.files.changeset import FileChange
 from goalsrepo.files.model import Goal
 from goalsrepo.files.repository import load
 from goalsrepo.gitlog import git
+from goalsrepo.gitlog.events import show_value
 
 DONE_WORDS = {"done": True, "not-done": False}
 _AUTHOR = re.compile(r"[^<>\n]+ <[^<>\s]+>")
@@ -48,15 +49,6 @@ class Checkin:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "milestone"
-
-
-def show_value(value: float | bool | None) -> str:
-    """A value as check-in messages write it: ``18``, ``0.25``, ``done``, ``none``."""
-    if isinstance(value, bool):
-        return "done" if value else "not done"
-    if value is None:
-        return "none"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def checkin(root: Path, goal_id: str, target: str, value: str, *, message: str | None = None,

@@ -16,7 +16,7 @@ import click
 
 from goalsrepo import __version__
 from goalsrepo.errors import EXIT_FAILURE, GoalsrepoError
-from goalsrepo.integrations.importers.records import FORMATS as IMPORT_FORMATS
+from goalsrepo.integrations.importers import FORMATS as IMPORT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")

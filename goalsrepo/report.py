@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from goalsrepo.checkin import show_value
 from goalsrepo.diagnostics import Diagnostic, Severity
-from goalsrepo.gitlog.events import Author, Change, Event
+from goalsrepo.gitlog.events import Author, Change, Event, show_value
 from goalsrepo.numbers import alignment
 from goalsrepo.numbers.progress import GoalStatus, clamp
 

@@ -22,6 +22,7 @@ refused and rebuilt rather than trusted (issue 12).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import tempfile
@@ -50,6 +51,13 @@ class CacheError(Exception):
 
 _MAGIC = b"goalsrepo-cache\x00"
 _HEAD = len(_MAGIC) + 12  # then the payload's CRC-32 (4 bytes) and length (8 bytes)
+
+
+def digest(data: Any) -> bytes:
+    """A stable digest of plain data (the key of a page or a memory). Marshal format 2 has
+    no back-references, so equal values give equal bytes whether or not they share
+    objects."""
+    return hashlib.blake2b(marshal.dumps(data, 2), digest_size=16).digest()
 
 
 def write_file(path: Path, payload: bytes) -> None:

@@ -106,6 +106,15 @@ _SYNC_LINE = re.compile(r"^(?P<goal>[a-z0-9][a-z0-9-]*)/[a-z0-9][a-z0-9-]*: \S+ 
                         r"\((?P<source>[A-Za-z0-9][A-Za-z0-9._-]*)\)$", re.MULTILINE)
 
 
+def show_value(value: float | bool | None) -> str:
+    """A value as check-in and sync messages write it: ``18``, ``0.25``, ``done``, ``none``."""
+    if isinstance(value, bool):
+        return "done" if value else "not done"
+    if value is None:
+        return "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def sync_line(goal: str, kr: str, old: str, new: str, source: str) -> str:
     """One line of a ``sync`` commit message (read back by :attr:`Event.synced_from`)."""
     return f"{goal}/{kr}: {old} -> {new} ({source})"

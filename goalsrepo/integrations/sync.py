@@ -22,13 +22,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from goalsrepo.checkin import show_value
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.files import edit, loader, schema
 from goalsrepo.files.config import CONFIG_FILE, Config, Source
 from goalsrepo.gitlog import git
-from goalsrepo.gitlog.events import SYNC_SUBJECT, sync_line
+from goalsrepo.gitlog.events import SYNC_SUBJECT, show_value, sync_line
 from goalsrepo.integrations import sources
 from goalsrepo.integrations.sources import Reading, SourceError
 

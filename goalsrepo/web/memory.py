@@ -33,11 +33,10 @@ import msgspec
 
 from goalsrepo import __version__
 from goalsrepo.files.model import ENCODER, Goal
-from goalsrepo.gitlog.cache import CacheError, read_file, write_file
+from goalsrepo.gitlog.cache import CacheError, digest, read_file, write_file
 from goalsrepo.gitlog.events import Activity, Event
 from goalsrepo.numbers.progress import GoalStatus, Numbers, compute
 from goalsrepo.numbers.state import State
-from goalsrepo.web.pages import digest
 
 VERSION = 4  # 4: msgspec structs as MessagePack
 Smart = tuple[tuple[str, str], ...]

@@ -10,9 +10,7 @@ here writes files or renders HTML.
 from __future__ import annotations
 
 import functools
-import hashlib
 import heapq
-import marshal
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +23,7 @@ import msgspec
 
 from goalsrepo.files.config import Config, Period, Person, Team
 from goalsrepo.files.model import ENCODER, Goal
+from goalsrepo.gitlog.cache import digest
 from goalsrepo.numbers import alignment, review
 from goalsrepo.numbers.progress import GoalStatus
 from goalsrepo.numbers.review import AdjustmentRow, Win
@@ -70,12 +69,6 @@ def file_name(ident: str) -> str:
         else:
             out.append(f"_{ord(char):x}_")
     return "".join(out)
-
-
-def digest(data: Any) -> bytes:
-    """A stable digest of plain data (the page key). Marshal format 2 has no back-references,
-    so equal values give equal bytes whether or not they share objects."""
-    return hashlib.blake2b(marshal.dumps(data, 2), digest_size=16).digest()
 
 
 @dataclass

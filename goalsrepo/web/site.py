@@ -35,7 +35,7 @@ from goalsrepo.files import repository
 from goalsrepo.files.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Config
 from goalsrepo.files.model import ENCODER, Goal
 from goalsrepo.gitlog import history
-from goalsrepo.gitlog.cache import read_file, write_file
+from goalsrepo.gitlog.cache import digest, read_file, write_file
 from goalsrepo.gitlog.events import Event
 from goalsrepo.gitlog.history import History
 from goalsrepo.gitlog.timeline import Timeline, day_of
@@ -93,7 +93,7 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
                   repr([repo.data_of(name) for name in (CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE)]))
     cache = ws.site_cache if state.commit else None
     writer = output.Writer(target, cache)
-    global_digest = pages.digest(global_key)
+    global_digest = digest(global_key)
     previous = memory.Memory.load(writer.previous()[1], global_digest)
     shapes = memory.shapes(repo.goals, repo.signatures, previous)
     smart = memory.findings(repo.goals, shapes, previous) if repo.complete else None
@@ -386,18 +386,18 @@ def _assets(data: SiteData) -> list[pages.Page]:
     folder = resources.files("goalsrepo.templates") / "assets"
     for name in sorted(f.name for f in folder.iterdir() if f.is_file()):
         content = (folder / name).read_bytes()
-        out.append(pages.Page(f"assets/{name}", pages.digest(("asset", content)),
+        out.append(pages.Page(f"assets/{name}", digest(("asset", content)),
                               raw=_constant(content)))
     entries = pages.index_entries(data.cards)
-    out.append(pages.Page("assets/search-index.js", pages.digest(("index", entries)),
+    out.append(pages.Page("assets/search-index.js", digest(("index", entries)),
                           raw=lambda: data_script("GOALSREPO_INDEX", entries)))
     form = proposal.form_data(data, site_forge(data.config))
-    out.append(pages.Page(proposal.ASSET, pages.digest(("propose", json.dumps(form))),
+    out.append(pages.Page(proposal.ASSET, digest(("propose", json.dumps(form))),
                           raw=lambda: data_script("GOALSREPO_PROPOSE", form)))
     if data.base_url:
         urls = sorted(p for p in ["index.html", "alignment.html", "wins.html", "drift.html",
                                   *(c.path for c in data.cards.values())])
-        out.append(pages.Page("sitemap.xml", pages.digest(("sitemap", data.base_url, urls)),
+        out.append(pages.Page("sitemap.xml", digest(("sitemap", data.base_url, urls)),
                               raw=lambda: sitemap(data.base_url or "", urls)))
     return out
 
@@ -435,7 +435,7 @@ def _renderer_digest() -> str:
     for module in (charts, forge, markdown, pages, widgets):
         parts.append((module.__name__, Path(module.__file__ or "").read_bytes()))
     parts.append((__name__, Path(__file__).read_bytes()))
-    return pages.digest(tuple(parts)).hex()
+    return digest(tuple(parts)).hex()
 
 
 def display_value(value: Any, unit: str | None = None) -> str:

@@ -17,9 +17,9 @@ from goalsrepo.files import changeset
 from goalsrepo.files.changeset import FileChange
 from goalsrepo.files.repository import load
 from goalsrepo.gitlog import git
-from goalsrepo.integrations.importers import asana, goalsrepo_csv, jira, okr_csv, trello
+from goalsrepo.integrations.importers import FORMATS, asana, goalsrepo_csv, jira, okr_csv, trello
 from goalsrepo.integrations.importers.plan import Options, Plan, make_plan
-from goalsrepo.integrations.importers.records import FORMATS, Read
+from goalsrepo.integrations.importers.records import Read
 
 READERS: dict[str, Callable[..., Read]] = {
     "okr-csv": okr_csv.read,

@@ -14,8 +14,6 @@ from typing import Any
 from goalsrepo.diagnostics import Diagnostic, make
 from goalsrepo.errors import GoalsrepoError
 
-FORMATS = ("okr-csv", "goalsrepo-csv", "jira", "asana", "trello")
-
 
 @dataclass(frozen=True)
 class Where:
