@@ -17,13 +17,22 @@ from pathlib import Path
 
 from goalsrepo import lint, workspace
 from goalsrepo.diagnostics import Diagnostic, Severity, make
-from goalsrepo.files.config import CONFIG_FILE, PEOPLE_FILE, TEAMS_FILE, Person, Team
+from goalsrepo.files.config import (
+    CONFIG_FILE,
+    PEOPLE_FILE,
+    POINTER,
+    READS,
+    TEAMS_FILE,
+    Person,
+    Reading,
+    Team,
+    missing,
+)
 from goalsrepo.files.loader import PathT
 from goalsrepo.files.repository import Repository, load
 from goalsrepo.gitlog import git, history
 from goalsrepo.gitlog.events import Activity
 from goalsrepo.integrations import forge
-from goalsrepo.integrations.sources import POINTER, READS, Reading, missing
 from goalsrepo.numbers import alignment, progress
 from goalsrepo.numbers.state import day_of
 from goalsrepo.workspace import Workspace

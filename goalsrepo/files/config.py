@@ -6,6 +6,7 @@ hold no checks of their own. Every default of SPEC §1 is written once, here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,6 +64,43 @@ class Source:
             data.get("api", "cloud"), data.get("user_env"), data.get("token_env"),
             data.get("api_url"), tuple(data.get("run", ())), data.get("timeout", SOURCE_TIMEOUT),
         )
+
+
+# What a key result must say to read from each kind of source (``source: {from: NAME,
+# ...}``): the keys it may give, and those it must.
+READS: dict[str, tuple[str, ...]] = {
+    "json": ("pointer",), "csv": ("row", "column"), "jira": ("query",),
+    "github": ("query",), "command": ("query",),
+}
+NEEDS: dict[str, tuple[str, ...]] = {
+    "json": ("pointer",), "csv": ("row", "column"), "jira": ("query",),
+    "github": ("query",), "command": (),
+}
+# A JSON Pointer (RFC 6901).
+POINTER = re.compile(r"(/([^~/]|~[01])*)*\Z")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a key result reads from its source: ``source: NAME`` or the mapping form."""
+
+    source: str
+    query: str | None = None
+    pointer: str | None = None
+    row: str | None = None
+    column: str | None = None
+
+    @classmethod
+    def from_data(cls, data: str | Mapping[str, Any]) -> Reading:
+        if isinstance(data, str):
+            return cls(data)
+        return cls(data["from"], data.get("query"), data.get("pointer"), data.get("row"),
+                   data.get("column"))
+
+
+def missing(source: Source, reading: Reading) -> list[str]:
+    """The keys this kind of source needs that the key result does not give."""
+    return [key for key in NEEDS[source.kind] if getattr(reading, key) is None]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Sources: where ``sync`` reads a key result's value (SPEC §10).
 
-A source is defined once in goalsrepo.yaml (:class:`Source`); a key result names it and
-says what to read (:class:`Reading`). :func:`fetch` makes the one request a (source,
-query) needs and :func:`value_of` takes the number out of its answer, so a document read
-by many key results is fetched once.
+A source is defined once in goalsrepo.yaml (:class:`~goalsrepo.files.config.Source`); a
+key result names it and says what to read (:class:`~goalsrepo.files.config.Reading`; both
+live with the configuration, so that ``validate`` checks them without loading an HTTP
+client). :func:`fetch` makes the one request a (source, query) needs and :func:`value_of`
+takes the number out of its answer, so a document read by many key results is fetched
+once.
 
 Everything here assumes the answer is hostile: a request has a timeout, a size limit and
 follows redirects only to the same host; a value must be a finite number; and no secret
@@ -35,53 +37,21 @@ from pathlib import Path
 from typing import IO, Any
 
 from goalsrepo.errors import GoalsrepoError
+from goalsrepo.files.config import POINTER, Reading, Source
 from goalsrepo.files.config import SOURCE_TIMEOUT as TIMEOUT
-from goalsrepo.files.config import Source
 
 KINDS = ("json", "csv", "jira", "github", "command")
 # What each kind reads from a key result's `source` mapping, and what it needs.
-READS: dict[str, tuple[str, ...]] = {
-    "json": ("pointer",), "csv": ("row", "column"), "jira": ("query",),
-    "github": ("query",), "command": ("query",),
-}
-NEEDS: dict[str, tuple[str, ...]] = {
-    "json": ("pointer",), "csv": ("row", "column"), "jira": ("query",),
-    "github": ("query",), "command": (),
-}
 MAX_BYTES = 1 << 20  # 1 MiB
 MAX_RETRY_WAIT = 10.0  # a 429 asking for a longer wait fails instead of stalling the run
 GITHUB_API = "https://api.github.com"
 GITHUB_API_VERSION = "2022-11-28"
 USER_AGENT = "goalsrepo-sync"
-POINTER = re.compile(r"(/([^~/]|~[01])*)*\Z")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class SourceError(GoalsrepoError):
     """A source could not give a value; the message is safe to show (no secrets)."""
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a key result reads from its source: ``source: NAME`` or the mapping form."""
-
-    source: str
-    query: str | None = None
-    pointer: str | None = None
-    row: str | None = None
-    column: str | None = None
-
-    @classmethod
-    def from_data(cls, data: str | Mapping[str, Any]) -> Reading:
-        if isinstance(data, str):
-            return cls(data)
-        return cls(data["from"], data.get("query"), data.get("pointer"), data.get("row"),
-                   data.get("column"))
-
-
-def missing(source: Source, reading: Reading) -> list[str]:
-    """The keys this kind of source needs that the key result does not give."""
-    return [key for key in NEEDS[source.kind] if getattr(reading, key) is None]
 
 
 def fetch_key(source: Source, reading: Reading, goal: str, kr: str) -> Hashable:

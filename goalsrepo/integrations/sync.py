@@ -25,11 +25,11 @@ from typing import Any, Literal
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.files import edit, loader, schema
-from goalsrepo.files.config import CONFIG_FILE, Config, Source
+from goalsrepo.files.config import CONFIG_FILE, Config, Reading, Source, missing
 from goalsrepo.gitlog import git
 from goalsrepo.gitlog.events import SYNC_SUBJECT, show_value, sync_line
 from goalsrepo.integrations import sources
-from goalsrepo.integrations.sources import Reading, SourceError
+from goalsrepo.integrations.sources import SourceError
 
 WORKERS = 4  # requests in flight: enough to hide latency, few enough for rate limits
 Status = Literal["updated", "unchanged", "failed"]
@@ -170,7 +170,7 @@ def _read_values(root: Path, config: Config, wanted: list[_Wanted],
         if source is None:
             problems[n] = f"no source `{w.reading.source}` in {CONFIG_FILE}"
             continue
-        lacking = sources.missing(source, w.reading)
+        lacking = missing(source, w.reading)
         if lacking:
             problems[n] = (f"a `{source.kind}` source needs `{lacking[0]}` in the key "
                            "result's source")
