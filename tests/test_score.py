@@ -138,7 +138,7 @@ def test_scores_read_from_the_files_equal_scores_replayed_from_history(quarter: 
                                                                        tmp_path: Path) -> None:
     """A goal whose key results did not move after its score was fixed is scored from its
     file without reading its events; forcing every goal through its events agrees."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from goalsrepo.numbers.progress import compute
     from goalsrepo.numbers.state import load_state
