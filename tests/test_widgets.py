@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from goalsrepo.web.pages import Card
+from goalsrepo.web.pages import Card, Who
 from goalsrepo.web.widgets import OPEN_MAP_ROWS, bar, checkin_rows, goal_rows, people, tree
 
 HOSTILE = "<script>alert(1)</script>\"' onmouseover=x"
@@ -57,7 +57,7 @@ def test_bar_takes_its_width_from_a_class_and_names_itself() -> None:
 
 
 def test_people_and_check_ins_escape_names_and_messages() -> None:
-    who = [{"name": HOSTILE, "path": "people/a.html"}, {"name": "Sam", "path": None}]
+    who = (Who(HOSTILE, "people/a.html"), Who("Sam", None))
     assert parse(str(people("../", who))).text == f"{HOSTILE}, Sam"
     rows = checkin_rows("../", "https://forge.example/acme/goals", [{
         "day": "2026-11-01", "who": who, "summary": HOSTILE, "commit": "a" * 40,

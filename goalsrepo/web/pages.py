@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -146,6 +146,14 @@ class Derived(msgspec.Struct, frozen=True, gc=False, array_like=True):
     progress: tuple[tuple[str, int | float | None], ...] = ()
 
 
+class Who(NamedTuple):
+    """A commit author as pages show them: linked to their person page (``path``) when
+    people.yaml knows them."""
+
+    name: str
+    path: str | None
+
+
 @dataclass
 class Page:
     """One file of the site. ``template`` renders ``context()``; ``raw`` gives bytes. A
@@ -186,6 +194,9 @@ class SiteData:
     continues: dict[str, str | None] = field(default_factory=dict)  # goal -> the one it carries on
     continued_by: dict[str, str] = field(default_factory=dict)
     by_email: dict[str, str] = field(default_factory=dict)
+    # Commit authors as people, per set of authors: a few thousand sets recur in the
+    # 50,000 check-ins and 5,000 wins of a large site.
+    who: dict[tuple[tuple[str, str], ...], tuple[Who, ...]] = field(default_factory=dict)
 
     def person_name(self, person: str | None) -> str:
         if person is None:
@@ -236,19 +247,30 @@ def attention_order(cards: Iterable[Card]) -> list[Card]:
     return sorted(cards, key=lambda c: (rank.get(c.health, 9), c.due or "9999", c.id))
 
 
+_HEALTH, _PROGRESS, _EXPECTED = attrgetter("health"), attrgetter("progress"), attrgetter("expected")
+_STALE, _STATUS = attrgetter("stale"), attrgetter("status")
+
+
 def summary(cards: list[Card]) -> dict[str, Any]:
-    """Counts by health and the average progress and expectation of a group of goals."""
-    counts = Counter(c.health for c in cards)
-    expected = [c.expected for c in cards if c.expected is not None]
-    open_cards = [c for c in cards if c.status in ("active", "draft")]
+    """Counts by health and the average progress and expectation of a group of goals
+    (each a pass of C over the cards: a rebuild sums every goal a dozen times)."""
+    counts = Counter(map(_HEALTH, cards))
+    expected = [e for e in map(_EXPECTED, cards) if e is not None]
+    statuses = Counter(map(_STATUS, cards))
     return {
         "goals": len(cards),
         "health": [(h, health_label(h), counts[h]) for h in HEALTHS if counts[h]],
-        "progress": sum(c.progress for c in cards) / len(cards) if cards else 0.0,
+        "progress": sum(map(_PROGRESS, cards)) / len(cards) if cards else 0.0,
         "expected": sum(expected) / len(expected) if expected else None,
-        "stale": sum(c.stale for c in cards),
-        "open": len(open_cards),
+        "stale": sum(map(_STALE, cards)),
+        "open": statuses["active"] + statuses["draft"],
     }
+
+
+def summaries(groups: list[tuple[Any, list[Card]]]) -> Callable[[], list[tuple[Any, Any]]]:
+    """Each group's :func:`summary`, computed on first use and shared by the pages that
+    show them (the dashboard and the lists of teams and periods)."""
+    return functools.cache(lambda: [(g, summary(cs)) for g, cs in groups])
 
 
 def card_keys(cards: Iterable[Card]) -> bytes:
@@ -263,17 +285,20 @@ def _people_of(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[str
     return [p for p in dict.fromkeys(found) if p is not None]
 
 
-def _who(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+def _who(data: SiteData, authors: tuple[tuple[str, str], ...]) -> tuple[Who, ...]:
     """Commit authors as people: linked to their page when people.yaml knows them."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, email in authors:
-        person = data.by_email.get(email.lower())
-        if person is not None:
-            out.setdefault(person, {"name": data.person_name(person),
-                                    "path": f"people/{file_name(person)}.html"})
-        else:
-            out.setdefault(name, {"name": name, "path": None})
-    return list(out.values())
+    found = data.who.get(authors)
+    if found is None:
+        out: dict[str, Who] = {}
+        for name, email in authors:
+            person = data.by_email.get(email.lower())
+            if person is not None:
+                out.setdefault(person, Who(data.person_name(person),
+                                           f"people/{file_name(person)}.html"))
+            else:
+                out.setdefault(name, Who(name, None))
+        found = data.who[authors] = tuple(out.values())
+    return found
 
 
 def checkin_view(data: SiteData, row: CheckinRow) -> dict[str, Any]:
@@ -293,11 +318,14 @@ def win_text(data: SiteData, row: Win) -> str:
 
 
 def win_view(data: SiteData, row: Win) -> dict[str, Any]:
-    goal = data.cards[row.goal]
-    text = win_text(data, row)
-    return {"goal": goal, "day": row.day, "commit": row.commit, "text": text,
-            "who": _who(data, row.authors), "id": f"{row.commit}-{file_name(row.goal)}-"
-            f"{row.what}-{digest(row.name).hex()[:8]}"}
+    return {"goal": data.cards[row.goal], "day": row.day, "commit": row.commit,
+            "text": win_text(data, row), "who": _who(data, row.authors)}
+
+
+def feed_entry(data: SiteData, row: Win) -> dict[str, Any]:
+    """A win as the feed shows it, with an id that stays the win's own."""
+    return {**win_view(data, row), "id": f"{row.commit}-{file_name(row.goal)}-{row.what}-"
+            f"{digest(row.name).hex()[:8]}"}
 
 
 NEWEST_CHECKIN = attrgetter("day", "commit", "goal")
@@ -347,12 +375,13 @@ def plan(data: SiteData) -> list[Page]:
     checkins = all_checkins(data)
     wins = latest_wins(data)
     key = digest(data.global_key)
+    period_sums, team_sums = summaries(periods), summaries(teams)
     return [
-        *_overview_pages(data, key, ordered, urgent, periods, teams, checkins, wins),
+        *_overview_pages(data, key, ordered, urgent, period_sums, team_sums, checkins, wins),
         *_goal_pages(data, key, ordered, dirty),
-        *_team_pages(data, key, teams, dirty),
+        *_team_pages(data, key, teams, team_sums, dirty),
         *_people_pages(data, key, urgent, checkins, dirty),
-        *_period_pages(data, key, periods, dirty),
+        *_period_pages(data, key, periods, period_sums, dirty),
         *_record_pages(data, key, wins),
     ]
 
@@ -390,8 +419,8 @@ def _unchanged(cards: Iterable[Card], dirty: set[str] | None) -> bool:
 
 
 def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: list[Card],
-                    periods: list[tuple[Period, list[Card]]],
-                    teams: list[tuple[Team, list[Card]]], checkins: list[CheckinRow],
+                    period_sums: Callable[[], list[tuple[Any, Any]]],
+                    team_sums: Callable[[], list[tuple[Any, Any]]], checkins: list[CheckinRow],
                     wins: tuple[list[Win], int]) -> list[Page]:
     """The dashboard and the alignment map."""
     attention = [c for c in urgent if c.health in ("off_track", "at_risk")]
@@ -402,8 +431,8 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
     def dashboard() -> dict[str, Any]:
         return {
             "overall": summary(ordered),
-            "periods": [(p, summary(cs)) for p, cs in periods if cs],
-            "teams": [(t, summary(cs)) for t, cs in teams if cs],
+            "periods": [(p, s) for p, s in period_sums() if s["goals"]],
+            "teams": [(t, s) for t, s in team_sums() if s["goals"]],
             "attention": attention[:ATTENTION], "attention_total": len(attention),
             "stale": stale[:ATTENTION], "stale_total": len(stale),
             "checkins": [checkin_view(data, c) for c in recent_checkins],
@@ -422,6 +451,7 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
 
 
 def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]],
+                team_sums: Callable[[], list[tuple[Any, Any]]],
                 dirty: set[str] | None) -> list[Page]:
     members: dict[str, list[Person]] = {}
     for person in data.people.values():
@@ -433,7 +463,7 @@ def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]]
             sub_teams.setdefault(team.parent, []).append(team)
     out = [Page("teams.html",
                 digest((key, "teams", tuple((t.id, card_keys(cs)) for t, cs in teams))),
-                "teams.html", lambda: {"teams": [(t, summary(cs)) for t, cs in teams]})]
+                "teams.html", lambda: {"teams": team_sums()})]
     for team, cs in teams:
         here = members.get(team.id, [])
         subs = sub_teams.get(team.id, [])
@@ -517,13 +547,14 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
 
 
 def _period_pages(data: SiteData, key: bytes, periods: list[tuple[Period, list[Card]]],
+                  period_sums: Callable[[], list[tuple[Any, Any]]],
                   dirty: set[str] | None) -> list[Page]:
     """The periods and a page per period: its goals by team and, before its end, its
     burn-up; once T is past its end, its review (:mod:`goalsrepo.numbers.review`)."""
     out = [Page("periods.html",
                 digest((key, "periods", tuple((p.id, card_keys(cs)) for p, cs in periods))),
                 "periods.html",
-                lambda: {"periods": [(p, summary(cs)) for p, cs in periods]})]
+                lambda: {"periods": period_sums()})]
     for period, cards in periods:
         groups: dict[str | None, list[Card]] = {}
         for c in cards:
@@ -551,7 +582,8 @@ def period_review(data: SiteData, period: Period) -> review.Review:
     return review.review(period, data.statuses.values(), data.as_of,
                          adjustments={gid: r.adjustments for gid, r in rows.items()},
                          wins={gid: r.wins for gid, r in rows.items()},
-                         progress={gid: r.progress for gid, r in rows.items()})
+                         progress={gid: r.progress for gid, r in rows.items()},
+                         with_burnup=data.as_of <= period.end)
 
 
 def review_context(data: SiteData, found: review.Review) -> dict[str, Any]:
@@ -595,7 +627,7 @@ def _record_pages(data: SiteData, key: bytes, wins: tuple[list[Win], int]) -> li
              "wins.html",
              lambda: {"wins": [win_view(data, w) for w in shown], "total": total}),
         Page("wins.atom", digest((key, "feed", _encoded(feed), _words(data, feed))),
-             "wins.atom", lambda: {"wins": [win_view(data, w) for w in feed]}),
+             "wins.atom", lambda: {"wins": [feed_entry(data, w) for w in feed]}),
         Page("drift.html", digest((key, "drift", _encoded(drifts),
                                    card_keys(cards[d.goal] for d in drifts))),
              "drift.html", lambda: drift_context(data, drifts)),

@@ -12,13 +12,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from goalsrepo.integrations import forge
 from goalsrepo.integrations.forge import Forge
 from goalsrepo.web.charts import value_label
+
+if TYPE_CHECKING:
+    from goalsrepo.web.pages import Who
 
 HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
                  "done": "Done", "achieved": "Achieved", "missed": "Missed",
@@ -35,6 +38,11 @@ def printable(value: Any) -> Any:
         cleaned = _CONTROL.sub("", value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
+
+
+def _text(value: Any) -> Markup:
+    """A value printed as a template prints it: without control characters, escaped."""
+    return escape(printable(value))
 
 
 def percent(value: float | None) -> str:
@@ -115,12 +123,13 @@ def commit_link(repo: Forge | str | None, commit: str) -> Markup:
     return Markup(f'<a href="{escape(url)}" rel="noopener noreferrer">{short}</a>')
 
 
-def people(root: str, who: Iterable[Mapping[str, Any]]) -> Markup:
+@functools.lru_cache(maxsize=8192)  # the same few thousand sets of authors, again and again
+def people(root: str, who: tuple[Who, ...]) -> Markup:
     """Names separated by commas, each linked to its person page when there is one."""
     parts = []
     for person in who:
-        name = escape(person["name"])
-        path = person.get("path")
+        name = escape(person.name)
+        path = person.path
         parts.append(f'<a href="{escape(root)}{escape(path)}">{name}</a>' if path else name)
     return Markup(", ".join(parts))
 
@@ -228,16 +237,48 @@ def checkin_rows(root: str, repo_url: Forge | str | None,
 def win_rows(root: str, repo_url: Forge | str | None,
              wins: Iterable[Mapping[str, Any]]) -> Markup:
     """The items of a list of wins (see ``win_list`` in macros.html): a quarter's review
-    at 10,000 goals lists some 5,000 of them."""
+    at 10,000 goals lists some 5,000 of them, a few per goal, so each goal's part of the
+    line is escaped once."""
     r = escape(root)
     out = []
+    said: dict[tuple[str, str], str] = {}
     for w in wins:
         day = escape(w["day"])
         goal = w["goal"]
+        what = said.get((w["text"], goal.id))
+        if what is None:
+            what = said[w["text"], goal.id] = (
+                f'<strong>{escape(w["text"])}</strong> — '
+                f'<a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>')
         out.append(f'<li><span class="trophy" aria-hidden="true">★</span> '
-                   f'<time datetime="{day}">{day}</time> <strong>{escape(w["text"])}</strong>'
-                   f' — <a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>, by '
+                   f'<time datetime="{day}">{day}</time> {what}, by '
                    f'{people(root, w["who"])} {commit_link(repo_url, w["commit"])}</li>\n')
+    return Markup("".join(out))
+
+
+def score_rows(root: str, scores: Iterable[tuple[Any, float | None, str]]) -> Markup:
+    """The rows of a period review's table of scores: every goal of the quarter."""
+    r = escape(root)
+    return Markup("".join(
+        f'<tr><th scope="row"><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a></th>'
+        f'<td>{_text(status)}</td><td class="num">'
+        f'{"—" if score is None else f"{score:.1f}"}</td></tr>'
+        for goal, score, status in scores))
+
+
+def carried_rows(root: str, carried: Iterable[tuple[Any, Any]]) -> Markup:
+    """The items of a period review's list of goals rolled over, or still to roll: most
+    of an ended quarter's goals."""
+    r = escape(root)
+    out = []
+    for goal, successor in carried:
+        if successor:
+            then = (f'<a href="{r}{_text(successor.path)}">{_text(successor.id)}</a> '
+                    f'({_text(successor.period or "no period")})')
+        else:
+            then = '<span class="muted">not rolled over yet</span>'
+        out.append(f'<li><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a> → {then}'
+                   "</li>\n")
     return Markup("".join(out))
 
 
