@@ -111,10 +111,11 @@ class Card:
 
     @functools.cached_property
     def row(self) -> tuple[Any, ...]:
-        """What lists show of the goal (computed once: every page key takes it)."""
-        return (self.id, self.title, self.level, self.owner_name, self.team_name, self.period,
-                self.progress, self.expected, self.health, self.stale, self.due,
-                self.last_checkin, self.score)
+        """What lists show of the goal (computed once: every page key takes it), with the
+        ids its links are made of: two people may share a name."""
+        return (self.id, self.title, self.level, self.owner, self.owner_name, self.team,
+                self.team_name, self.period, self.progress, self.expected, self.health,
+                self.stale, self.status, self.due, self.last_checkin, self.score)
 
 
 class CheckinRow(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -15,6 +15,7 @@ as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import shlex
 import time
@@ -47,6 +48,7 @@ from goalsrepo.validate import check
 from goalsrepo.web import charts, memory, output, pages, proposal, widgets
 from goalsrepo.web.logbook import Logbook
 from goalsrepo.web.pages import CheckinRow, Derived, DriftRow, SiteData
+from goalsrepo.web.rows import Rows
 from goalsrepo.workspace import Workspace
 
 Progress = history.Progress
@@ -112,7 +114,8 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
     dirty = memory.changed(previous, kept)
     if cache is not None:
         cache.joinpath("templates").mkdir(parents=True, exist_ok=True)
-    env = make_env(cache / "templates" if cache else None)
+    rows = Rows(cache, global_digest) if cache is not None else None
+    env = make_env(cache / "templates" if cache else None, rows)
     data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
                     statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
                     derived=derived, smart=smart,
@@ -137,6 +140,8 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
     keep = memory.Memory(global_digest, kept,
                          {gid: c.key for gid, c in data.cards.items()})
     rendered = writer.write(planned, render, progress, keep.dump())
+    if rows is not None:
+        rows.save()
     return BuildResult(target, len(planned), rendered, time.perf_counter() - started,
                        history_seconds, state.notes)
 
@@ -473,11 +478,12 @@ class TemplateCache(jinja2.BytecodeCache):
             write_file(self.folder / f"{bucket.key}.cache", bucket.bytecode_to_string())
 
 
-def make_env(cache: Path | None = None) -> jinja2.Environment:
+def make_env(cache: Path | None = None, rows: Rows | None = None) -> jinja2.Environment:
     """The one Jinja2 environment: autoescape everywhere (HTML and the Atom feed), undefined
     names fail the build, and every filter is registered here. With ``cache`` (a folder in
     the git directory) compiled templates are kept between builds: compiling them costs a
-    rebuild after one commit a third of a second."""
+    rebuild after one commit a third of a second. With ``rows``, the long lists take the
+    rows the last build drew (:mod:`goalsrepo.web.rows`)."""
     env = jinja2.Environment(
         bytecode_cache=TemplateCache(cache) if cache else None,
         loader=jinja2.FileSystemLoader(str(resources.files("goalsrepo.templates"))),
@@ -498,8 +504,8 @@ def make_env(cache: Path | None = None) -> jinja2.Environment:
     })
     env.globals.update({"bar": widgets.bar, "badge": widgets.badge,
                         "people": widgets.people, "commit_link": widgets.commit_link,
-                        "goal_rows": widgets.goal_rows, "tree": widgets.tree,
-                        "checkin_rows": widgets.checkin_rows, "win_rows": widgets.win_rows,
-                        "score_rows": widgets.score_rows, "carried_rows": widgets.carried_rows,
-                        "value_rows": widgets.value_rows})
+                        "checkin_rows": widgets.checkin_rows, "value_rows": widgets.value_rows})
+    lists = (widgets.goal_rows, widgets.tree, widgets.win_rows, widgets.score_rows,
+             widgets.carried_rows)
+    env.globals.update({f.__name__: functools.partial(f, memo=rows) for f in lists})
     return env

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -22,6 +22,7 @@ from goalsrepo.web.charts import value_label
 
 if TYPE_CHECKING:
     from goalsrepo.web.pages import Who
+    from goalsrepo.web.rows import Rows
 
 HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
                  "done": "Done", "achieved": "Achieved", "missed": "Missed",
@@ -134,14 +135,28 @@ def people(root: str, who: tuple[Who, ...]) -> Markup:
     return Markup(", ".join(parts))
 
 
+def _joined(memo: Rows | None, items: Iterable[Any], key: Callable[[Any], Hashable],
+            draw: Callable[[Any], str]) -> Markup:
+    """The rows ``draw`` makes of ``items``, joined; with ``memo``, a row whose ``key``
+    (everything it shows) was drawn by the last build is taken from it."""
+    if memo is None:
+        return Markup("".join(map(draw, items)))
+    out = []
+    for item in items:
+        k = key(item)
+        row = memo.get(k)
+        out.append(memo.put(k, draw(item)) if row is None else row)
+    return Markup("".join(out))
+
+
 def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
-              show_owner: bool = True) -> Markup:
+              show_owner: bool = True, *, memo: Rows | None = None) -> Markup:
     """The rows of a goal table (see ``goal_table`` in macros.html): the site's longest
     lists, up to every goal of a period, so they are written here rather than in a loop of
     template code."""
     r = escape(root)
-    out = []
-    for c in cards:
+
+    def draw(c: Any) -> str:
         title = escape(c.title)
         stale = (' <span class="badge stale" title="No check-in for too long">Stale</span>'
                  if c.stale else "")
@@ -161,8 +176,9 @@ def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
         cells.append(f'<td class="nowrap">{period}</td>'
                      f'<td class="num">{progress} <span class="pct">{percent(c.progress)}</span>'
                      f"</td><td>{badge(c.health)}</td></tr>\n")
-        out.append("".join(cells))
-    return Markup("".join(out))
+        return "".join(cells)
+
+    return _joined(memo, cards, lambda c: ("goal", root, c.key, show_team, show_owner), draw)
 
 
 def _tree_line(root: str, card: Any, meta: str) -> str:
@@ -184,7 +200,7 @@ _POINTERS = {"leaf": "", "elsewhere": " · {} aligned, shown under its first par
              "deeper": " · {} aligned, listed on its page"}
 
 
-def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
+def tree(root: str, rows: list[tuple[str, Any, int]], *, memo: Rows | None = None) -> Markup:
     """The alignment map's nested lists, from the flat rows of ``pages.alignment_context``
     (open a level, a goal, close a level): up to 10,000 goals, written here for speed. A
     map of a few hundred rows opens at its first level; a larger one starts folded, which
@@ -196,26 +212,32 @@ def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
     the disclosure triangle was, before the line."""
     r = escape(root)
     first_open = len(rows) <= OPEN_MAP_ROWS
-    out = ['<ul class="tree-level">\n']
-    for kind, item, depth in rows:
+
+    def draw(row: tuple[str, Any, int]) -> str:
+        kind, item, depth = row
         if kind == "close":
-            out.append("</ul></details></li>\n")
-            continue
+            return "</ul></details></li>\n"
         card, mode, count = item
         level = _escaped(card.level)
         meta = f"{level} · {_escaped(card.owner_name)}"
         if kind == "open":
             opened = " open" if first_open and depth < 1 else ""
-            out.append(f'<li class="tree-node l-{level}">'
-                       f'{_tree_line(r, card, f"{meta} · {count} aligned")}'
-                       f'<details{opened}><summary><span class="visually-hidden">Goals aligned '
-                       f'to {escape(card.title)} ({count})</span></summary>\n'
-                       '<ul class="tree-level">\n')
-        else:
-            out.append(f'<li class="tree-node leaf l-{level}">'
-                       f'{_tree_line(r, card, meta + _POINTERS[mode].format(count))}</li>\n')
-    out.append("</ul>\n")
-    return Markup("".join(out))
+            return (f'<li class="tree-node l-{level}">'
+                    f'{_tree_line(r, card, f"{meta} · {count} aligned")}'
+                    f'<details{opened}><summary><span class="visually-hidden">Goals aligned '
+                    f'to {escape(card.title)} ({count})</span></summary>\n'
+                    '<ul class="tree-level">\n')
+        return (f'<li class="tree-node leaf l-{level}">'
+                f'{_tree_line(r, card, meta + _POINTERS[mode].format(count))}</li>\n')
+
+    def key(row: tuple[str, Any, int]) -> Hashable:
+        kind, item, depth = row
+        if kind == "close":
+            return kind
+        card, mode, count = item
+        return ("tree", root, card.key, kind, mode, count, first_open and depth < 1)
+
+    return Markup(f'<ul class="tree-level">\n{_joined(memo, rows, key, draw)}</ul>\n')
 
 
 def checkin_rows(root: str, repo_url: Forge | str | None,
@@ -235,51 +257,61 @@ def checkin_rows(root: str, repo_url: Forge | str | None,
 
 
 def win_rows(root: str, repo_url: Forge | str | None,
-             wins: Iterable[Mapping[str, Any]]) -> Markup:
+             wins: Iterable[Mapping[str, Any]], *, memo: Rows | None = None) -> Markup:
     """The items of a list of wins (see ``win_list`` in macros.html): a quarter's review
-    at 10,000 goals lists some 5,000 of them, a few per goal, so each goal's part of the
-    line is escaped once."""
+    at 10,000 goals lists some 5,000 of them."""
     r = escape(root)
-    out = []
-    said: dict[tuple[str, str], str] = {}
-    for w in wins:
+
+    def draw(w: Mapping[str, Any]) -> str:
         day = escape(w["day"])
         goal = w["goal"]
-        what = said.get((w["text"], goal.id))
-        if what is None:
-            what = said[w["text"], goal.id] = (
-                f'<strong>{escape(w["text"])}</strong> — '
-                f'<a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>')
-        out.append(f'<li><span class="trophy" aria-hidden="true">★</span> '
-                   f'<time datetime="{day}">{day}</time> {what}, by '
-                   f'{people(root, w["who"])} {commit_link(repo_url, w["commit"])}</li>\n')
-    return Markup("".join(out))
+        return (f'<li><span class="trophy" aria-hidden="true">★</span> '
+                f'<time datetime="{day}">{day}</time> <strong>{escape(w["text"])}</strong>'
+                f' — <a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>, by '
+                f'{people(root, w["who"])} {commit_link(repo_url, w["commit"])}</li>\n')
+
+    def key(w: Mapping[str, Any]) -> Hashable:
+        return ("win", root, w["goal"].key, w["day"], w["commit"], w["text"],
+                tuple(map(tuple, w["who"])))
+
+    return _joined(memo, wins, key, draw)
 
 
-def score_rows(root: str, scores: Iterable[tuple[Any, float | None, str]]) -> Markup:
+def score_rows(root: str, scores: Iterable[tuple[Any, float | None, str]], *,
+               memo: Rows | None = None) -> Markup:
     """The rows of a period review's table of scores: every goal of the quarter."""
     r = escape(root)
-    return Markup("".join(
-        f'<tr><th scope="row"><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a></th>'
-        f'<td>{_text(status)}</td><td class="num">'
-        f'{"—" if score is None else f"{score:.1f}"}</td></tr>'
-        for goal, score, status in scores))
+
+    def draw(row: tuple[Any, float | None, str]) -> str:
+        goal, score, status = row
+        return (f'<tr><th scope="row"><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a>'
+                f'</th><td>{_text(status)}</td><td class="num">'
+                f'{"—" if score is None else f"{score:.1f}"}</td></tr>')
+
+    return _joined(memo, scores, lambda row: ("score", root, row[0].key, *row[1:]), draw)
 
 
-def carried_rows(root: str, carried: Iterable[tuple[Any, Any]]) -> Markup:
+def carried_rows(root: str, carried: Iterable[tuple[Any, Any]], *,
+                 memo: Rows | None = None) -> Markup:
     """The items of a period review's list of goals rolled over, or still to roll: most
     of an ended quarter's goals."""
     r = escape(root)
-    out = []
-    for goal, successor in carried:
+
+    def draw(row: tuple[Any, Any]) -> str:
+        goal, successor = row
         if successor:
             then = (f'<a href="{r}{_text(successor.path)}">{_text(successor.id)}</a> '
                     f'({_text(successor.period or "no period")})')
         else:
             then = '<span class="muted">not rolled over yet</span>'
-        out.append(f'<li><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a> → {then}'
-                   "</li>\n")
-    return Markup("".join(out))
+        return (f'<li><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a> → {then}'
+                "</li>\n")
+
+    def key(row: tuple[Any, Any]) -> Hashable:
+        goal, successor = row
+        return ("carried", root, goal.key, successor.key if successor else None)
+
+    return _joined(memo, carried, key, draw)
 
 
 def value_rows(points: Iterable[tuple[Any, float]], unit: str | None) -> Markup:
