@@ -29,6 +29,7 @@ from goalsrepo.numbers import alignment, review
 from goalsrepo.numbers.progress import GoalStatus
 from goalsrepo.numbers.review import AdjustmentRow, Win
 from goalsrepo.web import charts
+from goalsrepo.web.rows import Rows
 from goalsrepo.web.widgets import health_label
 
 HEALTHS = ("off_track", "at_risk", "on_track", "done", "achieved", "missed", "dropped", "draft")
@@ -190,6 +191,7 @@ class SiteData:
     dirty: set[str] | None = None
     known: dict[str, bytes] = field(default_factory=dict)
     cards: dict[str, Card] = field(default_factory=dict)
+    parents: dict[str, list[str]] = field(default_factory=dict)  # those that exist
     children: dict[str, list[str]] = field(default_factory=dict)
     replaced: dict[str, list[Card]] = field(default_factory=dict)  # new goal -> old ones
     continues: dict[str, str | None] = field(default_factory=dict)  # goal -> the one it carries on
@@ -198,6 +200,7 @@ class SiteData:
     # Commit authors as people, per set of authors: a few thousand sets recur in the
     # 50,000 check-ins and 5,000 wins of a large site.
     who: dict[tuple[tuple[str, str], ...], tuple[Who, ...]] = field(default_factory=dict)
+    rows: Rows | None = None  # what the last build drew of the long lists
 
     def person_name(self, person: str | None) -> str:
         if person is None:
@@ -229,8 +232,9 @@ def card(status: GoalStatus, data: SiteData) -> Card:
 def prepare(data: SiteData) -> None:
     """Fill the cards, the alignment children and the e-mail directory."""
     data.cards = {gid: card(s, data) for gid, s in data.statuses.items()}
-    data.children = alignment.children({gid: [p for p in s.goal.aligns_to if p in data.statuses]
-                                        for gid, s in data.statuses.items()})
+    data.parents = {gid: [p for p in s.goal.aligns_to if p in data.statuses]
+                    for gid, s in data.statuses.items()}
+    data.children = alignment.children(data.parents)
     data.by_email = {email.lower(): person.id for person in data.people.values()
                      for email in person.emails}
     data.continues = {gid: s.goal.continues if s.goal.continues in data.statuses else None
@@ -661,38 +665,56 @@ def alignment_context(data: SiteData) -> dict[str, Any]:
     """The alignment map as a flat list of rows (open a level, a goal, close a level), so
     a 10,000-goal graph renders without recursion. A goal with several parents shows under
     each; its own children are listed under the first only, with a pointer elsewhere. A
-    goal at :data:`MAP_DEPTH` points to its page for the goals aligned to it."""
-    parents = {gid: [p for p in s.goal.aligns_to if p in data.statuses]
-               for gid, s in data.statuses.items()}
+    goal at :data:`MAP_DEPTH` points to its page for the goals aligned to it.
+
+    The map's shape depends on the alignment and the levels alone, which a check-in does
+    not change: it is remembered with the rows (``data.rows``), under a digest of both."""
     levels = {gid: s.goal.level for gid, s in data.statuses.items()}
-    roots, orphans = alignment.roots_and_orphans(parents, levels)
-    rows: list[tuple[str, Any, int]] = []
+    key = ("map", digest((data.parents, levels)))
+    found = data.rows.get(key) if data.rows is not None else None
+    if found is None:
+        found = _map_shape(data, levels)
+        if data.rows is not None:
+            data.rows.put(key, found)
+    lines, orphans = found
+    cards = data.cards
+    rows = [(kind, None if gid is None else (cards[gid], mode, count), depth)
+            for kind, gid, mode, count, depth in lines]
+    return {"rows": rows, "orphans": [cards[o] for o in orphans],
+            "summary": summary(list(cards.values()))}
+
+
+def _map_shape(data: SiteData, levels: dict[str, str],
+               ) -> tuple[tuple[tuple[str, str | None, str, int, int], ...], tuple[str, ...]]:
+    """The rows of the alignment map as ``(kind, goal, mode, aligned, depth)`` and the
+    goals aligned to nothing."""
+    roots, orphans = alignment.roots_and_orphans(data.parents, levels)
+    rows: list[tuple[str, str | None, str, int, int]] = []
     expanded: set[str] = set()
     for root in roots:
         stack: list[tuple[str, int, frozenset[str]] | None] = [(root, 0, frozenset())]
         while stack:
             item = stack.pop()
             if item is None:
-                rows.append(("close", None, 0))
+                rows.append(("close", None, "", 0, 0))
                 continue
             gid, depth, above = item
             kids = [k for k in data.children.get(gid, []) if k not in above]
             if gid in expanded and kids:
-                rows.append(("goal", (data.cards[gid], "elsewhere", len(kids)), depth))
+                rows.append(("goal", gid, "elsewhere", len(kids), depth))
                 continue
             if depth + 1 >= MAP_DEPTH and kids:
-                rows.append(("goal", (data.cards[gid], "deeper", len(kids)), depth))
+                rows.append(("goal", gid, "deeper", len(kids), depth))
                 continue
             expanded.add(gid)
             if not kids:
-                rows.append(("goal", (data.cards[gid], "leaf", 0), depth))
+                rows.append(("goal", gid, "leaf", 0, depth))
                 continue
-            rows.append(("open", (data.cards[gid], "branch", len(kids)), depth))
+            rows.append(("open", gid, "branch", len(kids), depth))
             stack.append(None)
             path = above | {gid}
             stack.extend((kid, depth + 1, path) for kid in reversed(kids))
-    return {"rows": rows, "orphans": [data.cards[o] for o in orphans],
-            "summary": summary(list(data.cards.values()))}
+    return tuple(rows), tuple(orphans)
 
 
 def drift_context(data: SiteData, drifts: list[DriftRow]) -> dict[str, Any]:

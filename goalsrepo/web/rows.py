@@ -4,7 +4,8 @@ After one check-in at 10,000 goals a build draws again the alignment map (a row 
 goal) and the quarter's page (its scores, goals rolled over, wins and goal tables): some
 20,000 rows, of which a handful changed. Each row's HTML is kept under a key made of
 everything it shows (a goal's card key, the win, the root of the page, ...), so drawing
-such a page again is mostly a join of remembered rows.
+such a page again is mostly a join of remembered rows. The shape of the alignment map
+(which goal goes where) is kept here too, under a digest of the alignment and levels.
 
 The rows are kept with the digest of the build's global key (goalsrepo's version, the
 templates and the modules that write HTML, config, people, teams, base URL, T): any
@@ -20,6 +21,7 @@ import contextlib
 import marshal
 from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 from goalsrepo.gitlog.cache import read_file, write_file
 
@@ -33,8 +35,8 @@ class Rows:
     def __init__(self, folder: Path | None, key: bytes) -> None:
         self.path = folder / FILE if folder is not None else None
         self.key = key
-        self._before: dict[Hashable, str] = {}
-        self._now: dict[Hashable, str] = {}
+        self._before: dict[Hashable, Any] = {}
+        self._now: dict[Hashable, Any] = {}
         self._added = False
         if self.path is None:
             return
@@ -45,7 +47,7 @@ class Rows:
         except Exception:  # missing, truncated, corrupt or foreign: draw every row
             pass
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> Any:
         found = self._now.get(key)
         if found is None:
             found = self._before.get(key)
@@ -53,7 +55,7 @@ class Rows:
                 self._now[key] = found
         return found
 
-    def put(self, key: Hashable, row: str) -> str:
+    def put(self, key: Hashable, row: Any) -> Any:
         self._now[key] = row
         self._added = True
         return row

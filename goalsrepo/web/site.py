@@ -122,7 +122,7 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
                     goal_page=lambda gid: goal_context(data, state.history, timelines, gid),
                     goal_page_key=lambda gid: goal_key(data, signatures, gid),
                     global_key=global_key, dirty=dirty,
-                    known=previous.cards if previous and dirty is not None else {})
+                    known=previous.cards if previous and dirty is not None else {}, rows=rows)
     planned = pages.plan(data)
     planned.extend(_assets(data))
     common = site_context(data)
