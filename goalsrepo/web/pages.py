@@ -505,9 +505,15 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
     for authors, rows in by_authors.items():
         for who in _people_of(data, authors):
             activity.setdefault(who, []).extend(rows)
+    # Whose pages show a changed goal: its owner and contributors, and whoever checked in
+    # on it.
     active = {who for gid in dirty or () if gid in data.cards and gid in data.derived
-              for row in data.derived[gid].checkins  # a check-in on a changed goal
+              for row in data.derived[gid].checkins
               for who in _people_of(data, row.authors)}
+    for gid in dirty or ():
+        if gid in data.cards:
+            changed = data.statuses[gid].goal
+            active.update((changed.owner, *changed.contributors))
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.partner:
@@ -538,8 +544,7 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         acts = activity.get(person.id, [])
         partner_for = partners_of.get(person.id, [])
         page_key = None
-        if not (_unchanged(own, dirty) and _unchanged(contrib, dirty)
-                and person.id not in active):
+        if dirty is None or person.id in active:
             newest = newest_checkins(acts, PERSON_CHECKINS)
             # The check-ins name their goals: a goal's new title shows here too.
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),

@@ -45,7 +45,7 @@ from goalsrepo.integrations import forge
 from goalsrepo.numbers.review import AdjustmentRow, Win
 from goalsrepo.numbers.state import State, load_state
 from goalsrepo.validate import check
-from goalsrepo.web import charts, memory, output, pages, proposal, widgets
+from goalsrepo.web import charts, markdown, memory, output, pages, proposal, widgets
 from goalsrepo.web.logbook import Logbook
 from goalsrepo.web.pages import CheckinRow, Derived, DriftRow, SiteData
 from goalsrepo.web.rows import Rows
@@ -271,10 +271,6 @@ def goal_context(data: SiteData, found: History, timelines: dict[str, Timeline],
                  goal_id: str) -> dict[str, Any]:
     """A goal page's context, from the goal's timeline (read now from its history, unless
     this build read it already)."""
-    # Imported here: markdown-it is needed only by the goal pages a build renders, and
-    # loading it costs a rebuild after one check-in a tenth of a second.
-    from goalsrepo.web import markdown
-
     status = data.statuses[goal_id]
     goal = status.goal
     zone = data.config.zone
@@ -441,11 +437,9 @@ def _renderer_digest() -> str:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_file() and entry.name.endswith((".html", ".atom", ".xml")):
             parts.append((entry.name, entry.read_bytes()))
-    for module in (charts, forge, pages, widgets):
+    for module in (charts, forge, markdown, pages, widgets):
         parts.append((module.__name__, Path(module.__file__ or "").read_bytes()))
-    here = Path(__file__)
-    parts.append(("goalsrepo.web.markdown", here.with_name("markdown.py").read_bytes()))
-    parts.append((__name__, here.read_bytes()))
+    parts.append((__name__, Path(__file__).read_bytes()))
     return pages.digest(tuple(parts)).hex()
 
 
