@@ -334,6 +334,7 @@ def feed_entry(data: SiteData, row: Win) -> dict[str, Any]:
 
 
 NEWEST_CHECKIN = attrgetter("day", "commit", "goal")
+_AUTHORS = attrgetter("authors")
 CHECKIN_DAY = attrgetter("day")
 NEWEST_WIN = attrgetter("day", "commit", "goal", "what", "name")
 
@@ -498,15 +499,14 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
             contributes.setdefault(contributor, []).append(c)
     # Check-ins by their authors first: a few thousand sets of authors recur in 50,000
     # check-ins, and each set is matched with people once.
-    by_authors: dict[tuple[tuple[str, str], ...], list[CheckinRow]] = {}
-    for row in checkins:  # in no order
-        by_authors.setdefault(row.authors, []).append(row)
-    activity: dict[str, list[CheckinRow]] = {}
-    for authors, rows in by_authors.items():
-        for who in _people_of(data, authors):
-            activity.setdefault(who, []).extend(rows)
+    tally = Counter(map(_AUTHORS, checkins))
+    whose = {authors: _people_of(data, authors) for authors in tally}
+    counted: Counter[str] = Counter()
+    for authors, n in tally.items():
+        for who in whose[authors]:
+            counted[who] += n
     # Whose pages show a changed goal: its owner and contributors, and whoever checked in
-    # on it.
+    # on it. Only their check-ins are gathered (everyone's, with no build to compare).
     active = {who for gid in dirty or () if gid in data.cards and gid in data.derived
               for row in data.derived[gid].checkins
               for who in _people_of(data, row.authors)}
@@ -514,19 +514,31 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
         if gid in data.cards:
             changed = data.statuses[gid].goal
             active.update((changed.owner, *changed.contributors))
+    by_authors: dict[tuple[tuple[str, str], ...], list[CheckinRow]] = {
+        authors: [] for authors, people in whose.items()
+        if dirty is None or not active.isdisjoint(people)}
+    for row in checkins:  # in no order
+        if (rows := by_authors.get(row.authors)) is not None:
+            rows.append(row)
+    activity: dict[str, list[CheckinRow]] = {}
+    for authors, rows in by_authors.items():
+        for who in whose[authors]:
+            activity.setdefault(who, []).extend(rows)
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.partner:
             partners_of.setdefault(person.partner, []).append(person)
     people = sorted(data.people.values(), key=lambda p: p.name.lower())
     counts = [(p, data.teams.get(p.team) if p.team else None, len(owns.get(p.id, ())),
-               len(contributes.get(p.id, ())), len(activity.get(p.id, ()))) for p in people]
+               len(contributes.get(p.id, ())), counted[p.id]) for p in people]
     out = [Page("people.html",
                 digest((key, "people", tuple((p.id, *n) for p, _, *n in counts))),
                 "people.html", lambda: {"people": counts})]
 
     def context(person: Person, own: list[Card], contrib: list[Card],
-                acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
+                acts: list[CheckinRow] | None, partner_for: list[Person]) -> dict[str, Any]:
+        if acts is None:  # a page kept from the last build: its check-ins were not gathered
+            acts = [row for row in checkins if person.id in whose[row.authors]]
         newest = newest_checkins(acts, PERSON_CHECKINS)
         return {
             "person": person, "owns": own, "contributes": contrib,
@@ -541,10 +553,10 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
     for person in data.people.values():
         own = owns.get(person.id, [])
         contrib = contributes.get(person.id, [])
-        acts = activity.get(person.id, [])
+        acts = activity.get(person.id, []) if dirty is None or person.id in active else None
         partner_for = partners_of.get(person.id, [])
         page_key = None
-        if dirty is None or person.id in active:
+        if acts is not None:
             newest = newest_checkins(acts, PERSON_CHECKINS)
             # The check-ins name their goals: a goal's new title shows here too.
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),

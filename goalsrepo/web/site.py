@@ -397,7 +397,7 @@ def _assets(data: SiteData) -> list[pages.Page]:
     out.append(pages.Page("assets/search-index.js", pages.digest(("index", entries)),
                           raw=lambda: data_script("GOALSREPO_INDEX", entries)))
     form = proposal.form_data(data, site_forge(data.config))
-    out.append(pages.Page(proposal.ASSET, pages.digest(("propose", json.dumps(form))),
+    out.append(pages.Page(proposal.ASSET, pages.digest(("propose", form)),
                           raw=lambda: data_script("GOALSREPO_PROPOSE", form)))
     if data.base_url:
         urls = sorted(p for p in ["index.html", "alignment.html", "wins.html", "drift.html",
