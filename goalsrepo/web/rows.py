@@ -9,10 +9,11 @@ such a page again is mostly a join of remembered rows. The shape of the alignmen
 
 The rows are kept with the digest of the build's global key (goalsrepo's version, the
 templates and the modules that write HTML, config, people, teams, base URL, T): any
-change there forgets them all. Only the rows this build used are kept for the next, so
-the file holds about the rows of the pages the last build drew. Rows drawn by forked
-workers (a large build shares its pages out) are not kept; the next build draws them
-again. A file that is missing, damaged or of another version or key is not trusted.
+change there forgets them all. Only the rows a build used are kept for the next, so
+the file holds about the rows of the pages the last build drew; it is written again only
+when a build drew a tenth of its rows afresh. Rows drawn by forked workers (a large build
+shares its pages out) are not kept; the next build draws them again. A file that is
+missing, damaged or of another version or key is not trusted.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Rows:
         self.key = key
         self._before: dict[Hashable, Any] = {}
         self._now: dict[Hashable, Any] = {}
-        self._added = False
+        self._drawn = 0  # rows put this build
         if self.path is None:
             return
         try:
@@ -57,15 +58,15 @@ class Rows:
 
     def put(self, key: Hashable, row: Any) -> Any:
         self._now[key] = row
-        self._added = True
+        self._drawn += 1
         return row
 
     def save(self) -> None:
-        """Keep the rows this build used, unless they are the ones kept already (or it
-        used none: a build that drew no long list keeps the last one's)."""
-        if self.path is None or not self._now:
-            return
-        if not self._added and len(self._now) == len(self._before):
+        """Keep the rows this build used, unless it drew fewer than a tenth of them afresh:
+        then the file kept already serves the next build about as well (it redraws those
+        few rows), and a build after a check-in need not write 10 MB. A build that used no
+        row keeps the last one's."""
+        if self.path is None or not self._now or self._drawn * 10 < len(self._now):
             return
         with contextlib.suppress(OSError, ValueError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
