@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -31,10 +31,24 @@ SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class Clean(Markup):
+    """Markup free of the control characters :func:`printable` removes, which printing
+    need not scan again: a regex over the alignment map's 5 MB costs a rebuild a tenth of
+    a second. Only the widgets below make one, of rows each cleaned as it is drawn."""
+
+    __slots__ = ()
+
+
+def _clean(html: str) -> str:
+    return _CONTROL.sub("", html) if _CONTROL.search(html) else html
+
+
 def printable(value: Any) -> Any:
     """Every value a template prints, without the control characters that XML forbids and
     HTML shows as nothing useful: a commit message may hold any byte, and a YAML escape
     such as ``"\\e"`` puts one in a title. Registered as the environment's ``finalize``."""
+    if type(value) is Clean:
+        return value
     if isinstance(value, str) and _CONTROL.search(value):
         cleaned = _CONTROL.sub("", value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
@@ -152,21 +166,21 @@ def people(root: str, who: tuple[Who, ...]) -> Markup:
 
 def _joined(memo: Rows | None, items: Iterable[Any], key: Callable[[Any], Hashable],
             draw: Callable[[Any], str]) -> Markup:
-    """The rows ``draw`` makes of ``items``, joined; with ``memo``, a row whose ``key``
-    (everything it shows) was drawn by the last build is taken from it."""
+    """The rows ``draw`` makes of ``items``, joined and :class:`Clean`; with ``memo``, a
+    row whose ``key`` (everything it shows) was drawn by the last build is taken from it."""
     if memo is None:
-        return Markup("".join(map(draw, items)))
+        return Clean(_clean("".join(map(draw, items))))
     out = []
     for item in items:
         k = key(item)
         row = memo.get(k)
-        out.append(memo.put(k, draw(item)) if row is None else row)
-    return Markup("".join(out))
+        out.append(memo.put(k, _clean(draw(item))) if row is None else row)
+    return Clean("".join(out))
 
 
 def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
               show_owner: bool = True, *, memo: Rows | None = None) -> Markup:
-    """The rows of a goal table (see ``goal_table`` in macros.html): the site's longest
+    """The rows of a goal table (:func:`goal_table`): the site's longest
     lists, up to every goal of a period, so they are written here rather than in a loop of
     template code."""
     r = escape(root)
@@ -194,6 +208,25 @@ def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
         return "".join(cells)
 
     return _joined(memo, cards, lambda c: ("goal", root, c.key, show_team, show_owner), draw)
+
+
+def goal_table(root: str, cards: Sequence[Any], caption: str | None = None,
+               show_team: bool = True, show_owner: bool = True, *,
+               memo: Rows | None = None) -> Markup:
+    """A table of goals (:func:`goal_rows`) with its caption and head, or a line saying
+    there are none."""
+    if not cards:
+        return Clean('<p class="empty">No goals.</p>\n')
+    head = "".join((
+        f"<caption>{_text(caption)}</caption>" if caption else "",
+        '<thead><tr><th scope="col">Goal</th>',
+        '<th scope="col">Owner</th>' if show_owner else "",
+        '<th scope="col">Team</th>' if show_team else "",
+        '<th scope="col">Period</th><th scope="col" class="num">Progress</th>'
+        '<th scope="col">Health</th></tr></thead>\n'))
+    rows = goal_rows(root, cards, show_team, show_owner, memo=memo)
+    return Clean(f'<div class="table-scroll">\n<table class="goals">\n{head}<tbody>\n'
+                 f"{rows}</tbody>\n</table>\n</div>\n")
 
 
 def _tree_line(root: str, card: Any, meta: str) -> str:
@@ -252,7 +285,7 @@ def tree(root: str, rows: list[tuple[str, Any, int]], *, memo: Rows | None = Non
         card, mode, count = item
         return ("tree", root, card.key, kind, mode, count, first_open and depth < 1)
 
-    return Markup(f'<ul class="tree-level">\n{_joined(memo, rows, key, draw)}</ul>\n')
+    return Clean(f'<ul class="tree-level">\n{_joined(memo, rows, key, draw)}</ul>\n')
 
 
 def checkin_rows(root: str, repo_url: Forge | str | None,
@@ -273,7 +306,7 @@ def checkin_rows(root: str, repo_url: Forge | str | None,
 
 def win_rows(root: str, repo_url: Forge | str | None,
              wins: Iterable[Mapping[str, Any]], *, memo: Rows | None = None) -> Markup:
-    """The items of a list of wins (see ``win_list`` in macros.html): a quarter's review
+    """The items of a list of wins (:func:`win_list`): a quarter's review
     at 10,000 goals lists some 5,000 of them."""
     r = escape(root)
 
@@ -290,6 +323,15 @@ def win_rows(root: str, repo_url: Forge | str | None,
                 tuple(map(tuple, w["who"])))
 
     return _joined(memo, wins, key, draw)
+
+
+def win_list(root: str, repo_url: Forge | str | None,
+             wins: Sequence[Mapping[str, Any]], *, memo: Rows | None = None) -> Markup:
+    """A list of wins (:func:`win_rows`), or a line saying there are none yet."""
+    if not wins:
+        return Clean('<p class="empty">No wins yet: they show here as goals are achieved, '
+                     "key results hit and milestones done.</p>\n")
+    return Clean(f'<ol class="log wins">\n{win_rows(root, repo_url, wins, memo=memo)}</ol>\n')
 
 
 def score_rows(root: str, scores: Iterable[tuple[Any, float | None, str]], *,
