@@ -16,7 +16,8 @@ import pytest
 from gitrepo import BOB, CAROL, Repo, day, goal, new_repo, numeric
 
 from goalsrepo.numbers import progress
-from goalsrepo.web import memory, site
+from goalsrepo.web import memory, site, widgets
+from goalsrepo.web.pages import Card
 from goalsrepo.web.site import build
 
 
@@ -74,6 +75,12 @@ def _people(repo: Repo) -> None:
     repo.write_yaml("people.yaml", people)
 
 
+def _namesake(repo: Repo) -> None:
+    people = repo.read_yaml("people.yaml")
+    people["people"].append({"id": "carol2", "name": "Carol Cruz", "email": "c2@example.com"})
+    repo.write_yaml("people.yaml", people)
+
+
 def _done(repo: Repo) -> None:
     data = repo.read_yaml("goals/platform/deploys.yaml")
     data["milestones"][0]["done"] = True
@@ -106,6 +113,10 @@ STEPS: list[tuple[str, Callable[[Repo], None], str | None]] = [
     ("check-in on the replacement", lambda r: r.update_kr(
         "goals/sales/renewals.yaml", "renewed", current=5), day("2026-10-20", 22)),
     ("person renamed", _people, day("2026-10-20", 23)),
+    ("a namesake joins", _namesake, day("2026-10-20", 23)),
+    # The lists show the owner by name, linked by id: the link must follow the goal.
+    ("goal handed to the namesake", lambda r: r.update(
+        "goals/sales/pilots.yaml", owner="carol2"), day("2026-10-20", 23)),
     ("goal removed", lambda r: (r.root / "goals/platform/deploys.yaml").unlink(),
      day("2026-10-20", 23)),
     ("check-in on a later day", lambda r: r.update_kr(
@@ -227,3 +238,44 @@ def test_a_hit_key_result_retitled_changes_the_wins(repo: Repo, tmp_path: Path) 
     build(repo.root)
     assert_as_cold(repo.root, tmp_path / "cold")
     assert "Key result hit: Paying pilots signed" in (repo.root / "site/wins.html").read_text()
+
+
+def test_a_rebuild_draws_only_the_rows_that_changed(repo: Repo,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alignment map's rows are remembered (goalsrepo.web.rows): after a check-in on
+    pilots, only its row is drawn again (company, above it, has key results of its own,
+    and vision above company takes company's progress)."""
+    settle(repo.root, 0)
+    build(repo.root)
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
+    repo.commit("Signed one", who=CAROL, date=day("2026-10-20", 15))
+    settle(repo.root, 1)
+    drawn: list[str] = []
+    line = widgets._tree_line
+
+    def spy(root: str, card: Card, meta: str) -> str:
+        drawn.append(card.id)
+        return line(root, card, meta)
+
+    monkeypatch.setattr(widgets, "_tree_line", spy)
+    build(repo.root)
+    assert drawn == ["pilots"]
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage", "truncated", "flipped"])
+def test_damaged_remembered_rows_are_drawn_again(repo: Repo, tmp_path: Path,
+                                                 damage: bytes | str) -> None:
+    build(repo.root)
+    rows = repo.root / ".git" / "goalsrepo" / "site" / "rows.marshal"
+    data = rows.read_bytes()
+    if damage == "truncated":
+        damage = data[: len(data) // 2]
+    elif damage == "flipped":
+        damage = data[:-10] + bytes([data[-10] ^ 0x5A]) + data[-9:]
+    assert isinstance(damage, bytes)
+    rows.write_bytes(damage)
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
+    repo.commit("Signed one", who=CAROL, date=day("2026-10-20", 15))
+    settle(repo.root, 1)
+    build(repo.root)
+    assert_as_cold(repo.root, tmp_path / "cold")

@@ -6,8 +6,18 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from goalsrepo.web.pages import Card
-from goalsrepo.web.widgets import OPEN_MAP_ROWS, bar, checkin_rows, goal_rows, people, tree
+from goalsrepo.web.pages import Card, Who
+from goalsrepo.web.rows import Rows
+from goalsrepo.web.widgets import (
+    OPEN_MAP_ROWS,
+    bar,
+    checkin_rows,
+    goal_rows,
+    goal_table,
+    people,
+    printable,
+    tree,
+)
 
 HOSTILE = "<script>alert(1)</script>\"' onmouseover=x"
 
@@ -57,7 +67,7 @@ def test_bar_takes_its_width_from_a_class_and_names_itself() -> None:
 
 
 def test_people_and_check_ins_escape_names_and_messages() -> None:
-    who = [{"name": HOSTILE, "path": "people/a.html"}, {"name": "Sam", "path": None}]
+    who = (Who(HOSTILE, "people/a.html"), Who("Sam", None))
     assert parse(str(people("../", who))).text == f"{HOSTILE}, Sam"
     rows = checkin_rows("../", "https://forge.example/acme/goals", [{
         "day": "2026-11-01", "who": who, "summary": HOSTILE, "commit": "a" * 40,
@@ -80,3 +90,17 @@ def test_a_large_alignment_map_starts_folded() -> None:
     assert "script" not in parse(large).tags
     for html in (small, large):  # a link inside a <summary> is a control inside a control
         assert not re.search(r"<summary>((?!</summary>).)*<a ", html, re.S), html
+
+
+def test_rows_drop_control_characters_once_and_print_as_they_are() -> None:
+    """A YAML escape can put a control character in a title: the rows drop it as they are
+    drawn (and as they are remembered), so printing a list does not scan it again."""
+    noisy = card("g", "Ship\x1b it")
+    memo = Rows(None, b"key")
+    for _ in range(2):  # drawn, then remembered
+        for html in (goal_table("", [noisy], "Caption\x07"),
+                     tree("", [("goal", (noisy, "leaf", 0), 0)], memo=memo),
+                     goal_table("", [noisy], memo=memo)):
+            assert "Ship it" in html and not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", html)
+            assert printable(html) is html
+    assert goal_table("", []) == '<p class="empty">No goals.</p>\n'

@@ -8,15 +8,19 @@ the Markdown step cannot become a script on the page.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
 
 _SAFE_URL = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 _WEB_URL = re.compile(r"https?:", re.IGNORECASE)
@@ -39,12 +43,24 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-class _SafeMarkdown(MarkdownIt):
-    """Accept only web and mail URLs, so that links, autolinks and reference definitions
-    to any other scheme (or relative ones) stay visible as the text that was written."""
+@functools.cache
+def markdown_it() -> MarkdownIt:
+    """The CommonMark renderer, loaded on first use: most descriptions are plain prose
+    (:func:`_prose_html`), and loading markdown-it costs a rebuild after one check-in, which
+    draws a goal page or two, a tenth of a second."""
+    from markdown_it import MarkdownIt
 
-    def validateLink(self, url: str) -> bool:
-        return _SAFE_URL.match(url) is not None
+    class SafeMarkdown(MarkdownIt):
+        """Accept only web and mail URLs, so that links, autolinks and reference
+        definitions to any other scheme (or relative ones) stay visible as the text that
+        was written."""
+
+        def validateLink(self, url: str) -> bool:
+            return _SAFE_URL.match(url) is not None
+
+    md = SafeMarkdown("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.core.ruler.push("secure_links", _secure_links)
+    return md
 
 
 def _secure_links(state: StateCore) -> None:
@@ -61,6 +77,8 @@ def _demoted(level: int) -> str:
 
 
 def _inline(children: Sequence[Token]) -> list[Token]:
+    from markdown_it.token import Token
+
     out: list[Token] = []
     # One entry per open link: its href when it was kept, and where it starts in ``out``.
     kept: list[tuple[str | None, int]] = []
@@ -88,6 +106,8 @@ def _inline(children: Sequence[Token]) -> list[Token]:
 
 def _image(token: Token, *, inside_link: bool) -> list[Token]:
     """An image as a link to it (so nothing loads until the reader asks), else its alt."""
+    from markdown_it.token import Token
+
     src = str(token.attrs.get("src", ""))
     alt = "".join(t.content for t in token.children or () if t.type in ("text", "code_inline"))
     text = Token("text", "", 0, content=alt)
@@ -97,9 +117,6 @@ def _image(token: Token, *, inside_link: bool) -> list[Token]:
         text.content = src
     return [Token("link_open", "a", 1, attrs={"href": src}), text, Token("link_close", "a", -1)]
 
-
-_MD = _SafeMarkdown("commonmark", {"html": False}).enable(["table", "strikethrough"])
-_MD.core.ruler.push("secure_links", _secure_links)
 
 # Prose that _prose_html may render: no inline syntax, HTML, entities or escapes, and no
 # whitespace but plain spaces and newlines, none at the start or end of a line.
@@ -163,7 +180,7 @@ def render(text: str) -> Markup:
     if not text.strip():
         return Markup("")
     prose = _prose_html(text)
-    return Markup(_CLEANER.clean(_MD.render(text) if prose is None else prose))
+    return Markup(_CLEANER.clean(markdown_it().render(text) if prose is None else prose))
 
 
 # Markdown syntax that plain() drops: links and images keep their text, the rest goes.

@@ -152,10 +152,11 @@ class Writer:
         gone = sorted(set(previous) - {p.path for p in pages})
         stage = self._sibling("stage")
         try:
-            # A check-in in a large site changes a few large pages (the alignment map,
-            # the period's and the team's lists): share them out as for a whole site.
+            # A check-in changes a few pages, drawn mostly from remembered rows (see
+            # web.rows), which forked workers would not keep: share out only many pages
+            # (a new day moves every goal's expected progress).
             write_pages(stage, changed, render, progress,
-                        parallel=len(pages) >= PARALLEL_MIN_PAGES and len(changed) >= 4)
+                        parallel=len(changed) >= PARALLEL_MIN_CHANGED)
             (stage / MARKER).write_bytes(marker)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
@@ -222,6 +223,7 @@ class Writer:
 
 
 PARALLEL_MIN_PAGES = 2000  # a site this large has pages that take a while to render
+PARALLEL_MIN_CHANGED = 100
 _JOB: tuple[Path, list[Page], Callable[[Page], bytes], Any] | None = None
 
 

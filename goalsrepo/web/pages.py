@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -28,6 +28,7 @@ from goalsrepo.numbers import alignment, review
 from goalsrepo.numbers.progress import GoalStatus
 from goalsrepo.numbers.review import AdjustmentRow, Win
 from goalsrepo.web import charts
+from goalsrepo.web.rows import Rows
 from goalsrepo.web.widgets import health_label
 
 HEALTHS = ("off_track", "at_risk", "on_track", "done", "achieved", "missed", "dropped", "draft")
@@ -104,10 +105,11 @@ class Card:
 
     @functools.cached_property
     def row(self) -> tuple[Any, ...]:
-        """What lists show of the goal (computed once: every page key takes it)."""
-        return (self.id, self.title, self.level, self.owner_name, self.team_name, self.period,
-                self.progress, self.expected, self.health, self.stale, self.due,
-                self.last_checkin, self.score)
+        """What lists show of the goal (computed once: every page key takes it), with the
+        ids its links are made of: two people may share a name."""
+        return (self.id, self.title, self.level, self.owner, self.owner_name, self.team,
+                self.team_name, self.period, self.progress, self.expected, self.health,
+                self.stale, self.status, self.due, self.last_checkin, self.score)
 
 
 class CheckinRow(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -137,6 +139,14 @@ class Derived(msgspec.Struct, frozen=True, gc=False, array_like=True):
     adjustments: tuple[AdjustmentRow, ...] = ()
     # int | float: a progress of 1 stays 1 when the logbook is read back.
     progress: tuple[tuple[str, int | float | None], ...] = ()
+
+
+class Who(NamedTuple):
+    """A commit author as pages show them: linked to their person page (``path``) when
+    people.yaml knows them."""
+
+    name: str
+    path: str | None
 
 
 @dataclass
@@ -174,11 +184,16 @@ class SiteData:
     dirty: set[str] | None = None
     known: dict[str, bytes] = field(default_factory=dict)
     cards: dict[str, Card] = field(default_factory=dict)
+    parents: dict[str, list[str]] = field(default_factory=dict)  # those that exist
     children: dict[str, list[str]] = field(default_factory=dict)
     replaced: dict[str, list[Card]] = field(default_factory=dict)  # new goal -> old ones
     continues: dict[str, str | None] = field(default_factory=dict)  # goal -> the one it carries on
     continued_by: dict[str, str] = field(default_factory=dict)
     by_email: dict[str, str] = field(default_factory=dict)
+    # Commit authors as people, per set of authors: a few thousand sets recur in the
+    # 50,000 check-ins and 5,000 wins of a large site.
+    who: dict[tuple[tuple[str, str], ...], tuple[Who, ...]] = field(default_factory=dict)
+    rows: Rows | None = None  # what the last build drew of the long lists
 
     def person_name(self, person: str | None) -> str:
         if person is None:
@@ -210,8 +225,9 @@ def card(status: GoalStatus, data: SiteData) -> Card:
 def prepare(data: SiteData) -> None:
     """Fill the cards, the alignment children and the e-mail directory."""
     data.cards = {gid: card(s, data) for gid, s in data.statuses.items()}
-    data.children = alignment.children({gid: [p for p in s.goal.aligns_to if p in data.statuses]
-                                        for gid, s in data.statuses.items()})
+    data.parents = {gid: [p for p in s.goal.aligns_to if p in data.statuses]
+                    for gid, s in data.statuses.items()}
+    data.children = alignment.children(data.parents)
     data.by_email = {email.lower(): person.id for person in data.people.values()
                      for email in person.emails}
     data.continues = {gid: s.goal.continues if s.goal.continues in data.statuses else None
@@ -229,19 +245,30 @@ def attention_order(cards: Iterable[Card]) -> list[Card]:
     return sorted(cards, key=lambda c: (rank.get(c.health, 9), c.due or "9999", c.id))
 
 
+_HEALTH, _PROGRESS, _EXPECTED = attrgetter("health"), attrgetter("progress"), attrgetter("expected")
+_STALE, _STATUS = attrgetter("stale"), attrgetter("status")
+
+
 def summary(cards: list[Card]) -> dict[str, Any]:
-    """Counts by health and the average progress and expectation of a group of goals."""
-    counts = Counter(c.health for c in cards)
-    expected = [c.expected for c in cards if c.expected is not None]
-    open_cards = [c for c in cards if c.status in ("active", "draft")]
+    """Counts by health and the average progress and expectation of a group of goals
+    (each a pass of C over the cards: a rebuild sums every goal a dozen times)."""
+    counts = Counter(map(_HEALTH, cards))
+    expected = [e for e in map(_EXPECTED, cards) if e is not None]
+    statuses = Counter(map(_STATUS, cards))
     return {
         "goals": len(cards),
         "health": [(h, health_label(h), counts[h]) for h in HEALTHS if counts[h]],
-        "progress": sum(c.progress for c in cards) / len(cards) if cards else 0.0,
+        "progress": sum(map(_PROGRESS, cards)) / len(cards) if cards else 0.0,
         "expected": sum(expected) / len(expected) if expected else None,
-        "stale": sum(c.stale for c in cards),
-        "open": len(open_cards),
+        "stale": sum(map(_STALE, cards)),
+        "open": statuses["active"] + statuses["draft"],
     }
+
+
+def summaries(groups: list[tuple[Any, list[Card]]]) -> Callable[[], list[tuple[Any, Any]]]:
+    """Each group's :func:`summary`, computed on first use and shared by the pages that
+    show them (the dashboard and the lists of teams and periods)."""
+    return functools.cache(lambda: [(g, summary(cs)) for g, cs in groups])
 
 
 def card_keys(cards: Iterable[Card]) -> bytes:
@@ -256,17 +283,20 @@ def _people_of(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[str
     return [p for p in dict.fromkeys(found) if p is not None]
 
 
-def _who(data: SiteData, authors: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+def _who(data: SiteData, authors: tuple[tuple[str, str], ...]) -> tuple[Who, ...]:
     """Commit authors as people: linked to their page when people.yaml knows them."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, email in authors:
-        person = data.by_email.get(email.lower())
-        if person is not None:
-            out.setdefault(person, {"name": data.person_name(person),
-                                    "path": f"people/{file_name(person)}.html"})
-        else:
-            out.setdefault(name, {"name": name, "path": None})
-    return list(out.values())
+    found = data.who.get(authors)
+    if found is None:
+        out: dict[str, Who] = {}
+        for name, email in authors:
+            person = data.by_email.get(email.lower())
+            if person is not None:
+                out.setdefault(person, Who(data.person_name(person),
+                                           f"people/{file_name(person)}.html"))
+            else:
+                out.setdefault(name, Who(name, None))
+        found = data.who[authors] = tuple(out.values())
+    return found
 
 
 def checkin_view(data: SiteData, row: CheckinRow) -> dict[str, Any]:
@@ -286,14 +316,18 @@ def win_text(data: SiteData, row: Win) -> str:
 
 
 def win_view(data: SiteData, row: Win) -> dict[str, Any]:
-    goal = data.cards[row.goal]
-    text = win_text(data, row)
-    return {"goal": goal, "day": row.day, "commit": row.commit, "text": text,
-            "who": _who(data, row.authors), "id": f"{row.commit}-{file_name(row.goal)}-"
-            f"{row.what}-{digest(row.name).hex()[:8]}"}
+    return {"goal": data.cards[row.goal], "day": row.day, "commit": row.commit,
+            "text": win_text(data, row), "who": _who(data, row.authors)}
+
+
+def feed_entry(data: SiteData, row: Win) -> dict[str, Any]:
+    """A win as the feed shows it, with an id that stays the win's own."""
+    return {**win_view(data, row), "id": f"{row.commit}-{file_name(row.goal)}-{row.what}-"
+            f"{digest(row.name).hex()[:8]}"}
 
 
 NEWEST_CHECKIN = attrgetter("day", "commit", "goal")
+_AUTHORS = attrgetter("authors")
 CHECKIN_DAY = attrgetter("day")
 NEWEST_WIN = attrgetter("day", "commit", "goal", "what", "name")
 
@@ -340,12 +374,13 @@ def plan(data: SiteData) -> list[Page]:
     checkins = all_checkins(data)
     wins = latest_wins(data)
     key = digest(data.global_key)
+    period_sums, team_sums = summaries(periods), summaries(teams)
     return [
-        *_overview_pages(data, key, ordered, urgent, periods, teams, checkins, wins),
+        *_overview_pages(data, key, ordered, urgent, period_sums, team_sums, checkins, wins),
         *_goal_pages(data, key, ordered, dirty),
-        *_team_pages(data, key, teams, dirty),
+        *_team_pages(data, key, teams, team_sums, dirty),
         *_people_pages(data, key, urgent, checkins, dirty),
-        *_period_pages(data, key, periods, dirty),
+        *_period_pages(data, key, periods, period_sums, dirty),
         *_record_pages(data, key, wins),
     ]
 
@@ -383,8 +418,8 @@ def _unchanged(cards: Iterable[Card], dirty: set[str] | None) -> bool:
 
 
 def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: list[Card],
-                    periods: list[tuple[Period, list[Card]]],
-                    teams: list[tuple[Team, list[Card]]], checkins: list[CheckinRow],
+                    period_sums: Callable[[], list[tuple[Any, Any]]],
+                    team_sums: Callable[[], list[tuple[Any, Any]]], checkins: list[CheckinRow],
                     wins: tuple[list[Win], int]) -> list[Page]:
     """The dashboard and the alignment map."""
     attention = [c for c in urgent if c.health in ("off_track", "at_risk")]
@@ -395,8 +430,8 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
     def dashboard() -> dict[str, Any]:
         return {
             "overall": summary(ordered),
-            "periods": [(p, summary(cs)) for p, cs in periods if cs],
-            "teams": [(t, summary(cs)) for t, cs in teams if cs],
+            "periods": [(p, s) for p, s in period_sums() if s["goals"]],
+            "teams": [(t, s) for t, s in team_sums() if s["goals"]],
             "attention": attention[:ATTENTION], "attention_total": len(attention),
             "stale": stale[:ATTENTION], "stale_total": len(stale),
             "checkins": [checkin_view(data, c) for c in recent_checkins],
@@ -415,6 +450,7 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
 
 
 def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]],
+                team_sums: Callable[[], list[tuple[Any, Any]]],
                 dirty: set[str] | None) -> list[Page]:
     members: dict[str, list[Person]] = {}
     for person in data.people.values():
@@ -426,7 +462,7 @@ def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]]
             sub_teams.setdefault(team.parent, []).append(team)
     out = [Page("teams.html",
                 digest((key, "teams", tuple((t.id, card_keys(cs)) for t, cs in teams))),
-                "teams.html", lambda: {"teams": [(t, summary(cs)) for t, cs in teams]})]
+                "teams.html", lambda: {"teams": team_sums()})]
     for team, cs in teams:
         here = members.get(team.id, [])
         subs = sub_teams.get(team.id, [])
@@ -456,29 +492,46 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
             contributes.setdefault(contributor, []).append(c)
     # Check-ins by their authors first: a few thousand sets of authors recur in 50,000
     # check-ins, and each set is matched with people once.
-    by_authors: dict[tuple[tuple[str, str], ...], list[CheckinRow]] = {}
+    tally = Counter(map(_AUTHORS, checkins))
+    whose = {authors: _people_of(data, authors) for authors in tally}
+    counted: Counter[str] = Counter()
+    for authors, n in tally.items():
+        for who in whose[authors]:
+            counted[who] += n
+    # Whose pages show a changed goal: its owner and contributors, and whoever checked in
+    # on it. Only their check-ins are gathered (everyone's, with no build to compare).
+    active = {who for gid in dirty or () if gid in data.cards and gid in data.derived
+              for row in data.derived[gid].checkins
+              for who in _people_of(data, row.authors)}
+    for gid in dirty or ():
+        if gid in data.cards:
+            changed = data.statuses[gid].goal
+            active.update((changed.owner, *changed.contributors))
+    by_authors: dict[tuple[tuple[str, str], ...], list[CheckinRow]] = {
+        authors: [] for authors, people in whose.items()
+        if dirty is None or not active.isdisjoint(people)}
     for row in checkins:  # in no order
-        by_authors.setdefault(row.authors, []).append(row)
+        if (rows := by_authors.get(row.authors)) is not None:
+            rows.append(row)
     activity: dict[str, list[CheckinRow]] = {}
     for authors, rows in by_authors.items():
-        for who in _people_of(data, authors):
+        for who in whose[authors]:
             activity.setdefault(who, []).extend(rows)
-    active = {who for gid in dirty or () if gid in data.cards and gid in data.derived
-              for row in data.derived[gid].checkins  # a check-in on a changed goal
-              for who in _people_of(data, row.authors)}
     partners_of: dict[str, list[Person]] = {}
     for person in data.people.values():
         if person.partner:
             partners_of.setdefault(person.partner, []).append(person)
     people = sorted(data.people.values(), key=lambda p: p.name.lower())
     counts = [(p, data.teams.get(p.team) if p.team else None, len(owns.get(p.id, ())),
-               len(contributes.get(p.id, ())), len(activity.get(p.id, ()))) for p in people]
+               len(contributes.get(p.id, ())), counted[p.id]) for p in people]
     out = [Page("people.html",
                 digest((key, "people", tuple((p.id, *n) for p, _, *n in counts))),
                 "people.html", lambda: {"people": counts})]
 
     def context(person: Person, own: list[Card], contrib: list[Card],
-                acts: list[CheckinRow], partner_for: list[Person]) -> dict[str, Any]:
+                acts: list[CheckinRow] | None, partner_for: list[Person]) -> dict[str, Any]:
+        if acts is None:  # a page kept from the last build: its check-ins were not gathered
+            acts = [row for row in checkins if person.id in whose[row.authors]]
         newest = newest_checkins(acts, PERSON_CHECKINS)
         return {
             "person": person, "owns": own, "contributes": contrib,
@@ -493,11 +546,10 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
     for person in data.people.values():
         own = owns.get(person.id, [])
         contrib = contributes.get(person.id, [])
-        acts = activity.get(person.id, [])
+        acts = activity.get(person.id, []) if dirty is None or person.id in active else None
         partner_for = partners_of.get(person.id, [])
         page_key = None
-        if not (_unchanged(own, dirty) and _unchanged(contrib, dirty)
-                and person.id not in active):
+        if acts is not None:
             newest = newest_checkins(acts, PERSON_CHECKINS)
             # The check-ins name their goals: a goal's new title shows here too.
             page_key = digest((key, "person", person.id, card_keys(own), card_keys(contrib),
@@ -510,13 +562,14 @@ def _people_pages(data: SiteData, key: bytes, urgent: list[Card],
 
 
 def _period_pages(data: SiteData, key: bytes, periods: list[tuple[Period, list[Card]]],
+                  period_sums: Callable[[], list[tuple[Any, Any]]],
                   dirty: set[str] | None) -> list[Page]:
     """The periods and a page per period: its goals by team and, before its end, its
     burn-up; once T is past its end, its review (:mod:`goalsrepo.numbers.review`)."""
     out = [Page("periods.html",
                 digest((key, "periods", tuple((p.id, card_keys(cs)) for p, cs in periods))),
                 "periods.html",
-                lambda: {"periods": [(p, summary(cs)) for p, cs in periods]})]
+                lambda: {"periods": period_sums()})]
     for period, cards in periods:
         groups: dict[str | None, list[Card]] = {}
         for c in cards:
@@ -544,7 +597,8 @@ def period_review(data: SiteData, period: Period) -> review.Review:
     return review.review(period, data.statuses.values(), data.as_of,
                          adjustments={gid: r.adjustments for gid, r in rows.items()},
                          wins={gid: r.wins for gid, r in rows.items()},
-                         progress={gid: r.progress for gid, r in rows.items()})
+                         progress={gid: r.progress for gid, r in rows.items()},
+                         with_burnup=data.as_of <= period.end)
 
 
 def review_context(data: SiteData, found: review.Review) -> dict[str, Any]:
@@ -588,7 +642,7 @@ def _record_pages(data: SiteData, key: bytes, wins: tuple[list[Win], int]) -> li
              "wins.html",
              lambda: {"wins": [win_view(data, w) for w in shown], "total": total}),
         Page("wins.atom", digest((key, "feed", _encoded(feed), _words(data, feed))),
-             "wins.atom", lambda: {"wins": [win_view(data, w) for w in feed]}),
+             "wins.atom", lambda: {"wins": [feed_entry(data, w) for w in feed]}),
         Page("drift.html", digest((key, "drift", _encoded(drifts),
                                    card_keys(cards[d.goal] for d in drifts))),
              "drift.html", lambda: drift_context(data, drifts)),
@@ -621,38 +675,56 @@ def alignment_context(data: SiteData) -> dict[str, Any]:
     """The alignment map as a flat list of rows (open a level, a goal, close a level), so
     a 10,000-goal graph renders without recursion. A goal with several parents shows under
     each; its own children are listed under the first only, with a pointer elsewhere. A
-    goal at :data:`MAP_DEPTH` points to its page for the goals aligned to it."""
-    parents = {gid: [p for p in s.goal.aligns_to if p in data.statuses]
-               for gid, s in data.statuses.items()}
+    goal at :data:`MAP_DEPTH` points to its page for the goals aligned to it.
+
+    The map's shape depends on the alignment and the levels alone, which a check-in does
+    not change: it is remembered with the rows (``data.rows``), under a digest of both."""
     levels = {gid: s.goal.level for gid, s in data.statuses.items()}
-    roots, orphans = alignment.roots_and_orphans(parents, levels)
-    rows: list[tuple[str, Any, int]] = []
+    key = ("map", digest((data.parents, levels)))
+    found = data.rows.get(key) if data.rows is not None else None
+    if found is None:
+        found = _map_shape(data, levels)
+        if data.rows is not None:
+            data.rows.put(key, found)
+    lines, orphans = found
+    cards = data.cards
+    rows = [(kind, None if gid is None else (cards[gid], mode, count), depth)
+            for kind, gid, mode, count, depth in lines]
+    return {"rows": rows, "orphans": [cards[o] for o in orphans],
+            "summary": summary(list(cards.values()))}
+
+
+def _map_shape(data: SiteData, levels: dict[str, str],
+               ) -> tuple[tuple[tuple[str, str | None, str, int, int], ...], tuple[str, ...]]:
+    """The rows of the alignment map as ``(kind, goal, mode, aligned, depth)`` and the
+    goals aligned to nothing."""
+    roots, orphans = alignment.roots_and_orphans(data.parents, levels)
+    rows: list[tuple[str, str | None, str, int, int]] = []
     expanded: set[str] = set()
     for root in roots:
         stack: list[tuple[str, int, frozenset[str]] | None] = [(root, 0, frozenset())]
         while stack:
             item = stack.pop()
             if item is None:
-                rows.append(("close", None, 0))
+                rows.append(("close", None, "", 0, 0))
                 continue
             gid, depth, above = item
             kids = [k for k in data.children.get(gid, []) if k not in above]
             if gid in expanded and kids:
-                rows.append(("goal", (data.cards[gid], "elsewhere", len(kids)), depth))
+                rows.append(("goal", gid, "elsewhere", len(kids), depth))
                 continue
             if depth + 1 >= MAP_DEPTH and kids:
-                rows.append(("goal", (data.cards[gid], "deeper", len(kids)), depth))
+                rows.append(("goal", gid, "deeper", len(kids), depth))
                 continue
             expanded.add(gid)
             if not kids:
-                rows.append(("goal", (data.cards[gid], "leaf", 0), depth))
+                rows.append(("goal", gid, "leaf", 0, depth))
                 continue
-            rows.append(("open", (data.cards[gid], "branch", len(kids)), depth))
+            rows.append(("open", gid, "branch", len(kids), depth))
             stack.append(None)
             path = above | {gid}
             stack.extend((kid, depth + 1, path) for kid in reversed(kids))
-    return {"rows": rows, "orphans": [data.cards[o] for o in orphans],
-            "summary": summary(list(data.cards.values()))}
+    return tuple(rows), tuple(orphans)
 
 
 def drift_context(data: SiteData, drifts: list[DriftRow]) -> dict[str, Any]:

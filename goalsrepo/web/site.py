@@ -15,6 +15,7 @@ as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import shlex
 import time
@@ -47,6 +48,7 @@ from goalsrepo.validate import check
 from goalsrepo.web import charts, markdown, memory, output, pages, proposal, widgets
 from goalsrepo.web.logbook import Logbook
 from goalsrepo.web.pages import CheckinRow, Derived, DriftRow, SiteData
+from goalsrepo.web.rows import Rows
 from goalsrepo.workspace import Workspace
 
 Progress = history.Progress
@@ -112,14 +114,15 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
     dirty = memory.changed(previous, kept)
     if cache is not None:
         cache.joinpath("templates").mkdir(parents=True, exist_ok=True)
-    env = make_env(cache / "templates" if cache else None)
+    rows = Rows(cache, global_digest) if cache is not None else None
+    env = make_env(cache / "templates" if cache else None, rows)
     data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
                     statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
                     derived=derived, smart=smart,
                     goal_page=lambda gid: goal_context(data, state.history, timelines, gid),
                     goal_page_key=lambda gid: goal_key(data, signatures, gid),
                     global_key=global_key, dirty=dirty,
-                    known=previous.cards if previous and dirty is not None else {})
+                    known=previous.cards if previous and dirty is not None else {}, rows=rows)
     planned = pages.plan(data)
     planned.extend(_assets(data))
     common = site_context(data)
@@ -137,6 +140,8 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
     keep = memory.Memory(global_digest, kept,
                          {gid: c.key for gid, c in data.cards.items()})
     rendered = writer.write(planned, render, progress, keep.dump())
+    if rows is not None:
+        rows.save()
     return BuildResult(target, len(planned), rendered, time.perf_counter() - started,
                        history_seconds, state.notes)
 
@@ -392,7 +397,7 @@ def _assets(data: SiteData) -> list[pages.Page]:
     out.append(pages.Page("assets/search-index.js", digest(("index", entries)),
                           raw=lambda: data_script("GOALSREPO_INDEX", entries)))
     form = proposal.form_data(data, site_forge(data.config))
-    out.append(pages.Page(proposal.ASSET, digest(("propose", json.dumps(form))),
+    out.append(pages.Page(proposal.ASSET, digest(("propose", form)),
                           raw=lambda: data_script("GOALSREPO_PROPOSE", form)))
     if data.base_url:
         urls = sorted(p for p in ["index.html", "alignment.html", "wins.html", "drift.html",
@@ -467,11 +472,12 @@ class TemplateCache(jinja2.BytecodeCache):
             write_file(self.folder / f"{bucket.key}.cache", bucket.bytecode_to_string())
 
 
-def make_env(cache: Path | None = None) -> jinja2.Environment:
+def make_env(cache: Path | None = None, rows: Rows | None = None) -> jinja2.Environment:
     """The one Jinja2 environment: autoescape everywhere (HTML and the Atom feed), undefined
     names fail the build, and every filter is registered here. With ``cache`` (a folder in
     the git directory) compiled templates are kept between builds: compiling them costs a
-    rebuild after one commit a third of a second."""
+    rebuild after one commit a third of a second. With ``rows``, the long lists take the
+    rows the last build drew (:mod:`goalsrepo.web.rows`)."""
     env = jinja2.Environment(
         bytecode_cache=TemplateCache(cache) if cache else None,
         loader=jinja2.FileSystemLoader(str(resources.files("goalsrepo.templates"))),
@@ -492,7 +498,9 @@ def make_env(cache: Path | None = None) -> jinja2.Environment:
     })
     env.globals.update({"bar": widgets.bar, "badge": widgets.badge,
                         "people": widgets.people, "commit_link": widgets.commit_link,
-                        "goal_rows": widgets.goal_rows, "tree": widgets.tree,
-                        "checkin_rows": widgets.checkin_rows, "win_rows": widgets.win_rows,
-                        "value_rows": widgets.value_rows})
+                        "checkin_rows": widgets.checkin_rows, "value_rows": widgets.value_rows,
+                        "summary_row": widgets.summary_row})
+    lists = (widgets.goal_table, widgets.tree, widgets.win_list, widgets.score_rows,
+             widgets.carried_rows)
+    env.globals.update({f.__name__: functools.partial(f, memo=rows) for f in lists})
     return env

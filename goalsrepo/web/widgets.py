@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from goalsrepo.integrations import forge
 from goalsrepo.integrations.forge import Forge
 from goalsrepo.web.charts import value_label
+
+if TYPE_CHECKING:
+    from goalsrepo.web.pages import Who
+    from goalsrepo.web.rows import Rows
 
 HEALTH_LABELS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track",
                  "done": "Done", "achieved": "Achieved", "missed": "Missed",
@@ -27,14 +31,33 @@ SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class Clean(Markup):
+    """Markup free of the control characters :func:`printable` removes, which printing
+    need not scan again: a regex over the alignment map's 5 MB costs a rebuild a tenth of
+    a second. Only the widgets below make one, of rows each cleaned as it is drawn."""
+
+    __slots__ = ()
+
+
+def _clean(html: str) -> str:
+    return _CONTROL.sub("", html) if _CONTROL.search(html) else html
+
+
 def printable(value: Any) -> Any:
     """Every value a template prints, without the control characters that XML forbids and
     HTML shows as nothing useful: a commit message may hold any byte, and a YAML escape
     such as ``"\\e"`` puts one in a title. Registered as the environment's ``finalize``."""
+    if type(value) is Clean:
+        return value
     if isinstance(value, str) and _CONTROL.search(value):
         cleaned = _CONTROL.sub("", value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
+
+
+def _text(value: Any) -> Markup:
+    """A value printed as a template prints it: without control characters, escaped."""
+    return escape(printable(value))
 
 
 def percent(value: float | None) -> str:
@@ -86,6 +109,21 @@ def badge(health: str) -> Markup:
                   "</span>")
 
 
+def summary_row(root: str, href: str, name: str, s: Mapping[str, Any]) -> Markup:
+    """A row of a table of groups of goals (``summary_table`` in macros.html): its goals,
+    their average progress against the expected, and their count by health. The teams'
+    tables have one per team, a few hundred."""
+    badges = "".join(f'<span class="badge h-{_text(key)}">{_text(n)} {_text(label)}</span> '
+                     for key, label, n in s["health"])
+    progress = printable(bar(s["progress"], s["expected"], "on_track",
+                             "Average progress of " + name))
+    return Markup(
+        f'<tr>\n<th scope="row"><a href="{_text(root)}{_text(href)}">{_text(name)}</a></th>\n'
+        f'<td class="num">{_text(s["goals"])}</td>\n'
+        f'<td class="num">{progress} <span class="pct">{_text(percent(s["progress"]))}</span>'
+        f'</td>\n<td class="num">{_text(percent(s["expected"]))}</td>\n<td>{badges}</td>\n</tr>')
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL when it is http, https or mailto (case-insensitively), else None: only those
     become links."""
@@ -115,24 +153,39 @@ def commit_link(repo: Forge | str | None, commit: str) -> Markup:
     return Markup(f'<a href="{escape(url)}" rel="noopener noreferrer">{short}</a>')
 
 
-def people(root: str, who: Iterable[Mapping[str, Any]]) -> Markup:
+@functools.lru_cache(maxsize=8192)  # the same few thousand sets of authors, again and again
+def people(root: str, who: tuple[Who, ...]) -> Markup:
     """Names separated by commas, each linked to its person page when there is one."""
     parts = []
     for person in who:
-        name = escape(person["name"])
-        path = person.get("path")
+        name = escape(person.name)
+        path = person.path
         parts.append(f'<a href="{escape(root)}{escape(path)}">{name}</a>' if path else name)
     return Markup(", ".join(parts))
 
 
+def _joined(memo: Rows | None, items: Iterable[Any], key: Callable[[Any], Hashable],
+            draw: Callable[[Any], str]) -> Markup:
+    """The rows ``draw`` makes of ``items``, joined and :class:`Clean`; with ``memo``, a
+    row whose ``key`` (everything it shows) was drawn by the last build is taken from it."""
+    if memo is None:
+        return Clean(_clean("".join(map(draw, items))))
+    out = []
+    for item in items:
+        k = key(item)
+        row = memo.get(k)
+        out.append(memo.put(k, _clean(draw(item))) if row is None else row)
+    return Clean("".join(out))
+
+
 def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
-              show_owner: bool = True) -> Markup:
-    """The rows of a goal table (see ``goal_table`` in macros.html): the site's longest
+              show_owner: bool = True, *, memo: Rows | None = None) -> Markup:
+    """The rows of a goal table (:func:`goal_table`): the site's longest
     lists, up to every goal of a period, so they are written here rather than in a loop of
     template code."""
     r = escape(root)
-    out = []
-    for c in cards:
+
+    def draw(c: Any) -> str:
         title = escape(c.title)
         stale = (' <span class="badge stale" title="No check-in for too long">Stale</span>'
                  if c.stale else "")
@@ -152,8 +205,28 @@ def goal_rows(root: str, cards: Iterable[Any], show_team: bool = True,
         cells.append(f'<td class="nowrap">{period}</td>'
                      f'<td class="num">{progress} <span class="pct">{percent(c.progress)}</span>'
                      f"</td><td>{badge(c.health)}</td></tr>\n")
-        out.append("".join(cells))
-    return Markup("".join(out))
+        return "".join(cells)
+
+    return _joined(memo, cards, lambda c: ("goal", root, c.key, show_team, show_owner), draw)
+
+
+def goal_table(root: str, cards: Sequence[Any], caption: str | None = None,
+               show_team: bool = True, show_owner: bool = True, *,
+               memo: Rows | None = None) -> Markup:
+    """A table of goals (:func:`goal_rows`) with its caption and head, or a line saying
+    there are none."""
+    if not cards:
+        return Clean('<p class="empty">No goals.</p>\n')
+    head = "".join((
+        f"<caption>{_text(caption)}</caption>" if caption else "",
+        '<thead><tr><th scope="col">Goal</th>',
+        '<th scope="col">Owner</th>' if show_owner else "",
+        '<th scope="col">Team</th>' if show_team else "",
+        '<th scope="col">Period</th><th scope="col" class="num">Progress</th>'
+        '<th scope="col">Health</th></tr></thead>\n'))
+    rows = goal_rows(root, cards, show_team, show_owner, memo=memo)
+    return Clean(f'<div class="table-scroll">\n<table class="goals">\n{head}<tbody>\n'
+                 f"{rows}</tbody>\n</table>\n</div>\n")
 
 
 def _tree_line(root: str, card: Any, meta: str) -> str:
@@ -175,7 +248,7 @@ _POINTERS = {"leaf": "", "elsewhere": " · {} aligned, shown under its first par
              "deeper": " · {} aligned, listed on its page"}
 
 
-def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
+def tree(root: str, rows: list[tuple[str, Any, int]], *, memo: Rows | None = None) -> Markup:
     """The alignment map's nested lists, from the flat rows of ``pages.alignment_context``
     (open a level, a goal, close a level): up to 10,000 goals, written here for speed. A
     map of a few hundred rows opens at its first level; a larger one starts folded, which
@@ -187,26 +260,32 @@ def tree(root: str, rows: list[tuple[str, Any, int]]) -> Markup:
     the disclosure triangle was, before the line."""
     r = escape(root)
     first_open = len(rows) <= OPEN_MAP_ROWS
-    out = ['<ul class="tree-level">\n']
-    for kind, item, depth in rows:
+
+    def draw(row: tuple[str, Any, int]) -> str:
+        kind, item, depth = row
         if kind == "close":
-            out.append("</ul></details></li>\n")
-            continue
+            return "</ul></details></li>\n"
         card, mode, count = item
         level = _escaped(card.level)
         meta = f"{level} · {_escaped(card.owner_name)}"
         if kind == "open":
             opened = " open" if first_open and depth < 1 else ""
-            out.append(f'<li class="tree-node l-{level}">'
-                       f'{_tree_line(r, card, f"{meta} · {count} aligned")}'
-                       f'<details{opened}><summary><span class="visually-hidden">Goals aligned '
-                       f'to {escape(card.title)} ({count})</span></summary>\n'
-                       '<ul class="tree-level">\n')
-        else:
-            out.append(f'<li class="tree-node leaf l-{level}">'
-                       f'{_tree_line(r, card, meta + _POINTERS[mode].format(count))}</li>\n')
-    out.append("</ul>\n")
-    return Markup("".join(out))
+            return (f'<li class="tree-node l-{level}">'
+                    f'{_tree_line(r, card, f"{meta} · {count} aligned")}'
+                    f'<details{opened}><summary><span class="visually-hidden">Goals aligned '
+                    f'to {escape(card.title)} ({count})</span></summary>\n'
+                    '<ul class="tree-level">\n')
+        return (f'<li class="tree-node leaf l-{level}">'
+                f'{_tree_line(r, card, meta + _POINTERS[mode].format(count))}</li>\n')
+
+    def key(row: tuple[str, Any, int]) -> Hashable:
+        kind, item, depth = row
+        if kind == "close":
+            return kind
+        card, mode, count = item
+        return ("tree", root, card.key, kind, mode, count, first_open and depth < 1)
+
+    return Clean(f'<ul class="tree-level">\n{_joined(memo, rows, key, draw)}</ul>\n')
 
 
 def checkin_rows(root: str, repo_url: Forge | str | None,
@@ -226,19 +305,70 @@ def checkin_rows(root: str, repo_url: Forge | str | None,
 
 
 def win_rows(root: str, repo_url: Forge | str | None,
-             wins: Iterable[Mapping[str, Any]]) -> Markup:
-    """The items of a list of wins (see ``win_list`` in macros.html): a quarter's review
+             wins: Iterable[Mapping[str, Any]], *, memo: Rows | None = None) -> Markup:
+    """The items of a list of wins (:func:`win_list`): a quarter's review
     at 10,000 goals lists some 5,000 of them."""
     r = escape(root)
-    out = []
-    for w in wins:
+
+    def draw(w: Mapping[str, Any]) -> str:
         day = escape(w["day"])
         goal = w["goal"]
-        out.append(f'<li><span class="trophy" aria-hidden="true">★</span> '
-                   f'<time datetime="{day}">{day}</time> <strong>{escape(w["text"])}</strong>'
-                   f' — <a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>, by '
-                   f'{people(root, w["who"])} {commit_link(repo_url, w["commit"])}</li>\n')
-    return Markup("".join(out))
+        return (f'<li><span class="trophy" aria-hidden="true">★</span> '
+                f'<time datetime="{day}">{day}</time> <strong>{escape(w["text"])}</strong>'
+                f' — <a href="{r}{escape(goal.path)}">{escape(goal.title)}</a>, by '
+                f'{people(root, w["who"])} {commit_link(repo_url, w["commit"])}</li>\n')
+
+    def key(w: Mapping[str, Any]) -> Hashable:
+        return ("win", root, w["goal"].key, w["day"], w["commit"], w["text"],
+                tuple(map(tuple, w["who"])))
+
+    return _joined(memo, wins, key, draw)
+
+
+def win_list(root: str, repo_url: Forge | str | None,
+             wins: Sequence[Mapping[str, Any]], *, memo: Rows | None = None) -> Markup:
+    """A list of wins (:func:`win_rows`), or a line saying there are none yet."""
+    if not wins:
+        return Clean('<p class="empty">No wins yet: they show here as goals are achieved, '
+                     "key results hit and milestones done.</p>\n")
+    return Clean(f'<ol class="log wins">\n{win_rows(root, repo_url, wins, memo=memo)}</ol>\n')
+
+
+def score_rows(root: str, scores: Iterable[tuple[Any, float | None, str]], *,
+               memo: Rows | None = None) -> Markup:
+    """The rows of a period review's table of scores: every goal of the quarter."""
+    r = escape(root)
+
+    def draw(row: tuple[Any, float | None, str]) -> str:
+        goal, score, status = row
+        return (f'<tr><th scope="row"><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a>'
+                f'</th><td>{_text(status)}</td><td class="num">'
+                f'{"—" if score is None else f"{score:.1f}"}</td></tr>')
+
+    return _joined(memo, scores, lambda row: ("score", root, row[0].key, *row[1:]), draw)
+
+
+def carried_rows(root: str, carried: Iterable[tuple[Any, Any]], *,
+                 memo: Rows | None = None) -> Markup:
+    """The items of a period review's list of goals rolled over, or still to roll: most
+    of an ended quarter's goals."""
+    r = escape(root)
+
+    def draw(row: tuple[Any, Any]) -> str:
+        goal, successor = row
+        if successor:
+            then = (f'<a href="{r}{_text(successor.path)}">{_text(successor.id)}</a> '
+                    f'({_text(successor.period or "no period")})')
+        else:
+            then = '<span class="muted">not rolled over yet</span>'
+        return (f'<li><a href="{r}{_text(goal.path)}">{_text(goal.title)}</a> → {then}'
+                "</li>\n")
+
+    def key(row: tuple[Any, Any]) -> Hashable:
+        goal, successor = row
+        return ("carried", root, goal.key, successor.key if successor else None)
+
+    return _joined(memo, carried, key, draw)
 
 
 def value_rows(points: Iterable[tuple[Any, float]], unit: str | None) -> Markup:
