@@ -237,17 +237,13 @@ def _state(repo: Path, as_of: Any, allow_shallow: bool) -> Any:
 def _numbers(repo: Path, as_of: Any, allow_shallow: bool) -> tuple[Any, list[Any]]:
     """The goals' state and every goal's numbers, those a commit did not change as the
     last run left them (memory.recall)."""
+    from goalsrepo import workspace
     from goalsrepo.web import memory
 
     ws, state = _state(repo, as_of, allow_shallow)
     numbers = memory.recall(state, None if as_of else ws.status_cache)
-    _LAST[:] = (state, numbers)
+    workspace.keep(state, numbers)
     return state, numbers
-
-
-# The goals and numbers of the last command, kept when it returns (see main): freed object
-# by object there, 10,000 goals took 80 ms of a status.
-_LAST: list[Any] = []
 
 
 def _filters(func: F) -> F:
@@ -853,8 +849,8 @@ def main() -> None:
     process ends with ``os._exit`` once its output is flushed: tearing down those trees
     object by object took half a second of a rebuild, to give memory back to a process
     that is ending anyway, and the commands that measure every goal keep what they made
-    (``_LAST``) rather than free it when they return. Every file is closed by then (each
-    is written in a ``with``).
+    (:func:`goalsrepo.workspace.keep`) rather than free it when they return. Every file is
+    closed by then (each is written in a ``with``).
     """
     gc.disable()
     try:

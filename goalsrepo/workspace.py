@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from goalsrepo import __version__
 from goalsrepo.files import repository
@@ -85,3 +85,14 @@ def open(root: Path) -> Workspace:
 def of(where: Path | Workspace) -> Workspace:
     """``where`` opened, unless it is open already: the library's entry points take either."""
     return where if isinstance(where, Workspace) else open(where)
+
+
+def keep(*made: Any) -> None:
+    """Keep what a command made until the process ends (``cli.main`` ends it with
+    ``os._exit``) rather than free it object by object when the command returns: at
+    10,000 goals that was 80 ms of a ``status`` and 40 ms of a ``build``. Only the last
+    command's is kept, so a process that runs many (the tests, ``serve``) holds one."""
+    _MADE[:] = made
+
+
+_MADE: list[Any] = []

@@ -142,6 +142,7 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
     rendered = writer.write(planned, render, progress, keep.dump())
     if rows is not None:
         rows.save()
+    workspace.keep(state, data, planned)
     return BuildResult(target, len(planned), rendered, time.perf_counter() - started,
                        history_seconds, state.notes)
 
