@@ -17,7 +17,7 @@ import gc
 import math
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,14 +203,89 @@ def _scalar(node: ScalarNode, path: PathT, ctx: _Construction) -> Any:
     return plain_scalar(value)  # dates stay text; the schema checks they are real
 
 
+class _Unusual(Exception):
+    """What :func:`_plain_data` leaves to :func:`_construct`: anything it would report."""
+
+
+# Plain scalars repeat across a history's versions (numbers, ids, statuses): each text is
+# classified once, as the type that reads it (`str`, `int`, `float`) or a function giving
+# its constant. A hit makes the value afresh from the node's own text, as a miss does, so
+# no object is shared that was not before (marshal, which files the history, writes
+# objects held twice as references: the cache's bytes depend on it). Bounded in size.
+_READERS: dict[str, Callable[[str], Any]] = {}
+_READERS_MAX = 1 << 16
+
+
+def _plain_data(node: Node, depth: int) -> Any:
+    """The data of a node tree with nothing to report, or :class:`_Unusual`.
+
+    The data :func:`_construct` gives, without positions or paths: for the old versions
+    history reads (most of ``status``'s time). A tag, an alias, a merge or duplicate key, a
+    YAML 1.1 boolean or too deep a nesting raises :class:`_Unusual`, and the caller
+    constructs again with :func:`_construct`, which reports them.
+    """
+    if depth > MAX_DEPTH or node.tag != _IMPLICIT:
+        raise _Unusual
+    cls = type(node)
+    if cls is MappingNode:
+        data: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode or key_node.tag != _IMPLICIT:
+                raise _Unusual
+            key = key_node.value
+            if key in data or key == "<<":
+                raise _Unusual
+            if type(value_node) is ScalarNode and value_node.tag == _IMPLICIT:
+                value = value_node.value
+                if not value_node.style:
+                    reader = _READERS.get(value)
+                    value = reader(value) if reader is not None else _read_plain(value)
+                data[key] = value
+            else:
+                data[key] = _plain_data(value_node, depth + 1)
+        return data
+    if cls is SequenceNode:
+        return [_plain_data(item, depth + 1) for item in node.value]
+    if node.style:
+        return node.value
+    reader = _READERS.get(node.value)
+    return reader(node.value) if reader is not None else _read_plain(node.value)
+
+
+def _read_plain(value: str) -> Any:
+    """Resolve a plain scalar met for the first time, and learn how to read it again."""
+    if value in _YAML11_BOOLS:
+        raise _Unusual
+    resolved = plain_scalar(value)
+    kind = type(resolved)
+    if kind is str or ((kind is int or kind is float) and "_" not in value):
+        reader: Callable[[str], Any] = kind
+    elif resolved is None or kind is bool:
+        reader = _CONSTANTS[resolved]
+    else:  # a number written with underscores: rare
+        return resolved
+    if len(_READERS) >= _READERS_MAX:
+        _READERS.clear()
+    _READERS[(value + " ")[:-1]] = reader  # a copy: the node's text is the value's
+    return resolved
+
+
+_CONSTANTS: dict[Any, Callable[[str], Any]] = {
+    None: lambda _text: None, True: lambda _text: True, False: lambda _text: False,
+}
+
+
 def _short_tag(tag: str) -> str:
     return "!!" + tag[18:] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 # A line that starts deeper than MAX_DEPTH columns of indentation and sequence or key
-# markers (one search, not a list of every line's prefix: history parses 100,000 blobs).
-_DEEP_PREFIX = re.compile(rf"^[ \-?:]{{{MAX_DEPTH + 1}}}", re.M)
+# markers: the first line, or one after a line break. (One search for a line break, not
+# a list of every line's prefix, nor ``^`` with re.M, tried at every character: history
+# parses 100,000 blobs.)
+_DEEP_PREFIX = re.compile(rf"[ \-?:]{{{MAX_DEPTH + 1}}}")
+_DEEP_LINE = re.compile(rf"\n[ \-?:]{{{MAX_DEPTH + 1}}}")
 
 
 def _deep_or_anchored(text: str) -> bool:
@@ -224,7 +299,7 @@ def _deep_or_anchored(text: str) -> bool:
         return True
     if text.count("[") + text.count("{") > MAX_DEPTH:
         return True
-    return _DEEP_PREFIX.search(text) is not None
+    return _DEEP_PREFIX.match(text) is not None or _DEEP_LINE.search(text) is not None
 
 
 def _scan_events(text: str) -> tuple[str, str, Any] | None:
@@ -306,11 +381,9 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
         diag = _at(path, code, message, mark) if mark else make(code, message, path, line, col)
         return Document(path, None, [diag])
 
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
+    if _blank(text):
         return fail("GR008", "the file is empty")
-    tab = _TAB_INDENT.search(text)
+    tab = "\t" in text and _TAB_INDENT.search(text)
     if tab:
         line = text.count("\n", 0, tab.start()) + 1
         column = tab.end() - tab.start()
@@ -340,6 +413,13 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
         kind = "a list" if isinstance(root, SequenceNode) else "a single value"
         message = f"the top level is {kind}; it must be a mapping of keys"
         return fail("GR010", message, root.start_mark)
+    start = root.start_mark
+    if not positions and "*" not in text:
+        try:
+            return Document(path, _plain_data(root, 1), [], root_position=(start.line,
+                                                                            start.column))
+        except _Unusual:
+            pass
     ctx = _Construction(positions={} if positions else None,
                         seen=set() if "*" in text else None)
     try:
@@ -347,9 +427,21 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
     except _Refused as exc:
         return fail(exc.code, str(exc), exc.node.start_mark)
     diagnostics = [_at(path, code, msg, node.start_mark) for code, msg, node in ctx.problems]
-    start = root.start_mark
     return Document(path, data, diagnostics, frozenset(ctx.flagged),
                     ctx.positions or {}, (start.line, start.column))
+
+
+def _blank(text: str) -> bool:
+    """Whether every line is blank or a comment.
+
+    A first line with text that is not a comment settles it without splitting the rest.
+    """
+    first = text.partition("\n")[0]
+    if first.strip() and not first.lstrip().startswith("#"):
+        return False
+    return not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    )
 
 
 def _yaml_error(path: str, text: str, exc: yaml.MarkedYAMLError) -> Document:
