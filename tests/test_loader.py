@@ -6,11 +6,13 @@ Lines and columns below are counted by hand in the text of each case (1-based).
 from __future__ import annotations
 
 import os
+import random
 import time
 from pathlib import Path
 
 import pytest
 from helpers import RepoFactory, diagnostics, found, write
+from test_fuzz import assert_fast_path_agrees
 
 from goalsrepo.files import loader, schema
 from goalsrepo.files.loader import MAX_BYTES, decode_and_parse
@@ -477,3 +479,69 @@ def test_find_goal_files_sorted_and_posix(tmp_path: Path) -> None:
         write(tmp_path, rel, "id: x\n")
     assert loader.find_goal_files(tmp_path, "goals") == [
         "goals/a/b.yaml", "goals/a/z.yml", "goals/b.yaml"]
+
+
+# --- the fast path of history's old versions ---------------------------------------------
+
+# Scalars of every kind the loader resolves, each as a plain scalar would be written.
+PLAIN = ["0", "7", "-3", "+12", "1_000", "0x1F", "012", "99999999999999999999", "9" * 5000,
+         "1.5", "-0.25", ".5", "5.", "1e5", "1.0e+3", "+.e5", "1e999", "1_0.5", ".inf", ".nan",
+         "2026-01-01", "2026-Q1", "null", "Null", "NULL", "~", "true", "True", "FALSE",
+         "yes", "No", "ON", "off", "y", "n", "alice", "a b c", "R&D", "done!", "https://x.y/z",
+         "-", "x: y", "under_score", "é"]
+QUOTED = ["'1'", '"2.5"', "'yes'", '"null"', "''", "'it''s'", '"tab\\there"']
+
+
+def _goal_text(rng: random.Random) -> str:
+    """A goal-shaped document with scalars of every kind in every place a goal has them."""
+    def value() -> str:
+        roll = rng.random()
+        if roll < 0.75:
+            return rng.choice(PLAIN)
+        if roll < 0.9:
+            return rng.choice(QUOTED)
+        return rng.choice(["!!str 5", "!!int 5", "&a 1", "*a", "[1, yes, x]", "{a: 1}", ""])
+
+    lines = [f"id: {rng.choice(['g-1', 'g-2', value()])}", f"title: {value()}"]
+    lines += [f"{key}: {value()}" for key in rng.sample(
+        ["owner", "team", "status", "level", "period", "due", "weight", "owner"], 4)]
+    if rng.random() < 0.3:
+        lines.append(f"aligns_to: [{value()}, {value()}]")
+    if rng.random() < 0.2:
+        lines.append("description: |\n  Some text: 1\n  yes")
+    lines.append("key_results:")
+    for _ in range(rng.randint(0, 4)):
+        keys = rng.sample(["title", "unit", "start", "target", "current", "done", "keep",
+                           "id"], 5)
+        lines.append(f"  - id: {value()}")
+        lines += [f"    {key}: {value()}" for key in keys]
+    if rng.random() < 0.2:
+        lines.append("milestones:\n  - title: " + value() + "\n    done: " + value())
+    if rng.random() < 0.05:
+        lines.append("deep: " + "[" * 40 + "]" * 40)
+    if rng.random() < 0.05:
+        lines.append("<<: {a: 1}")
+    return "\n".join(lines) + "\n"
+
+
+def test_history_fast_path_gives_what_the_full_read_gives() -> None:
+    """History reads old versions without positions, on a path of its own: the same data (and
+    types), diagnostics and flagged values as a file read fully, on many generated goals,
+    each read twice (what the loader learned from the first read must not change the
+    second)."""
+    rng = random.Random(17)
+    texts = [_goal_text(rng) for _ in range(1500)]
+    for text in texts + texts[::-1]:
+        assert_fast_path_agrees(text.encode("utf-8"))
+
+
+def test_history_fast_path_makes_each_value_afresh() -> None:
+    # The history cache is marshal data, which writes an object held twice as a reference:
+    # two reads sharing a value would change its bytes.
+    text = "id: a\ntitle: A title\nweight: 2.5\ncount: 123456\nowner: alice\n"
+    first, second = (decode_and_parse(text.encode(), "x", positions=False) for _ in range(2))
+    assert first.data == second.data == {
+        "id": "a", "title": "A title", "weight": 2.5, "count": 123456, "owner": "alice"}
+    assert first.data is not None and second.data is not None
+    for key in ("title", "weight", "count", "owner"):
+        assert first.data[key] is not second.data[key], key
