@@ -288,7 +288,7 @@ _CONSTANTS: dict[Any, Callable[[str], Any]] = {
 #
 # Goal files are written in a small part of YAML: block mappings of plain keys, block
 # sequences, one-line plain, quoted and flow-sequence scalars, literal blocks. Read line by
-# line, that part costs a third of composing nodes with libyaml and constructing from them.
+# line, that part costs about half of composing libyaml's nodes and constructing from them.
 # Anything outside it, however valid, goes to libyaml (``_read_block`` raises _Unusual), so
 # only texts that libyaml reads without a word, to the same data, are read here; the tests
 # compare the two on generated and fuzzed texts.
