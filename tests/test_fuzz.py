@@ -92,6 +92,35 @@ def test_loader_never_raises_on_random_bytes(raw: bytes) -> None:
     _check_document(raw)
 
 
+def _same(a: object, b: object) -> bool:
+    """Equal and of the same types all the way down (``1 == 1.0 == True`` is not enough)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def assert_fast_path_agrees(raw: bytes) -> None:
+    """What history reads (``positions=False``) is what a file read fully gives."""
+    full = decode_and_parse(raw, "goals/fuzz.yaml")
+    fast = decode_and_parse(raw, "goals/fuzz.yaml", positions=False)
+    assert _same(fast.data, full.data), (fast.data, full.data)
+    assert fast.diagnostics == full.diagnostics
+    assert fast.flagged == full.flagged
+    assert fast.root_position == full.root_position
+
+
+@settings(max_examples=400, deadline=None)
+@given(contents)
+def test_history_fast_path_agrees_with_the_full_read(raw: bytes) -> None:
+    assert_fast_path_agrees(raw)
+
+
 @pytest.fixture(scope="module")
 def fuzz_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fuzz")

@@ -6,11 +6,13 @@ Lines and columns below are counted by hand in the text of each case (1-based).
 from __future__ import annotations
 
 import os
+import random
 import time
 from pathlib import Path
 
 import pytest
 from helpers import RepoFactory, diagnostics, found, write
+from test_fuzz import assert_fast_path_agrees
 
 from goalsrepo.files import loader, schema
 from goalsrepo.files.loader import MAX_BYTES, decode_and_parse
@@ -477,3 +479,156 @@ def test_find_goal_files_sorted_and_posix(tmp_path: Path) -> None:
         write(tmp_path, rel, "id: x\n")
     assert loader.find_goal_files(tmp_path, "goals") == [
         "goals/a/b.yaml", "goals/a/z.yml", "goals/b.yaml"]
+
+
+# --- the fast path of history's old versions ---------------------------------------------
+
+# Scalars of every kind the loader resolves, each as a plain scalar would be written.
+PLAIN = ["0", "7", "-3", "+12", "1_000", "0x1F", "012", "99999999999999999999", "9" * 5000,
+         "1.5", "-0.25", ".5", "5.", "1e5", "1.0e+3", "+.e5", "1e999", "1_0.5", ".inf", ".nan",
+         "2026-01-01", "2026-Q1", "null", "Null", "NULL", "~", "true", "True", "FALSE",
+         "yes", "No", "ON", "off", "y", "n", "alice", "a b c", "R&D", "done!", "https://x.y/z",
+         "-", "x: y", "under_score", "é"]
+QUOTED = ["'1'", '"2.5"', "'yes'", '"null"', "''", "'it''s'", '"tab\\there"']
+
+
+def _goal_text(rng: random.Random) -> str:
+    """A goal-shaped document with scalars of every kind in every place a goal has them."""
+    def value() -> str:
+        roll = rng.random()
+        if roll < 0.75:
+            return rng.choice(PLAIN)
+        if roll < 0.9:
+            return rng.choice(QUOTED)
+        return rng.choice(["!!str 5", "!!int 5", "&a 1", "*a", "[1, yes, x]", "{a: 1}", ""])
+
+    lines = [f"id: {rng.choice(['g-1', 'g-2', value()])}", f"title: {value()}"]
+    lines += [f"{key}: {value()}" for key in rng.sample(
+        ["owner", "team", "status", "level", "period", "due", "weight", "owner"], 4)]
+    if rng.random() < 0.3:
+        lines.append(f"aligns_to: [{value()}, {value()}]")
+    if rng.random() < 0.2:
+        lines.append("description: |\n  Some text: 1\n  yes")
+    lines.append("key_results:")
+    for _ in range(rng.randint(0, 4)):
+        keys = rng.sample(["title", "unit", "start", "target", "current", "done", "keep",
+                           "id"], 5)
+        lines.append(f"  - id: {value()}")
+        lines += [f"    {key}: {value()}" for key in keys]
+    if rng.random() < 0.2:
+        lines.append("milestones:\n  - title: " + value() + "\n    done: " + value())
+    if rng.random() < 0.05:
+        lines.append("deep: " + "[" * 40 + "]" * 40)
+    if rng.random() < 0.05:
+        lines.append("<<: {a: 1}")
+    return "\n".join(lines) + "\n"
+
+
+def test_history_fast_path_gives_what_the_full_read_gives() -> None:
+    """History reads old versions without positions, on a path of its own: the same data (and
+    types), diagnostics and flagged values as a file read fully, on many generated goals,
+    each read twice (what the loader learned from the first read must not change the
+    second)."""
+    rng = random.Random(17)
+    texts = [_goal_text(rng) for _ in range(1500)]
+    for text in texts + texts[::-1]:
+        assert_fast_path_agrees(text.encode("utf-8"))
+
+
+# Lines of the block YAML goal files are written in, and of what lies just outside it.
+BLOCK_LINES = [
+    "id: g-1", "title: {v}", "owner: {v}", "status: {v}", "aligns_to: [{f}, {f}]",
+    "contributors: [{f}]", "contributors: []", "contributors: [ {f} ,{f} ]", "tags: [{f},]",
+    "empty:", "empty: ", "empty:   # nothing", "description: |", "description: |-",
+    "description: |+", "description: >", "description: |2", "description: | # c",
+    "  Some text: here # not a comment", "  more", "    deeper text", "", "  ", "   ",
+    "      ", "# a comment", "  # an indented comment", "key_results:", "  - id: {v}",
+    "    title: {v}", "    current: {v}", "    done: {v}", "  - {v}", "- {v}", "- id: {v}",
+    "  target: {v}", "   odd: {v}", "milestones:", "  - title: {v}", "  -", "  - - x",
+    "  -   spaced: 1", "title : {v}", "title:{v}", "'quoted key': 1", "? complex", "---",
+    "...", "%YAML 1.1", "  continued plain text", "x-key_2: {v} # trailing comment",
+    "title: {v}   ", "links:", "  - title: {v}", "    url: https://x.y/z?a=1#frag",
+    "nested:", "  inner:", "    deep: {v}", "  other: {v}", "list:", "- a", "- b: 1", "  c: 2",
+]
+FLOW = ["a", "b-2", "x_y", "1", "2.5", "yes", "null", "-a", "a b", "@x", ".5", "a:b", "'q'"]
+
+
+BLOCK_UNITS = [
+    "title: {v}", "owner: {v}", "aligns_to: [{f}, {f}]", "contributors: []", "empty:",
+    "empty:   # nothing", "# a comment", "", "  # an indented comment", "due: {v} # when",
+    "description: |\n  line one: x # y\n\n    indented\n  \n  last\n\n",
+    "description: |-\n  a\n     \n  b\n  ",
+    "key_results:\n  - id: {v}\n    title: {v}\n    current: {v}\n  - id: {v}\n    done: {v}",
+    "key_results:\n- id: {v}\n  target: {v}\n  unit: {v}",
+    "links:\n  - title: {v}\n    url: https://x.y/z?a=1#frag",
+    "nested:\n  inner:\n    deep: {v}\n  other: {v}\nafter: 1",
+    "list:\n  - {v}\n  - [{f}]\n  - {v}",
+]
+
+
+def _block_text(rng: random.Random) -> str:
+    """A goal file of block units, sometimes with a line replaced by a near miss, indented
+    otherwise or cut short."""
+    def value() -> str:
+        return rng.choice([*PLAIN, *PLAIN, *QUOTED, "a #b", "a#b", "'x' #c", '"x" y', "'a'b'",
+                           "'it''s' # c", '"a # b"', "C#", "x:", "|x", "~", "=", "<<"])
+
+    units = ["id: g-1", *rng.sample(BLOCK_UNITS, rng.randint(1, 8))]
+    lines = "\n".join(units).split("\n")
+    for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
+        at = rng.randrange(len(lines))
+        roll = rng.random()
+        if roll < 0.5:
+            lines[at] = rng.choice(BLOCK_LINES)
+        elif roll < 0.8:
+            lines[at] = " " * rng.randint(1, 3) + lines[at]
+        else:
+            lines[at] = lines[at][1:]
+    text = "\n".join(lines)
+    while "{v}" in text or "{f}" in text:
+        text = text.replace("{v}", value(), 1).replace("{f}", rng.choice(FLOW), 1)
+    return text + ("\n" if rng.random() < 0.95 else "")
+
+
+def test_history_block_reader_gives_what_libyaml_gives() -> None:
+    """History reads old versions in the block part of YAML line by line; every text it
+    reads must give what libyaml gives, and what it does not read goes to libyaml: on many
+    texts of goal-file lines and their near misses, each read twice."""
+    rng = random.Random(3)
+    texts = [_block_text(rng) for _ in range(3000)]
+    read_here = 0
+    for text in texts + texts[::-1]:
+        assert_fast_path_agrees(text.encode("utf-8"))
+        try:
+            loader._read_block(text)
+            read_here += 1
+        except loader._Unusual:
+            pass
+    assert 0.2 < read_here / (2 * len(texts)) < 0.8  # both paths are well exercised
+
+
+def test_history_fast_path_makes_each_value_afresh() -> None:
+    # The history cache is marshal data, which writes an object held twice as a reference:
+    # two reads sharing a value would change its bytes.
+    text = "id: a\ntitle: A title\nweight: 2.5\ncount: 123456\nowner: alice\n"
+    first, second = (decode_and_parse(text.encode(), "x", positions=False) for _ in range(2))
+    assert first.data == second.data == {
+        "id": "a", "title": "A title", "weight": 2.5, "count": 123456, "owner": "alice"}
+    assert first.data is not None and second.data is not None
+    for key in ("title", "weight", "count", "owner"):
+        assert first.data[key] is not second.data[key], key
+
+
+@pytest.mark.parametrize(("text", "data"), [
+    ("# c\n\nid: a\nb:\n- 1\n", {"id": "a", "b": [1]}),
+    ("a: b\n   # c\nd: |\n    x\n  # end\ne: 1\n", {"a": "b", "d": "x\n", "e": 1}),
+    ("d: |\n  a\n\n  b\n\n\nx: 1\n", {"d": "a\n\nb\n", "x": 1}),
+    ("d: |-\n  a\n  \n    b\n   \n", {"d": "a\n\n  b\n "}),
+    ("l:\n- 1\n- x: y\n  z: [a, 2]\nm: ''\n", {"l": [1, {"x": "y", "z": ["a", 2]}], "m": ""}),
+    ("a: 'it''s' # c\nb: \"#x\"\nc: C# and more  \n", {"a": "it's", "b": "#x",
+                                                       "c": "C# and more"}),
+])
+def test_history_block_reader_reads_goal_files_as_yaml_does(text: str,
+                                                           data: dict[str, object]) -> None:
+    assert loader._read_block(text) == (data, 2 if text.startswith("#") else 0)
+    assert_fast_path_agrees(text.encode())

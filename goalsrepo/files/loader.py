@@ -9,6 +9,12 @@ Speed matters too (``validate`` runs on every commit, SPEC §7): libyaml compose
 tree in C, with a resolver that does nothing, and :func:`_construct` turns nodes into plain
 data in one pass. Positions are not stored; :meth:`Document.locate` composes the file again
 on demand, which only happens for files that have something to report.
+
+History reads every old version (100,000 of them at 10,000 goals) without positions:
+those in the block part of YAML that goal files are written in are read line by line
+(:func:`_read_block`), the others built from libyaml's nodes without paths
+(:func:`_plain_data`). Both give up on anything the loader would report, and the full
+read reports it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import gc
 import math
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,14 +209,291 @@ def _scalar(node: ScalarNode, path: PathT, ctx: _Construction) -> Any:
     return plain_scalar(value)  # dates stay text; the schema checks they are real
 
 
+class _Unusual(Exception):
+    """Text the fast paths of history leave to the full read: anything it would report, or
+    (for :func:`_read_block`) anything outside the block subset."""
+
+
+# Plain scalars repeat across a history's versions (numbers, ids, statuses): each text is
+# classified once, as the type that reads it (`str`, `int`, `float`) or a function giving
+# its constant. A hit makes the value afresh from the node's own text, as a miss does, so
+# no object is shared that was not before (marshal, which files the history, writes
+# objects held twice as references: the cache's bytes depend on it). Bounded in size.
+_READERS: dict[str, Callable[[str], Any]] = {}
+_READERS_MAX = 1 << 16
+
+
+def _plain_data(node: Node, depth: int) -> Any:
+    """The data of a node tree with nothing to report, or :class:`_Unusual`.
+
+    The data :func:`_construct` gives, without positions or paths: for the old versions
+    history reads (most of ``status``'s time). A tag, an alias, a merge or duplicate key, a
+    YAML 1.1 boolean or too deep a nesting raises :class:`_Unusual`, and the caller
+    constructs again with :func:`_construct`, which reports them.
+    """
+    if depth > MAX_DEPTH or node.tag != _IMPLICIT:
+        raise _Unusual
+    cls = type(node)
+    if cls is MappingNode:
+        data: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode or key_node.tag != _IMPLICIT:
+                raise _Unusual
+            key = key_node.value
+            if key in data or key == "<<":
+                raise _Unusual
+            if type(value_node) is ScalarNode and value_node.tag == _IMPLICIT:
+                value = value_node.value
+                if not value_node.style:
+                    reader = _READERS.get(value)
+                    value = reader(value) if reader is not None else _read_plain(value)
+                data[key] = value
+            else:
+                data[key] = _plain_data(value_node, depth + 1)
+        return data
+    if cls is SequenceNode:
+        return [_plain_data(item, depth + 1) for item in node.value]
+    assert isinstance(node, ScalarNode)
+    text: str = node.value
+    if node.style:
+        return text
+    reader = _READERS.get(text)
+    return reader(text) if reader is not None else _read_plain(text)
+
+
+def _read_plain(value: str) -> Any:
+    """Resolve a plain scalar met for the first time, and learn how to read it again."""
+    if value in _YAML11_BOOLS:
+        raise _Unusual
+    resolved = plain_scalar(value)
+    kind = type(resolved)
+    if kind is str or ((kind is int or kind is float) and "_" not in value):
+        reader: Callable[[str], Any] = kind
+    elif resolved is None or kind is bool:
+        reader = _CONSTANTS[resolved]
+    else:  # a number written with underscores: rare
+        return resolved
+    if len(_READERS) >= _READERS_MAX:
+        _READERS.clear()
+    _READERS[(value + " ")[:-1]] = reader  # a copy: the node's text is the value's
+    return resolved
+
+
+_CONSTANTS: dict[Any, Callable[[str], Any]] = {
+    None: lambda _text: None, True: lambda _text: True, False: lambda _text: False,
+}
+
+
+# --- the block subset: history's old versions without libyaml ---------------------------
+#
+# Goal files are written in a small part of YAML: block mappings of plain keys, block
+# sequences, one-line plain, quoted and flow-sequence scalars, literal blocks. Read line by
+# line, that part costs about half of composing libyaml's nodes and constructing from them.
+# Anything outside it, however valid, goes to libyaml (``_read_block`` raises _Unusual), so
+# only texts that libyaml reads without a word, to the same data, are read here; the tests
+# compare the two on generated and fuzzed texts.
+
+# Characters YAML reads otherwise than as they stand (control characters, NEL, the
+# Unicode line and paragraph separators, a BOM) and tabs: any of them leaves the subset.
+_OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                      "\U00010000-\U0010ffff]")
+# A plain key (libyaml reads at most 1,024 characters of a simple key), a colon, the rest.
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,200}):(?: +(.*))?\Z")
+_DOUBLE = re.compile(r'"([^"\\]*)"(?: *| +#.*)\Z')
+_SINGLE = re.compile(r"'((?:[^']|'')*)'(?: *| +#.*)\Z")
+_FLOW = re.compile(r"\[([^\[\]{}#'\"]*)\](?: *| +#.*)\Z")
+_FLOW_ITEM = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.@/+-]*\Z")
+# What a plain scalar cannot start with (YAML's indicators), but "-" before a digit.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_BLOCK_DEPTH = 8
+
+
+def _read_block(text: str) -> tuple[dict[str, Any], int]:
+    """The data of a text in the block subset, and the line of its first key (0-based)."""
+    if (not text.endswith("\n") or _OUTSIDE.search(text) is not None
+            or text.startswith(("---", "...")) or "\n---" in text or "\n..." in text):
+        raise _Unusual
+    reader = _BlockReader(text.split("\n")[:-1])
+    first, indent = reader.next_content(0)
+    if indent != 0:
+        raise _Unusual
+    data, _end, _indent = reader.mapping(first, 0, 1)
+    return data, first
+
+
+class _BlockReader:
+    """Reads the lines of one text; each method returns what it read with the index and
+    indentation of the next line that is neither blank nor a comment (-1 at the end)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def next_content(self, i: int) -> tuple[int, int]:
+        lines = self.lines
+        while i < len(lines):
+            line = lines[i]
+            stripped = line.lstrip(" ")
+            if stripped and stripped[0] != "#":
+                return i, len(line) - len(stripped)
+            i += 1
+        return i, -1
+
+    def mapping(self, i: int, indent: int, depth: int) -> tuple[dict[str, Any], int, int]:
+        """The block mapping whose first key stands at column ``indent`` of line ``i``."""
+        if depth > _BLOCK_DEPTH:
+            raise _Unusual
+        data: dict[str, Any] = {}
+        lines = self.lines
+        while True:
+            found = _KEY_LINE.match(lines[i], indent)
+            if found is None:
+                raise _Unusual
+            key, rest = found.groups()
+            if key in data:
+                raise _Unusual
+            if not rest or rest[0] == "#":  # the value is on the lines below, or null
+                j, below = self.next_content(i + 1)
+                if below > indent:
+                    value, i, next_indent = self.nested(j, below, depth + 1)
+                elif below == indent and lines[j].startswith("- ", indent):
+                    value, i, next_indent = self.sequence(j, indent, depth + 1)
+                else:
+                    value, i, next_indent = None, j, below
+            elif rest == "|" or rest == "|-":
+                value, i, next_indent = self.literal(i + 1, indent, rest == "|")
+            else:
+                if rest[0] in _INDICATORS:
+                    value = self.scalar(rest)
+                else:  # plain, the common case (inlined, as is the next line's indentation)
+                    cut = rest.find(" #")
+                    text = (rest if cut < 0 else rest[:cut]).rstrip(" ")
+                    if ": " in text or text.endswith(":"):
+                        raise _Unusual
+                    reader = _READERS.get(text)
+                    value = reader(text) if reader is not None else _read_plain(text)
+                i += 1
+                line = lines[i] if i < len(lines) else ""
+                stripped = line.lstrip(" ")
+                if stripped and stripped[0] != "#":
+                    next_indent = len(line) - len(stripped)
+                else:
+                    i, next_indent = self.next_content(i)
+                if next_indent > indent:  # a plain scalar going on, or an error
+                    raise _Unusual
+            data[key] = value
+            if next_indent != indent:
+                if next_indent > indent:
+                    raise _Unusual
+                return data, i, next_indent
+
+    def nested(self, i: int, indent: int, depth: int) -> tuple[Any, int, int]:
+        if self.lines[i].startswith("- ", indent):
+            return self.sequence(i, indent, depth)
+        return self.mapping(i, indent, depth)
+
+    def sequence(self, i: int, indent: int, depth: int) -> tuple[list[Any], int, int]:
+        """The block sequence whose first ``- `` stands at column ``indent`` of line ``i``."""
+        if depth > _BLOCK_DEPTH:
+            raise _Unusual
+        items: list[Any] = []
+        lines = self.lines
+        while True:
+            rest = lines[i][indent + 2:]
+            if not rest or rest[0] == " " or rest[0] == "#":
+                raise _Unusual
+            if _KEY_LINE.match(rest) is not None:  # a mapping, its keys at indent + 2
+                item, i, next_indent = self.mapping(i, indent + 2, depth + 1)
+            else:
+                item = self.scalar(rest)
+                i, next_indent = self.next_content(i + 1)
+            items.append(item)
+            if next_indent != indent or not lines[i].startswith("- ", indent):
+                if next_indent > indent:
+                    raise _Unusual
+                return items, i, next_indent
+
+    def literal(self, i: int, indent: int, clip: bool) -> tuple[str, int, int]:
+        """A literal block scalar (``|``, or ``|-`` to strip the last line break) of a key at
+        column ``indent``, from line ``i``: its first line sets the indentation."""
+        lines = self.lines
+        if i >= len(lines):
+            raise _Unusual
+        first = lines[i]
+        inner = len(first) - len(first.lstrip(" "))
+        if inner <= indent or inner == len(first):
+            raise _Unusual
+        parts: list[str] = []
+        kept = 0  # the parts up to the last line with content
+        while i < len(lines):
+            line = lines[i]
+            stripped = line.lstrip(" ")
+            if stripped and len(line) - len(stripped) < inner:
+                break
+            if stripped or len(line) > inner:  # spaces past the indentation are text
+                parts.append(line[inner:])
+                kept = len(parts)
+            else:
+                parts.append("")  # an empty line: a line break, kept if text follows
+            i += 1
+        body = "\n".join(parts[:kept])
+        i, next_indent = self.next_content(i)
+        if next_indent > indent:
+            raise _Unusual
+        return (body + "\n" if clip else body), i, next_indent
+
+    @staticmethod
+    def scalar(rest: str) -> Any:
+        """The value of a one-line scalar: plain, quoted or a flow sequence of plain words."""
+        first = rest[0]
+        if first == '"':
+            found = _DOUBLE.match(rest)
+            if found is None:
+                raise _Unusual
+            return found.group(1)
+        if first == "'":
+            found = _SINGLE.match(rest)
+            if found is None:
+                raise _Unusual
+            return found.group(1).replace("''", "'")
+        if first == "[":
+            found = _FLOW.match(rest)
+            if found is None:
+                raise _Unusual
+            inner = found.group(1)
+            if not inner.strip(" "):
+                return []
+            items = []
+            for item in inner.split(","):
+                item = item.strip(" ")
+                if _FLOW_ITEM.match(item) is None:
+                    raise _Unusual
+                reader = _READERS.get(item)
+                items.append(reader(item) if reader is not None else _read_plain(item))
+            return items
+        if first in _INDICATORS and (first != "-" or rest[1:2] not in _DIGITS):
+            raise _Unusual
+        cut = rest.find(" #")
+        text = (rest if cut < 0 else rest[:cut]).rstrip(" ")
+        if ": " in text or text.endswith(":"):
+            raise _Unusual
+        reader = _READERS.get(text)
+        return reader(text) if reader is not None else _read_plain(text)
+
+
+_DIGITS = frozenset("0123456789.")
+
+
 def _short_tag(tag: str) -> str:
     return "!!" + tag[18:] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 # A line that starts deeper than MAX_DEPTH columns of indentation and sequence or key
-# markers (one search, not a list of every line's prefix: history parses 100,000 blobs).
-_DEEP_PREFIX = re.compile(rf"^[ \-?:]{{{MAX_DEPTH + 1}}}", re.M)
+# markers: the first line, or one after a line break. (One search for a line break, not
+# a list of every line's prefix, nor ``^`` with re.M, tried at every character: history
+# parses 100,000 blobs.)
+_DEEP_PREFIX = re.compile(rf"[ \-?:]{{{MAX_DEPTH + 1}}}")
+_DEEP_LINE = re.compile(rf"\n[ \-?:]{{{MAX_DEPTH + 1}}}")
 
 
 def _deep_or_anchored(text: str) -> bool:
@@ -224,7 +507,7 @@ def _deep_or_anchored(text: str) -> bool:
         return True
     if text.count("[") + text.count("{") > MAX_DEPTH:
         return True
-    return _DEEP_PREFIX.search(text) is not None
+    return _DEEP_PREFIX.match(text) is not None or _DEEP_LINE.search(text) is not None
 
 
 def _scan_events(text: str) -> tuple[str, str, Any] | None:
@@ -306,15 +589,19 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
         diag = _at(path, code, message, mark) if mark else make(code, message, path, line, col)
         return Document(path, None, [diag])
 
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
+    if _blank(text):
         return fail("GR008", "the file is empty")
-    tab = _TAB_INDENT.search(text)
+    tab = "\t" in text and _TAB_INDENT.search(text)
     if tab:
         line = text.count("\n", 0, tab.start()) + 1
         column = tab.end() - tab.start()
         return fail("GR003", "tab character used for indentation", line=line, col=column)
+    if not positions:
+        try:
+            data, first = _read_block(text)
+            return Document(path, data, [], root_position=(first, 0))
+        except _Unusual:
+            pass
     try:
         if _deep_or_anchored(text):
             refused = _scan_events(text)
@@ -340,6 +627,13 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
         kind = "a list" if isinstance(root, SequenceNode) else "a single value"
         message = f"the top level is {kind}; it must be a mapping of keys"
         return fail("GR010", message, root.start_mark)
+    start = root.start_mark
+    if not positions and "*" not in text:
+        try:
+            return Document(path, _plain_data(root, 1), [], root_position=(start.line,
+                                                                            start.column))
+        except _Unusual:
+            pass
     ctx = _Construction(positions={} if positions else None,
                         seen=set() if "*" in text else None)
     try:
@@ -347,9 +641,21 @@ def parse(text: str, path: str, *, positions: bool = True) -> Document:
     except _Refused as exc:
         return fail(exc.code, str(exc), exc.node.start_mark)
     diagnostics = [_at(path, code, msg, node.start_mark) for code, msg, node in ctx.problems]
-    start = root.start_mark
     return Document(path, data, diagnostics, frozenset(ctx.flagged),
                     ctx.positions or {}, (start.line, start.column))
+
+
+def _blank(text: str) -> bool:
+    """Whether every line is blank or a comment.
+
+    A first line with text that is not a comment settles it without splitting the rest.
+    """
+    first = text.partition("\n")[0]
+    if first.strip() and not first.lstrip().startswith("#"):
+        return False
+    return not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    )
 
 
 def _yaml_error(path: str, text: str, exc: yaml.MarkedYAMLError) -> Document:

@@ -56,11 +56,11 @@ def snapshot(data: Mapping[str, Any]) -> Snapshot:
         if value is not None:
             out[(None, name)] = tuple(value) if isinstance(value, list) else value
     for kr in data.get("key_results") or ():
-        if not isinstance(kr, dict) or not isinstance(kr.get("id"), str):
+        if not isinstance(kr, dict) or not isinstance(kr_id := kr.get("id"), str):
             continue
         for name in KR_FIELDS:
-            if kr.get(name) is not None:
-                out[(kr["id"], name)] = kr[name]
+            if (value := kr.get(name)) is not None:
+                out[(kr_id, name)] = value
     for ms in data.get("milestones") or ():
         if isinstance(ms, dict) and isinstance(ms.get("title"), str):
             out[(None, f"milestones[{ms['title']}].done")] = bool(ms.get("done", False))
@@ -68,13 +68,16 @@ def snapshot(data: Mapping[str, Any]) -> Snapshot:
 
 
 def diff(old: Snapshot, new: Snapshot) -> list[Change]:
-    """Field changes from one version to the next, goal fields first, then by KR order."""
-    keys = list(dict.fromkeys([*old, *new]))
-    return [
-        Change(kr, name, old.get((kr, name)), new.get((kr, name)))
-        for kr, name in keys
-        if old.get((kr, name)) != new.get((kr, name))
-    ]
+    """Field changes from one version to the next, goal fields first, then by KR order.
+
+    The fields of ``old`` come first, in its order, then those only ``new`` has (a
+    snapshot holds no None, so each of these is a change).
+    """
+    changes = [Change(kr, name, was, now) for (kr, name), was in old.items()
+               if was != (now := new.get((kr, name)))]
+    changes.extend(Change(kr, name, None, now) for (kr, name), now in new.items()
+                   if (kr, name) not in old)
+    return changes
 
 
 def classify(changes: list[Change], moved: bool) -> str:
