@@ -235,11 +235,13 @@ def _win_items(goal: Goal, events: list[Event], zone: ZoneInfo, since: date, as_
     that held at the time), credited to the people of the commit that won them."""
     by_commit = {e.commit.id: e for e in events}
     found = []
+    first, last = since.isoformat(), as_of.isoformat()
     for win in timeline.read(goal.id, events, zone).wins:
-        if since <= win.day <= as_of:
+        if first <= win.day <= last:  # ISO dates sort as the days do
             what = WIN_TEXT[win.what] + (win.name if win.what != "goal" else "")
             found.append(Item(goal.id, goal.title, goal.owner, what,
-                              credit(by_commit[win.commit]), win.commit, win.day))
+                              credit(by_commit[win.commit]), win.commit,
+                              date.fromisoformat(win.day)))
     return found
 
 

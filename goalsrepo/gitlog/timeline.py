@@ -15,19 +15,7 @@ from zoneinfo import ZoneInfo
 
 from goalsrepo.gitlog.events import Change, Event
 from goalsrepo.numbers.progress import local_date, measure_fields, version_progress
-
-
-@dataclass(frozen=True)
-class Win:
-    """Something to celebrate: a goal achieved, a key result reaching its target, or a
-    milestone done, credited to the authors of the commit that did it."""
-
-    goal: str
-    what: str          # "goal" | "key_result" | "milestone"
-    name: str          # the key result's id, the milestone's title, or "" for the goal
-    day: date
-    commit: str
-    authors: tuple[tuple[str, str], ...]   # (name, e-mail)
+from goalsrepo.numbers.review import Win
 
 
 @dataclass(frozen=True)
@@ -97,7 +85,8 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
             if change.kr is not None:
                 fields = krs.setdefault(change.kr, {})
                 if event.kind != "created" and _reached(fields, change):
-                    wins.append(Win(goal, "key_result", change.kr, day, event.commit.id, authors))
+                    wins.append(Win(goal, "key_result", change.kr, day.isoformat(),
+                                    event.commit.id, authors))
                 fields[change.field] = change.new
                 if change.field in DRIFT_KR_FIELDS:
                     current[(change.kr, change.field)] = change.new
@@ -112,11 +101,12 @@ def read(goal: str, events: Iterable[Event], zone: ZoneInfo) -> Timeline:
                 current[("", change.field)] = change.new
             elif event.kind != "created" and change.field == "status" \
                     and change.new == "achieved":
-                wins.append(Win(goal, "goal", "", day, event.commit.id, authors))
+                wins.append(Win(goal, "goal", "", day.isoformat(), event.commit.id, authors))
             elif event.kind != "created" and change.field.startswith("milestones[") \
                     and change.new is True and change.old is not True:
                 title = change.field[len("milestones["):-len("].done")]
-                wins.append(Win(goal, "milestone", title, day, event.commit.id, authors))
+                wins.append(Win(goal, "milestone", title, day.isoformat(), event.commit.id,
+                                authors))
         if event.kind == "created" and first is None:
             first = dict(current)
         if event.is_checkin:

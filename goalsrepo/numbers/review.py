@@ -46,12 +46,14 @@ class Adjustment:
 
 
 class Win(msgspec.Struct, frozen=True, gc=False, array_like=True):
-    """A goal achieved, a key result hit or a milestone done (the site's logbook keeps
-    them, see :class:`goalsrepo.web.pages.Derived`)."""
+    """Something to celebrate: a goal achieved, a key result reaching its target, or a
+    milestone done, credited to the authors of the commit that did it. Found by
+    :func:`goalsrepo.gitlog.timeline.read`; the site's logbook keeps them (see
+    :class:`goalsrepo.web.pages.Derived`), hence the day as an ISO date."""
 
     goal: str
     what: str  # "goal" | "key_result" | "milestone"
-    name: str
+    name: str  # the key result's id, the milestone's title, or "" for the goal
     day: str
     commit: str
     authors: tuple[tuple[str, str], ...]

@@ -42,7 +42,7 @@ from goalsrepo.gitlog.history import History
 from goalsrepo.gitlog.timeline import Timeline, day_of
 from goalsrepo.gitlog.timeline import read as read_timeline
 from goalsrepo.integrations import forge
-from goalsrepo.numbers.review import AdjustmentRow, Win
+from goalsrepo.numbers.review import AdjustmentRow
 from goalsrepo.numbers.state import State, load_state
 from goalsrepo.validate import check
 from goalsrepo.web import charts, markdown, memory, output, pages, proposal, widgets
@@ -203,8 +203,6 @@ def derive(line: Timeline, zone: Any) -> Derived:
                                 tuple((a.name, a.email) for a in e.commit.authors),
                                 change_summary(e))
                      for e in line.checkins)
-    wins = tuple(Win(w.goal, w.what, w.name, w.day.isoformat(), w.commit, w.authors)
-                 for w in line.wins)
     adjustments = tuple(AdjustmentRow(day_of(e, zone).isoformat(), e.commit.id,
                                       tuple((a.name, a.email) for a in e.commit.authors),
                                       e.commit.message, change_summary(e, adjustments_only=True))
@@ -216,7 +214,7 @@ def derive(line: Timeline, zone: Any) -> Derived:
                       in zip(d.first, d.now, strict=True))
         drift = DriftRow(d.goal, moves, adjustments)
     progress = tuple((day.isoformat(), value) for day, value in line.progress)
-    return Derived(checkins, wins, drift, adjustments, progress)
+    return Derived(checkins, line.wins, drift, adjustments, progress)
 
 
 def exact_value(value: Any) -> str:
