@@ -249,9 +249,19 @@ _HEALTH, _PROGRESS, _EXPECTED = attrgetter("health"), attrgetter("progress"), at
 _STALE, _STATUS = attrgetter("stale"), attrgetter("status")
 
 
-def summary(cards: list[Card]) -> dict[str, Any]:
-    """Counts by health and the average progress and expectation of a group of goals
-    (each a pass of C over the cards: a rebuild sums every goal a dozen times)."""
+def summary(cards: list[Card], memo: Rows | None = None) -> dict[str, Any]:
+    """Counts by health and the average progress and expectation of a group of goals.
+    A rebuild sums every goal half a dozen times, in a few hundred groups: with ``memo``,
+    a group whose cards (in the same order: the sums are of floats) are the last build's
+    takes the last build's summary."""
+    if memo is None:
+        return _summary(cards)
+    key = ("summary", digest(card_keys(cards)))
+    found: dict[str, Any] | None = memo.get(key)
+    return memo.put(key, _summary(cards)) if found is None else found
+
+
+def _summary(cards: list[Card]) -> dict[str, Any]:
     counts = Counter(map(_HEALTH, cards))
     expected = [e for e in map(_EXPECTED, cards) if e is not None]
     statuses = Counter(map(_STATUS, cards))
@@ -265,10 +275,11 @@ def summary(cards: list[Card]) -> dict[str, Any]:
     }
 
 
-def summaries(groups: list[tuple[Any, list[Card]]]) -> Callable[[], list[tuple[Any, Any]]]:
+def summaries(groups: list[tuple[Any, list[Card]]],
+              memo: Rows | None) -> Callable[[], list[tuple[Any, Any]]]:
     """Each group's :func:`summary`, computed on first use and shared by the pages that
     show them (the dashboard and the lists of teams and periods)."""
-    return functools.cache(lambda: [(g, summary(cs)) for g, cs in groups])
+    return functools.cache(lambda: [(g, summary(cs, memo)) for g, cs in groups])
 
 
 def card_keys(cards: Iterable[Card]) -> bytes:
@@ -374,7 +385,7 @@ def plan(data: SiteData) -> list[Page]:
     checkins = all_checkins(data)
     wins = latest_wins(data)
     key = digest(data.global_key)
-    period_sums, team_sums = summaries(periods), summaries(teams)
+    period_sums, team_sums = summaries(periods, data.rows), summaries(teams, data.rows)
     return [
         *_overview_pages(data, key, ordered, urgent, period_sums, team_sums, checkins, wins),
         *_goal_pages(data, key, ordered, dirty),
@@ -426,10 +437,11 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
     stale = [c for c in ordered if c.stale]
     recent_checkins = newest_checkins(checkins, RECENT_CHECKINS)
     recent_wins = wins[0][:RECENT_WINS]
+    overall = functools.cache(lambda: summary(ordered, data.rows))
 
     def dashboard() -> dict[str, Any]:
         return {
-            "overall": summary(ordered),
+            "overall": overall(),
             "periods": [(p, s) for p, s in period_sums() if s["goals"]],
             "teams": [(t, s) for t, s in team_sums() if s["goals"]],
             "attention": attention[:ATTENTION], "attention_total": len(attention),
@@ -445,7 +457,7 @@ def _overview_pages(data: SiteData, key: bytes, ordered: list[Card], urgent: lis
                                    _words(data, recent_wins))),
              "dashboard.html", dashboard),
         Page("alignment.html", digest((key, "alignment", card_keys(ordered), edges)),
-             "alignment.html", lambda: alignment_context(data)),
+             "alignment.html", lambda: alignment_context(data, overall())),
     ]
 
 
@@ -473,7 +485,8 @@ def _team_pages(data: SiteData, key: bytes, teams: list[tuple[Team, list[Card]]]
                     tuple(t.id for t in subs))),
             "team.html",
             _bind(lambda t, cs, ps, subs: {
-                "team": t, "cards": cs, "summary": summary(cs), "members": ps, "subteams": subs,
+                "team": t, "cards": cs, "summary": summary(cs, data.rows), "members": ps,
+                "subteams": subs,
                 "lead": data.people.get(t.lead) if t.lead else None,
                 "parent": data.teams.get(t.parent) if t.parent else None},
                 team, cs, here, subs)))
@@ -582,8 +595,8 @@ def _period_pages(data: SiteData, key: bytes, periods: list[tuple[Period, list[C
             digest((key, "period", period.id, card_keys(cards), found().key())),
             "period.html",
             _bind(lambda p, cs, groups, found: {
-                "period": p, "summary": summary(cs), "groups": [
-                    (data.teams.get(t) if t else None, t, summary(gcs), gcs)
+                "period": p, "summary": summary(cs, data.rows), "groups": [
+                    (data.teams.get(t) if t else None, t, summary(gcs, data.rows), gcs)
                     for t, gcs in groups],
                 **review_context(data, found())},
                 period, cards, ordered, found)))
@@ -671,14 +684,15 @@ def _encoded(rows: Iterable[msgspec.Struct]) -> bytes:
 MAP_DEPTH = 12
 
 
-def alignment_context(data: SiteData) -> dict[str, Any]:
+def alignment_context(data: SiteData, overall: dict[str, Any]) -> dict[str, Any]:
     """The alignment map as a flat list of rows (open a level, a goal, close a level), so
     a 10,000-goal graph renders without recursion. A goal with several parents shows under
     each; its own children are listed under the first only, with a pointer elsewhere. A
     goal at :data:`MAP_DEPTH` points to its page for the goals aligned to it.
 
     The map's shape depends on the alignment and the levels alone, which a check-in does
-    not change: it is remembered with the rows (``data.rows``), under a digest of both."""
+    not change: it is remembered with the rows (``data.rows``), under a digest of both.
+    ``overall`` is the summary of every goal, which the dashboard shows too."""
     levels = {gid: s.goal.level for gid, s in data.statuses.items()}
     key = ("map", digest((data.parents, levels)))
     found = data.rows.get(key) if data.rows is not None else None
@@ -691,7 +705,7 @@ def alignment_context(data: SiteData) -> dict[str, Any]:
     rows = [(kind, None if gid is None else (cards[gid], mode, count), depth)
             for kind, gid, mode, count, depth in lines]
     return {"rows": rows, "orphans": [cards[o] for o in orphans],
-            "summary": summary(list(cards.values()))}
+            "summary": overall}
 
 
 def _map_shape(data: SiteData, levels: dict[str, str],
