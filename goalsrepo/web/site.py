@@ -177,22 +177,27 @@ def _derived(ws: Workspace, state: State,
     """What the pages keep of each goal's history, brought up to HEAD; the timelines read
     on the way; and whether every row was derived afresh (the history was read again from
     its first commit: a person may have lost check-ins on any goal). Only the goals whose
-    history changed since the last build are read."""
+    history changed since the last build are read; the logbook is not even opened for a
+    history the cache does not keep, whose rows would all be derived again."""
     found = state.history
     if found.head is None:
         return {}, {}, True
     zone = state.repo.config.zone
+    if found.generation is None:  # a history the cache does not keep (``--as-of``)
+        timelines = {goal: read_timeline(goal, found.of(goal), zone)
+                     for goal in found.signatures}
+        return {goal: derive(line, zone) for goal, line in timelines.items()}, timelines, True
     key = (__version__, state.repo.config.goals_dir, state.repo.config.timezone)
     book = Logbook(ws.site_cache, key)
-    refiled = found.generation is None or book.generation != found.generation
+    refiled = book.generation != found.generation
     if refiled:
-        book.start(found.generation or "")
+        book.start(found.generation)
     timelines = {goal: read_timeline(goal, found.of(goal), zone)
                  for goal, signature in found.signatures.items()
                  if book.signatures.get(goal) != signature}
     for goal, line in timelines.items():
         book.set(goal, found.signatures[goal], derive(line, zone))
-    if found.generation is not None and (timelines or refiled):
+    if timelines or refiled:
         book.save()
     return book.derived, timelines, refiled
 
