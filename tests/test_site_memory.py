@@ -16,7 +16,7 @@ import pytest
 from gitrepo import BOB, CAROL, Repo, day, goal, new_repo, numeric
 
 from goalsrepo.numbers import progress
-from goalsrepo.web import memory, site, widgets
+from goalsrepo.web import memory, pages, site, widgets
 from goalsrepo.web.pages import Card
 from goalsrepo.web.site import build
 
@@ -260,6 +260,30 @@ def test_a_rebuild_draws_only_the_rows_that_changed(repo: Repo,
     monkeypatch.setattr(widgets, "_tree_line", spy)
     build(repo.root)
     assert drawn == ["pilots"]
+
+
+def test_a_rebuild_sums_only_the_groups_that_changed(repo: Repo, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group's summary (a team's, a period's, everyone's) is remembered with the rows:
+    after a check-in on pilots, only the groups that hold it are summed again."""
+    summed: list[set[str]] = []
+    real = pages._summary
+
+    def spy(cards: list[Card]) -> dict[str, object]:
+        summed.append({c.id for c in cards})
+        return real(cards)
+
+    monkeypatch.setattr(pages, "_summary", spy)
+    settle(repo.root, 0)
+    build(repo.root)
+    assert any("pilots" not in group for group in summed)  # other groups are summed
+    repo.update_kr("goals/sales/pilots.yaml", "signed", current=1)
+    repo.commit("Signed one", who=CAROL, date=day("2026-10-20", 15))
+    settle(repo.root, 1)
+    summed.clear()
+    build(repo.root)
+    assert summed and all("pilots" in group for group in summed)
+    assert_as_cold(repo.root, tmp_path / "cold")
 
 
 @pytest.mark.parametrize("damage", [b"", b"\x00garbage", "truncated", "flipped"])
