@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gitrepo import BOB, CAROL, Repo, day, goal, new_repo, numeric
@@ -18,6 +19,7 @@ from gitrepo import BOB, CAROL, Repo, day, goal, new_repo, numeric
 from goalsrepo.numbers import progress
 from goalsrepo.web import memory, pages, site, widgets
 from goalsrepo.web.pages import Card
+from goalsrepo.web.rows import Rows
 from goalsrepo.web.site import build
 
 
@@ -264,16 +266,28 @@ def test_a_rebuild_draws_only_the_rows_that_changed(repo: Repo,
 
 def test_a_rebuild_sums_only_the_groups_that_changed(repo: Repo, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """A group's summary (a team's, a period's, everyone's) is remembered with the rows:
-    after a check-in on pilots, only the groups that hold it are summed again."""
+    """A group's summary (a team's, a period's, everyone's) and its row in the tables of
+    groups are remembered with the rows: after a check-in on pilots, only the groups that
+    hold it are summed again, and only the rows of the sums that changed are drawn."""
     summed: list[set[str]] = []
-    real = pages._summary
+    sums: list[tuple[object, ...]] = []
+    drawn: list[tuple[object, ...]] = []
+    real, put = pages._summary, Rows.put
 
-    def spy(cards: list[Card]) -> dict[str, object]:
+    def spy(cards: list[Card]) -> dict[str, Any]:
+        found = real(cards)
         summed.append({c.id for c in cards})
-        return real(cards)
+        sums.append((found["goals"], found["progress"], found["expected"],
+                     tuple(found["health"])))
+        return found
+
+    def spy_put(self: Rows, key: Hashable, row: Any) -> Any:
+        if isinstance(key, tuple) and key[0] == "summary_row":
+            drawn.append(key[4:])  # the numbers it shows
+        return put(self, key, row)
 
     monkeypatch.setattr(pages, "_summary", spy)
+    monkeypatch.setattr(Rows, "put", spy_put)
     settle(repo.root, 0)
     build(repo.root)
     assert any("pilots" not in group for group in summed)  # other groups are summed
@@ -281,8 +295,11 @@ def test_a_rebuild_sums_only_the_groups_that_changed(repo: Repo, tmp_path: Path,
     repo.commit("Signed one", who=CAROL, date=day("2026-10-20", 15))
     settle(repo.root, 1)
     summed.clear()
+    sums.clear()
+    drawn.clear()
     build(repo.root)
     assert summed and all("pilots" in group for group in summed)
+    assert drawn and all(numbers in sums for numbers in drawn)
     assert_as_cold(repo.root, tmp_path / "cold")
 
 

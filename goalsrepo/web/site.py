@@ -502,9 +502,8 @@ def make_env(cache: Path | None = None, rows: Rows | None = None) -> jinja2.Envi
     })
     env.globals.update({"bar": widgets.bar, "badge": widgets.badge,
                         "people": widgets.people, "commit_link": widgets.commit_link,
-                        "checkin_rows": widgets.checkin_rows, "value_rows": widgets.value_rows,
-                        "summary_row": widgets.summary_row})
+                        "checkin_rows": widgets.checkin_rows, "value_rows": widgets.value_rows})
     lists = (widgets.goal_table, widgets.tree, widgets.win_list, widgets.score_rows,
-             widgets.carried_rows)
+             widgets.carried_rows, widgets.summary_row)
     env.globals.update({f.__name__: functools.partial(f, memo=rows) for f in lists})
     return env

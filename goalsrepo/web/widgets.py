@@ -109,19 +109,29 @@ def badge(health: str) -> Markup:
                   "</span>")
 
 
-def summary_row(root: str, href: str, name: str, s: Mapping[str, Any]) -> Markup:
+def summary_row(root: str, href: str, name: str, s: Mapping[str, Any], *,
+                memo: Rows | None = None) -> Markup:
     """A row of a table of groups of goals (``summary_table`` in macros.html): its goals,
     their average progress against the expected, and their count by health. The teams'
-    tables have one per team, a few hundred."""
-    badges = "".join(f'<span class="badge h-{_text(key)}">{_text(n)} {_text(label)}</span> '
-                     for key, label, n in s["health"])
-    progress = printable(bar(s["progress"], s["expected"], "on_track",
-                             "Average progress of " + name))
-    return Markup(
-        f'<tr>\n<th scope="row"><a href="{_text(root)}{_text(href)}">{_text(name)}</a></th>\n'
-        f'<td class="num">{_text(s["goals"])}</td>\n'
-        f'<td class="num">{progress} <span class="pct">{_text(percent(s["progress"]))}</span>'
-        f'</td>\n<td class="num">{_text(percent(s["expected"]))}</td>\n<td>{badges}</td>\n</tr>')
+    tables have one per team, a few hundred; with ``memo``, a row whose numbers are the
+    last build's is not drawn again."""
+    key = ("summary_row", root, href, name, s["goals"], s["progress"], s["expected"],
+           tuple(s["health"]))
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        badges = "".join(f'<span class="badge h-{_text(k)}">{_text(n)} {_text(label)}</span> '
+                         for k, label, n in s["health"])
+        progress = printable(bar(s["progress"], s["expected"], "on_track",
+                                 "Average progress of " + name))
+        found = (
+            f'<tr>\n<th scope="row"><a href="{_text(root)}{_text(href)}">{_text(name)}</a>'
+            f'</th>\n<td class="num">{_text(s["goals"])}</td>\n'
+            f'<td class="num">{progress} <span class="pct">{_text(percent(s["progress"]))}'
+            f'</span></td>\n<td class="num">{_text(percent(s["expected"]))}</td>\n'
+            f"<td>{badges}</td>\n</tr>")
+        if memo is not None:
+            memo.put(key, found)
+    return Clean(found)
 
 
 def safe_url(url: str | None) -> str | None:
