@@ -294,9 +294,10 @@ _CONSTANTS: dict[Any, Callable[[str], Any]] = {
 # compare the two on generated and fuzzed texts.
 
 # Characters YAML reads otherwise than as they stand (control characters, NEL, the
-# Unicode line and paragraph separators, a BOM) and tabs: any of them leaves the subset.
-_OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                      "\U00010000-\U0010ffff]")
+# Unicode line and paragraph separators, surrogates, a BOM, the non-characters U+FFFE and
+# U+FFFF) and tabs: any of them leaves the subset. Listed, not as the complement of what
+# stays: a negated class of the wide printable ranges took every process 6 ms to compile.
+_OUTSIDE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 # A plain key (libyaml reads at most 1,024 characters of a simple key), a colon, the rest.
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,200}):(?: +(.*))?\Z")
 _DOUBLE = re.compile(r'"([^"\\]*)"(?: *| +#.*)\Z')
