@@ -392,6 +392,18 @@ def build_after_commit(repo: Path, *, current: bool = False) -> Run:
     return run
 
 
+def build_unchanged(repo: Path) -> Run:
+    """``goalsrepo build`` with no new commit since the last build: no page is rendered.
+    What the pipeline costs before it renders anything (load every goal, plan every
+    page), against which ``build-after-commit`` reads."""
+    argv, env = goalsrepo_command()
+    clone = _clone(repo)
+    out = clone.parent / "site"
+    subprocess.run([*argv, "build", "-C", str(clone), "-o", str(out)], cwd=clone, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    return lambda: run_process([*argv, "build", "-C", str(clone), "-o", str(out)], clone, env)
+
+
 SYNC_KRS = 2000
 SYNC_QUERIES = 50
 _SYNC_CLONES: dict[Path, tuple[Path, dict[str, str]]] = {}
@@ -556,6 +568,8 @@ BENCHES = (
     Bench("build-after-current-commit", "the same, checking in on a goal of the current "
           "period", functools.partial(build_after_commit, current=True),
           compare_to="incremental-floor"),
+    Bench("build-unchanged", "goalsrepo build with no new commit since the last build",
+          build_unchanged, compare_to="incremental-floor"),
     Bench("status-sources", "goalsrepo status of the repository sync works on, cached",
           status_sources),
     Bench("sync", "goalsrepo sync: 2,000 KRs, 50 Jira queries on 127.0.0.1, all move",
