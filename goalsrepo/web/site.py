@@ -400,9 +400,12 @@ def _assets(data: SiteData) -> list[pages.Page]:
     entries = pages.index_entries(data.cards)
     out.append(pages.Page("assets/search-index.js", digest(("index", entries)),
                           raw=lambda: data_script("GOALSREPO_INDEX", entries)))
-    form = proposal.form_data(data, site_forge(data.config))
-    out.append(pages.Page(proposal.ASSET, digest(("propose", form)),
-                          raw=lambda: data_script("GOALSREPO_PROPOSE", form)))
+    # The form's data (every goal's id and title, people, teams, periods) changes only with
+    # a goal's shape or the global key: after a check-in it is the last build's.
+    form = functools.cache(lambda: proposal.form_data(data, site_forge(data.config)))
+    out.append(pages.Page(proposal.ASSET,
+                          None if data.dirty is not None else digest(("propose", form())),
+                          raw=lambda: data_script("GOALSREPO_PROPOSE", form())))
     if data.base_url:
         urls = sorted(p for p in ["index.html", "alignment.html", "wins.html", "drift.html",
                                   *(c.path for c in data.cards.values())])
