@@ -178,7 +178,7 @@ class SiteData:
     smart: dict[str, tuple[tuple[str, str], ...]]   # goal id -> (code, message) warnings
     goal_page: Callable[[str], dict[str, Any]]      # the goal page's own context (site.py)
     goal_page_key: Callable[[str], Any]
-    global_key: Any
+    global_digest: bytes  # of the build's global key: part of every page's key
     # The goals whose pages may differ from the previous build's (memory.changed), and
     # the card keys of the others; None: key every page.
     dirty: set[str] | None = None
@@ -384,7 +384,7 @@ def plan(data: SiteData) -> list[Page]:
     teams = [(t, by_team.get(t.id, [])) for t in data.teams.values()]
     checkins = all_checkins(data)
     wins = latest_wins(data)
-    key = digest(data.global_key)
+    key = data.global_digest
     period_sums, team_sums = summaries(periods, data.rows), summaries(teams, data.rows)
     return [
         *_overview_pages(data, key, ordered, urgent, period_sums, team_sums, checkins, wins),

@@ -121,7 +121,7 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
                     derived=derived, smart=smart,
                     goal_page=lambda gid: goal_context(data, state.history, timelines, gid),
                     goal_page_key=lambda gid: goal_key(data, signatures, gid),
-                    global_key=global_key, dirty=dirty,
+                    global_digest=global_digest, dirty=dirty,
                     known=previous.cards if previous and dirty is not None else {}, rows=rows)
     planned = pages.plan(data)
     planned.extend(_assets(data))
