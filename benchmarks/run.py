@@ -247,11 +247,8 @@ def incremental_floor(repo: Path) -> Run:
 def jinja_floor(repo: Path) -> Run:
     """As many pages as the cold site of ``repo`` has, of the same average size (the site
     is built once, untimed, to learn both)."""
-    argv, env = goalsrepo_command()
-    clone = _clone(repo)
+    clone, _, _ = _built_clone(repo)
     site = clone.parent / "site"
-    subprocess.run([*argv, "build", "-C", str(clone), "-o", str(site)], cwd=clone, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
     sizes = [p.stat().st_size for p in site.rglob("*.html")]
     pages, size = len(sizes), sum(sizes) // max(1, len(sizes))
     out = clone.parent / "floor-site"
@@ -345,6 +342,16 @@ def _clone(repo: Path) -> Path:
     return clone
 
 
+def _built_clone(repo: Path) -> tuple[Path, dict[str, str] | None, list[str]]:
+    """A clone of ``repo`` whose site (``site/`` beside it) was built once, untimed; its
+    environment, and the command that builds the site again."""
+    argv, env = goalsrepo_command()
+    clone = _clone(repo)
+    build = [*argv, "build", "-C", str(clone), "-o", str(clone.parent / "site")]
+    subprocess.run(build, cwd=clone, env=env, check=True, stdout=subprocess.DEVNULL)
+    return clone, env, build
+
+
 def build_cold(repo: Path) -> Run:
     """``goalsrepo build`` of the whole site, with the history cache warm (``status`` ran)
     but no site cache and no previous site: every page is rendered."""
@@ -367,11 +374,7 @@ def build_after_commit(repo: Path, *, current: bool = False) -> Run:
     built and cached repository: only the pages the check-in changed are rendered. The
     goal checked in on is the first active one, in an ended quarter at L, whose page is
     its 5 MB review; with ``current``, the first of the period HEAD's day is in."""
-    argv, env = goalsrepo_command()
-    clone = _clone(repo)
-    out = clone.parent / "site"
-    subprocess.run([*argv, "build", "-C", str(clone), "-o", str(out)], cwd=clone, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    clone, env, build = _built_clone(repo)
     head_date = subprocess.run(["git", "log", "-1", "--format=%aI"], cwd=clone, check=True,
                                capture_output=True, text=True).stdout.strip()
     goal_file = _checkin_file(clone, _current_period(clone, head_date[:10]) if current
@@ -387,7 +390,7 @@ def build_after_commit(repo: Path, *, current: bool = False) -> Run:
                       "GIT_COMMITTER_EMAIL": "bench@example.com"}
         subprocess.run(["git", "commit", "--quiet", "-am", f"checkin {n}"], cwd=clone,
                        env=commit_env, check=True)
-        return run_process([*argv, "build", "-C", str(clone), "-o", str(out)], clone, env)
+        return run_process(build, clone, env)
 
     return run
 
@@ -396,12 +399,8 @@ def build_unchanged(repo: Path) -> Run:
     """``goalsrepo build`` with no new commit since the last build: no page is rendered.
     What the pipeline costs before it renders anything (load every goal, plan every
     page), against which ``build-after-commit`` reads."""
-    argv, env = goalsrepo_command()
-    clone = _clone(repo)
-    out = clone.parent / "site"
-    subprocess.run([*argv, "build", "-C", str(clone), "-o", str(out)], cwd=clone, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
-    return lambda: run_process([*argv, "build", "-C", str(clone), "-o", str(out)], clone, env)
+    clone, env, build = _built_clone(repo)
+    return lambda: run_process(build, clone, env)
 
 
 SYNC_KRS = 2000
