@@ -79,7 +79,7 @@ def build_retrospective(root: Path, period_id: str, *,
     found = review(period, statuses, state.as_of,
                    adjustments={g: r.adjustments for g, r in rows.items()},
                    wins={g: r.wins for g, r in rows.items()},
-                   progress={g: r.progress for g, r in rows.items()})
+                   progress={g: r.progress_rows() for g, r in rows.items()})
     teams = {t.id: t.name for t in (state.repo.teams or {}).values()}
     return Retrospective(found, {s.goal.id: s for s in statuses}, state.repo.names(),
                          state.repo.people_by_email(), teams, config.title, config.base_url)

@@ -18,7 +18,7 @@ from goalsrepo.numbers.progress import GoalStatus
 from goalsrepo.numbers.review import AdjustmentRow, Win
 from goalsrepo.web.logbook import Logbook
 from goalsrepo.web.memory import Kept, Memory, shape
-from goalsrepo.web.pages import CheckinRow, Derived, DriftRow
+from goalsrepo.web.pages import CheckinRow, Derived, DriftRow, encode_progress
 
 DATA = {
     "id": "faster-deploys", "title": "Ship within one hour", "owner": "alice",
@@ -145,7 +145,7 @@ def test_what_the_site_derived_from_a_history_is_kept_in_the_logbook(tmp_path: P
         drift=DriftRow("g", (("k", "target", 10, 8.5), ("", "due", "2026-12-31", None)),
                        (adjustment,)),
         adjustments=(adjustment,),
-        progress=(("2026-10-01", 0), ("2026-10-04", 0.3), ("2026-10-05", None)))
+        progress=encode_progress((("2026-10-01", 0), ("2026-10-04", 0.3), ("2026-10-05", None))))
     book = Logbook(tmp_path, ("1.0", "goals", "UTC"))
     book.start("generation-1")
     book.set("g", (3, "c3"), derived)
@@ -154,5 +154,5 @@ def test_what_the_site_derived_from_a_history_is_kept_in_the_logbook(tmp_path: P
     again = kept.derived
     assert again == {"g": derived}
     assert kept.signatures == {"g": (3, "c3")} and kept.generation == "generation-1"
-    assert [type(v) for _, v in again["g"].progress] == [int, float, type(None)]
+    assert [type(v) for _, v in again["g"].progress_rows()] == [int, float, type(None)]
     assert Logbook(tmp_path, ("1.0", "goals", "Europe/Paris")).derived == {}

@@ -128,17 +128,31 @@ class DriftRow(msgspec.Struct, frozen=True, gc=False, array_like=True):
     adjustments: tuple[AdjustmentRow, ...]
 
 
+ProgressRows = tuple[tuple[str, int | float | None], ...]
+# int | float: a progress of 1 stays 1 when the logbook is read back.
+_PROGRESS_ROWS = msgspec.msgpack.Decoder(ProgressRows)
+NO_PROGRESS = msgspec.Raw(ENCODER.encode(()))
+
+
 class Derived(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """What the site keeps of a goal's history between builds (see :mod:`logbook`):
     besides the rows above, its wins, every adjustment and the goal's progress over time
-    (``(day, own progress or None)``), which a period's page adds up."""
+    (``(day, own progress or None)``), which a period's burn-up adds up. The progress is
+    kept encoded (:func:`encode_progress`): it is a third of what the logbook holds, and a
+    build after a check-in reads only the changed quarter's."""
 
     checkins: tuple[CheckinRow, ...] = ()
     wins: tuple[Win, ...] = ()
     drift: DriftRow | None = None
     adjustments: tuple[AdjustmentRow, ...] = ()
-    # int | float: a progress of 1 stays 1 when the logbook is read back.
-    progress: tuple[tuple[str, int | float | None], ...] = ()
+    progress: msgspec.Raw = NO_PROGRESS
+
+    def progress_rows(self) -> ProgressRows:
+        return _PROGRESS_ROWS.decode(self.progress)
+
+
+def encode_progress(rows: ProgressRows) -> msgspec.Raw:
+    return msgspec.Raw(ENCODER.encode(rows))
 
 
 class Who(NamedTuple):
@@ -607,11 +621,13 @@ def period_review(data: SiteData, period: Period) -> review.Review:
     """The period's review from the goals' numbers and the rows kept of their history."""
     ids = [gid for gid, s in data.statuses.items() if s.goal.period == period.id]
     rows = {gid: data.derived[gid] for gid in ids if gid in data.derived}
+    burnup = data.as_of <= period.end
     return review.review(period, data.statuses.values(), data.as_of,
                          adjustments={gid: r.adjustments for gid, r in rows.items()},
                          wins={gid: r.wins for gid, r in rows.items()},
-                         progress={gid: r.progress for gid, r in rows.items()},
-                         with_burnup=data.as_of <= period.end)
+                         progress={gid: r.progress_rows() for gid, r in rows.items()}
+                         if burnup else {},
+                         with_burnup=burnup)
 
 
 def review_context(data: SiteData, found: review.Review) -> dict[str, Any]:

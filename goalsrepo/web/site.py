@@ -219,7 +219,7 @@ def derive(line: Timeline, zone: Any) -> Derived:
                       in zip(d.first, d.now, strict=True))
         drift = DriftRow(d.goal, moves, adjustments)
     progress = tuple((day.isoformat(), value) for day, value in line.progress)
-    return Derived(checkins, line.wins, drift, adjustments, progress)
+    return Derived(checkins, line.wins, drift, adjustments, pages.encode_progress(progress))
 
 
 def exact_value(value: Any) -> str:
