@@ -22,6 +22,7 @@ from goalsrepo.numbers.review import Review, review
 from goalsrepo.numbers.review import Win as ReviewWin
 from goalsrepo.numbers.state import load_state
 from goalsrepo.report import JSON_VERSION, _md
+from goalsrepo.web.pages import AuthorSets
 from goalsrepo.web.site import derive
 
 SLACK_MAX_BLOCKS = 50
@@ -72,10 +73,11 @@ def build_retrospective(root: Path, period_id: str, *,
     period = closing.find_period(config, period_id)
     statuses = state.statuses()
     rows = {}
+    authors = AuthorSets()  # check-ins are not shown: their authors are numbered and dropped
     for s in statuses:
         if s.goal.period == period.id:
             line = timeline.read(s.goal.id, state.history.of(s.goal.id), config.zone)
-            rows[s.goal.id] = derive(line, config.zone)
+            rows[s.goal.id] = derive(line, config.zone, authors)
     found = review(period, statuses, state.as_of,
                    adjustments={g: r.adjustments for g, r in rows.items()},
                    wins={g: r.wins for g, r in rows.items()},

@@ -139,20 +139,22 @@ def test_the_shape_of_a_goal_leaves_out_check_in_values_only() -> None:
 def test_what_the_site_derived_from_a_history_is_kept_in_the_logbook(tmp_path: Path) -> None:
     authors = (("Bob", "bob@example.com"),)
     adjustment = AdjustmentRow("2026-10-05", "c2", authors, "Lower the target", "target 10 → 8")
+    book = Logbook(tmp_path, ("1.0", "goals", "UTC"))
+    book.start("generation-1")
     derived = Derived(
-        checkins=(CheckinRow("g", "2026-10-04", "c1", authors, "k 0 → 3"),),
+        checkins=(CheckinRow("g", "2026-10-04", "c1", book.authors.number(authors),
+                             "k 0 → 3"),),
         wins=(Win("g", "milestone", "Pilot", "2026-10-06", "c3", authors),),
         drift=DriftRow("g", (("k", "target", 10, 8.5), ("", "due", "2026-12-31", None)),
                        (adjustment,)),
         adjustments=(adjustment,),
         progress=encode_progress((("2026-10-01", 0), ("2026-10-04", 0.3), ("2026-10-05", None))))
-    book = Logbook(tmp_path, ("1.0", "goals", "UTC"))
-    book.start("generation-1")
     book.set("g", (3, "c3"), derived)
     book.save()
     kept = Logbook(tmp_path, ("1.0", "goals", "UTC"))
     again = kept.derived
     assert again == {"g": derived}
     assert kept.signatures == {"g": (3, "c3")} and kept.generation == "generation-1"
+    assert kept.authors.sets[again["g"].checkins[0].authors] == authors
     assert [type(v) for _, v in again["g"].progress_rows()] == [int, float, type(None)]
     assert Logbook(tmp_path, ("1.0", "goals", "Europe/Paris")).derived == {}

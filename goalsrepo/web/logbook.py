@@ -11,7 +11,9 @@ rewritten, or its cache lost) makes every row count as missing.
 
 Rows are MessagePack of msgspec structs in ``SHARDS`` files by a hash of the goal id, so a
 build after one check-in rewrites one of them; anything unexpected in them makes the rows
-count as missing, and they are derived again.
+count as missing, and they are derived again. The index beside them holds the sets of
+authors the check-ins name by number (:class:`~goalsrepo.web.pages.AuthorSets`); a
+generation starts them afresh with its rows.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from typing import Any
 import msgspec
 
 from goalsrepo.gitlog.cache import bucket_of, read_file, write_file
-from goalsrepo.web.pages import Derived
+from goalsrepo.web.pages import AuthorSets, Derived
 
-VERSION = 5  # 3: derived rows hold adjustments and progress; 4: they are msgspec structs;
-# 5: keyed by history signature
+VERSION = 6  # 3: derived rows hold adjustments and progress; 4: they are msgspec structs;
+# 5: keyed by history signature; 6: check-ins name their authors by number
 SHARDS = 16
 
 
@@ -41,18 +43,23 @@ class Logbook:
         self.generation: str | None = None
         self.signatures: dict[str, tuple[int, str]] = {}  # goal -> its history's signature
         self.derived: dict[str, Derived] = {}  # goal -> its rows
+        self.authors = AuthorSets()
         self._shards: dict[int, str] = {}  # shard -> its file, named afresh on each write
         self._dirty: set[int] = set()
         try:
-            stored, generation, signatures, shards = marshal.loads(
+            stored, generation, signatures, shards, authors = marshal.loads(
                 read_file(folder / "index.marshal"))
-            if tuple(stored) == key and isinstance(signatures, dict):
+            if tuple(stored) == key and isinstance(signatures, dict) \
+                    and isinstance(authors, list):
                 derived: dict[str, Derived] = {}
                 for name in shards.values():
                     derived.update(_DERIVED.decode(read_file(folder / name)))
-                if derived.keys() == signatures.keys():
+                named = len(authors)
+                if derived.keys() == signatures.keys() and all(
+                        0 <= c.authors < named for row in derived.values() for c in row.checkins):
                     self.generation, self.signatures = generation, signatures
                     self._shards, self.derived = shards, derived
+                    self.authors = AuthorSets(authors)
         except Exception:  # missing, truncated, corrupt or foreign: empty
             pass
 
@@ -60,9 +67,11 @@ class Logbook:
         """Forget every row: they were derived from another generation of the history."""
         self.generation, self.signatures, self.derived = generation, {}, {}
         self._shards, self._dirty = {}, set(range(SHARDS))
+        self.authors = AuthorSets()
 
     def set(self, goal: str, signature: tuple[int, str], row: Derived) -> None:
-        """Keep the rows derived from a goal's history; only its shard is written."""
+        """Keep the rows derived from a goal's history (its check-ins' authors numbered
+        in :attr:`authors`); only its shard is written."""
         self.signatures[goal] = signature
         self.derived[goal] = row
         self._dirty.add(bucket_of(goal) % SHARDS)
@@ -79,7 +88,8 @@ class Logbook:
                     {g: row for g, row in self.derived.items() if bucket_of(g) % SHARDS == shard}))
                 self._shards[shard] = name
             write_file(self.folder / "index.marshal", marshal.dumps(
-                (self.key, self.generation, self.signatures, self._shards)))
+                (self.key, self.generation, self.signatures, self._shards,
+                 self.authors.sets)))
             self._dirty.clear()
         except (OSError, ValueError, msgspec.EncodeError, OverflowError):
             return

@@ -47,7 +47,7 @@ from goalsrepo.numbers.state import State, load_state
 from goalsrepo.validate import check
 from goalsrepo.web import charts, markdown, memory, output, pages, proposal, widgets
 from goalsrepo.web.logbook import Logbook
-from goalsrepo.web.pages import CheckinRow, Derived, DriftRow, SiteData
+from goalsrepo.web.pages import AuthorSets, CheckinRow, Derived, DriftRow, SiteData
 from goalsrepo.web.rows import Rows
 from goalsrepo.workspace import Workspace
 
@@ -103,7 +103,7 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
         smart = _check(root, state, None if as_of is None else state.commit)
 
     logbook_started = time.perf_counter()
-    derived, timelines, refiled = _derived(ws, state)
+    derived, timelines, refiled, author_sets = _derived(ws, state)
     history_seconds = time.perf_counter() - logbook_started
     if refiled:  # a rewritten history: a person may have lost check-ins on any goal
         previous = None
@@ -118,7 +118,7 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
     env = make_env(cache / "templates" if cache else None, rows)
     data = SiteData(config=config, as_of=state.as_of, commit=state.commit, base_url=base,
                     statuses=statuses, people=repo.people or {}, teams=repo.teams or {},
-                    derived=derived, smart=smart,
+                    derived=derived, author_sets=author_sets.sets, smart=smart,
                     goal_page=lambda gid: goal_context(data, state.history, timelines, gid),
                     goal_page_key=lambda gid: goal_key(data, signatures, gid),
                     global_digest=global_digest, dirty=dirty,
@@ -173,20 +173,23 @@ def _check(root: Path, state: State, commit: str | None) -> dict[str, memory.Sma
 
 
 def _derived(ws: Workspace, state: State,
-             ) -> tuple[dict[str, Derived], dict[str, Timeline], bool]:
+             ) -> tuple[dict[str, Derived], dict[str, Timeline], bool, AuthorSets]:
     """What the pages keep of each goal's history, brought up to HEAD; the timelines read
-    on the way; and whether every row was derived afresh (the history was read again from
-    its first commit: a person may have lost check-ins on any goal). Only the goals whose
+    on the way; whether every row was derived afresh (the history was read again from
+    its first commit: a person may have lost check-ins on any goal); and the sets of
+    authors its check-ins name. Only the goals whose
     history changed since the last build are read; the logbook is not even opened for a
     history the cache does not keep, whose rows would all be derived again."""
     found = state.history
+    authors = AuthorSets()
     if found.head is None:
-        return {}, {}, True
+        return {}, {}, True, authors
     zone = state.repo.config.zone
     if found.generation is None:  # a history the cache does not keep (``--as-of``)
         timelines = {goal: read_timeline(goal, found.of(goal), zone)
                      for goal in found.signatures}
-        return {goal: derive(line, zone) for goal, line in timelines.items()}, timelines, True
+        return ({goal: derive(line, zone, authors) for goal, line in timelines.items()},
+                timelines, True, authors)
     key = (__version__, state.repo.config.goals_dir, state.repo.config.timezone)
     book = Logbook(ws.site_cache, key)
     refiled = book.generation != found.generation
@@ -196,16 +199,18 @@ def _derived(ws: Workspace, state: State,
                  for goal, signature in found.signatures.items()
                  if book.signatures.get(goal) != signature}
     for goal, line in timelines.items():
-        book.set(goal, found.signatures[goal], derive(line, zone))
+        book.set(goal, found.signatures[goal], derive(line, zone, book.authors))
     if timelines or refiled:
         book.save()
-    return book.derived, timelines, refiled
+    return book.derived, timelines, refiled, book.authors
 
 
-def derive(line: Timeline, zone: Any) -> Derived:
-    """The rows of a goal's timeline that pages across goals show."""
+def derive(line: Timeline, zone: Any, authors: AuthorSets) -> Derived:
+    """The rows of a goal's timeline that pages across goals show, their check-ins'
+    authors numbered in ``authors``."""
     checkins = tuple(CheckinRow(e.goal, day_of(e, zone).isoformat(), e.commit.id,
-                                tuple((a.name, a.email) for a in e.commit.authors),
+                                authors.number(tuple((a.name, a.email)
+                                                     for a in e.commit.authors)),
                                 change_summary(e))
                      for e in line.checkins)
     adjustments = tuple(AdjustmentRow(day_of(e, zone).isoformat(), e.commit.id,
