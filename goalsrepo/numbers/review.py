@@ -127,11 +127,11 @@ def review(period: Period, statuses: Iterable[GoalStatus], as_of: date, *,
     mine = sorted((s for s in everything if s.goal.period == period.id),
                   key=lambda s: s.goal.id)
     ids = {s.goal.id for s in mine}
-    successors: dict[str, GoalStatus] = {}  # the first by id, of the goals carrying one on
-    for s in sorted((s for s in everything
-                     if s.goal.continues in ids and s.goal.period != period.id),
-                    key=lambda s: s.goal.id):
-        successors.setdefault(s.goal.continues, s)
+    successors: dict[str, GoalStatus] = {}  # the first by id of the goals carrying each on
+    carrying = [(continued, s) for s in everything
+                if (continued := s.goal.continues) in ids and s.goal.period != period.id]
+    for continued, s in sorted(carrying, key=lambda pair: pair[1].goal.id):
+        successors.setdefault(continued, s)
     status_counts = {k: sum(s.goal.status == k for s in mine)
                      for k in ("achieved", "missed", "dropped", "active", "draft")}
     counts = (("achieved", status_counts["achieved"]), ("missed", status_counts["missed"]),
