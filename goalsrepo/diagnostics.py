@@ -7,8 +7,9 @@ code is missing there, so the documentation cannot rot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+import msgspec
 
 
 class Severity(str, Enum):
@@ -17,8 +18,7 @@ class Severity(str, Enum):
     NOTE = "note"
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(msgspec.Struct, frozen=True):
     """A kind of problem: its stable code, severity, a short name and the one-line fix."""
 
     code: str
@@ -27,8 +27,7 @@ class Code:
     fix: str
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(msgspec.Struct, frozen=True):
     """One problem at one place. ``file`` is relative to the repository root, with ``/``."""
 
     file: str | None

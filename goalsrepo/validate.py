@@ -11,9 +11,10 @@ import re
 import unicodedata
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import msgspec
 
 from goalsrepo import lint, workspace
 from goalsrepo.diagnostics import Diagnostic, Severity, make
@@ -38,8 +39,7 @@ from goalsrepo.numbers.state import day_of
 from goalsrepo.workspace import Workspace
 
 
-@dataclass(frozen=True)
-class ValidationResult:
+class ValidationResult(msgspec.Struct, frozen=True):
     """What ``validate`` found. ``files`` counts the files checked."""
 
     files: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import replace
+from msgspec.structs import replace
 from datetime import date
 
 import pytest

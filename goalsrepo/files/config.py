@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 CONFIG_FILE = "goalsrepo.yaml"
 PEOPLE_FILE = "people.yaml"
@@ -19,31 +20,27 @@ TEAMS_FILE = "teams.yaml"
 SOURCE_TIMEOUT = 10.0  # seconds a source may take to answer, unless it says otherwise
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(msgspec.Struct, frozen=True):
     id: str
     start: date
     end: date
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class Health:
+class Health(msgspec.Struct, frozen=True):
     """Margins below expected progress (SPEC §3)."""
 
     at_risk: float = 0.10
     off_track: float = 0.25
 
 
-@dataclass(frozen=True)
-class LintSettings:
+class LintSettings(msgspec.Struct, frozen=True):
     ignore: frozenset[str] = frozenset()
     max_key_results: int = 5
     max_owner_goals: int = 5
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """One entry of ``sources:`` in goalsrepo.yaml, as the schema allows it."""
 
     name: str
@@ -80,8 +77,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
 POINTER = re.compile(r"(/([^~/]|~[01])*)*\Z")
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(msgspec.Struct, frozen=True):
     """What a key result reads from its source: ``source: NAME`` or the mapping form."""
 
     source: str
@@ -103,8 +99,7 @@ def missing(source: Source, reading: Reading) -> list[str]:
     return [key for key in NEEDS[source.kind] if getattr(reading, key) is None]
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     title: str = "Goals"
     goals_dir: str = "goals"
     repo_url: str | None = None
@@ -114,8 +109,8 @@ class Config:
     timezone: str = "UTC"
     periods: tuple[Period, ...] = ()
     checkin_days: int = 14
-    health: Health = field(default_factory=Health)
-    lint: LintSettings = field(default_factory=LintSettings)
+    health: Health = msgspec.field(default_factory=Health)
+    lint: LintSettings = msgspec.field(default_factory=LintSettings)
     sources: tuple[Source, ...] = ()
     sync_author: tuple[str, str] | None = None  # (name, e-mail) of `sync --commit`
 
@@ -140,12 +135,13 @@ class Config:
             ),
             checkin_days=data.get("checkin_days", defaults.checkin_days),
             health=Health(
-                health.get("at_risk", Health.at_risk), health.get("off_track", Health.off_track)
+                health.get("at_risk", defaults.health.at_risk),
+                health.get("off_track", defaults.health.off_track)
             ),
             lint=LintSettings(
                 frozenset(lint.get("ignore", [])),
-                lint.get("max_key_results", LintSettings.max_key_results),
-                lint.get("max_owner_goals", LintSettings.max_owner_goals),
+                lint.get("max_key_results", defaults.lint.max_key_results),
+                lint.get("max_owner_goals", defaults.lint.max_owner_goals),
             ),
             sources=tuple(Source.from_data(name, value)
                           for name, value in data.get("sources", {}).items()),
@@ -171,8 +167,7 @@ def _author(data: dict[str, str] | None) -> tuple[str, str] | None:
     return (data["name"], data["email"]) if data else None
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(msgspec.Struct, frozen=True):
     id: str
     name: str
     emails: tuple[str, ...] = ()
@@ -193,8 +188,7 @@ class Person:
         )
 
 
-@dataclass(frozen=True)
-class Team:
+class Team(msgspec.Struct, frozen=True):
     id: str
     name: str
     lead: str | None = None

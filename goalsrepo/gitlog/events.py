@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,14 +19,12 @@ ADJUSTMENT_KR_FIELDS = frozenset({"target", "start"})
 ADJUSTMENT_GOAL_FIELDS = frozenset({"due", "period"})
 
 
-@dataclass(frozen=True)
-class Author:
+class Author(msgspec.Struct, frozen=True):
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One field moving from ``old`` to ``new``; ``kr`` is None for goal-level fields.
 
     Milestones have no id; their ``done`` is tracked as the field
@@ -52,8 +49,7 @@ class Change:
         return self.field in ADJUSTMENT_GOAL_FIELDS
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(msgspec.Struct, frozen=True):
     """A first-parent commit: its id, author date, the people credited, its message."""
 
     id: str
@@ -66,8 +62,7 @@ class Commit:
         return self.message.split("\n", 1)[0]
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     """What one commit did to one goal. ``kind`` is the most telling of what happened:
     created, deleted, adjustment, checkin, status, moved, edit (in that order)."""
 

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from goalsrepo import workspace
 from goalsrepo.errors import GoalsrepoError
 from goalsrepo.files import loader
@@ -93,8 +95,7 @@ def classify(changes: list[Change], moved: bool) -> str:
     return "edit"
 
 
-@dataclass(frozen=True)
-class RawEntry:
+class RawEntry(msgspec.Struct, frozen=True):
     """One file a commit changed: ``git log --raw`` status, path, blob before and after."""
 
     status: str  # A, M, D (or T for a type change)
@@ -107,8 +108,7 @@ def _absent(blob: str) -> bool:
     return not blob.strip("0")
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(msgspec.Struct, frozen=True):
     """One parsed goal file version: its id and the fields history tracks."""
 
     goal: str

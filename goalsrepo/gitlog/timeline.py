@@ -8,18 +8,18 @@ by the target that held when it was won, not by today's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from goalsrepo.gitlog.events import Change, Event
 from goalsrepo.numbers.progress import local_date, measure_fields, version_progress
 from goalsrepo.numbers.review import Win
 
 
-@dataclass(frozen=True)
-class Drift:
+class Drift(msgspec.Struct, frozen=True):
     """How a goal's targets and dates moved since it was first committed."""
 
     goal: str
@@ -28,8 +28,7 @@ class Drift:
     adjustments: tuple[Event, ...]
 
 
-@dataclass(frozen=True)
-class Timeline:
+class Timeline(msgspec.Struct, frozen=True):
     """One goal's history, read for its page."""
 
     series: Mapping[str, tuple[tuple[date, float], ...]]  # numeric/control KR -> values

@@ -10,8 +10,9 @@ must not become an ``href``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
+
+import msgspec
 
 FORGES = ("github", "gitlab", "gitea", "bitbucket")
 # The forge of a well-known host; any other host (GitHub Enterprise, self-managed GitLab,
@@ -69,8 +70,7 @@ def _path(path: str) -> str:
     return quote(path, safe="/")
 
 
-@dataclass(frozen=True)
-class Forge:
+class Forge(msgspec.Struct, frozen=True):
     """Where the goals repository lives: its web URL, which forge serves it, the branch
     that edits go to."""
 

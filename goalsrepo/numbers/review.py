@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,16 +24,14 @@ from goalsrepo.numbers.progress import GoalStatus
 BUCKETS = 11  # scores 0.0, 0.1, ..., 1.0
 
 
-@dataclass(frozen=True)
-class TeamScore:
+class TeamScore(msgspec.Struct, frozen=True):
     team: str | None
     goals: int
     scored: int
     average: float | None  # of the scored goals
 
 
-@dataclass(frozen=True)
-class Adjustment:
+class Adjustment(msgspec.Struct, frozen=True):
     """A change of a target, a start or a date, with the commit's message as its reason."""
 
     goal: str
@@ -69,8 +66,7 @@ class AdjustmentRow(msgspec.Struct, frozen=True, gc=False, array_like=True):
     what: str  # what changed, in words
 
 
-@dataclass(frozen=True)
-class Carried:
+class Carried(msgspec.Struct, frozen=True):
     """A goal of the period and the goal of a later period that continues it; or, for
     an unfinished goal not rolled over yet, ``successor`` None."""
 
@@ -79,8 +75,7 @@ class Carried:
     period: str | None
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(msgspec.Struct, frozen=True):
     period: Period
     as_of: date
     goals: tuple[str, ...]
@@ -169,8 +164,7 @@ def review(period: Period, statuses: Iterable[GoalStatus], as_of: date, *,
     )
 
 
-@dataclass(frozen=True)
-class _Above:
+class _Above(msgspec.Struct, frozen=True):
     """The period's goals in alignment order (a goal before the goals it aligns to), each
     with the goals aligned to it and those it aligns to: what a day's burn-up needs to roll
     up only the goals that moved and the goals above them."""

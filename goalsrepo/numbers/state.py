@@ -10,9 +10,10 @@ the last first-parent commit on or before DATE, measured at DATE.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+import msgspec
 
 from goalsrepo import workspace
 from goalsrepo.diagnostics import Diagnostic, make
@@ -27,8 +28,7 @@ from goalsrepo.numbers.progress import GoalStatus, compute
 from goalsrepo.workspace import Workspace
 
 
-@dataclass(frozen=True)
-class State:
+class State(msgspec.Struct, frozen=True):
     repo: Repository
     history: History
     as_of: date

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+import msgspec
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 600, 200
@@ -28,8 +28,7 @@ _TOP, _BOTTOM, _RIGHT = f"{TOP:.1f}", f"{BOTTOM:.1f}", f"{RIGHT:.1f}"
 _DATES, _TODAY, _MIDDLE = f"{BOTTOM + 18:.1f}", f"{TOP - 6:.1f}", f"{(TOP + BOTTOM) / 2 + 4:.1f}"
 
 
-@dataclass(frozen=True)
-class Series:
+class Series(msgspec.Struct, frozen=True):
     """A key result's check-ins and the goal's dates, as the chart needs them."""
 
     points: tuple[tuple[date, float], ...]  # (day, value), oldest first

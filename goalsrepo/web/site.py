@@ -20,7 +20,6 @@ import json
 import shlex
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 import jinja2
 import jinja2.bccache
+import msgspec
 
 from goalsrepo import __version__, lint, workspace
 from goalsrepo.diagnostics import Diagnostic, Severity
@@ -62,8 +62,7 @@ class BuildError(GoalsrepoError):
         self.diagnostics = diagnostics
 
 
-@dataclass(frozen=True)
-class BuildResult:
+class BuildResult(msgspec.Struct, frozen=True):
     output: Path
     pages: int          # pages in the site
     rendered: int       # pages rendered this time (the rest were reused)
