@@ -8,9 +8,11 @@ documents so later steps can point at lines.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
+from msgspec import field
 
 from goalsrepo.diagnostics import Diagnostic
 from goalsrepo.files import loader, schema
@@ -21,8 +23,7 @@ from goalsrepo.gitlog import git
 from goalsrepo.gitlog.cache import FileCache
 
 
-@dataclass
-class Repository:
+class Repository(msgspec.Struct):
     """Everything read from one goals repository.
 
     ``goals`` holds the goals whose files are valid (their paths are in ``valid``);

@@ -14,12 +14,12 @@ import heapq
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 import msgspec
+from msgspec import field
 
 from goalsrepo.files.config import Config, Period, Person, Team
 from goalsrepo.files.model import ENCODER, Goal
@@ -72,11 +72,9 @@ def file_name(ident: str) -> str:
     return "".join(out)
 
 
-@dataclass
-class Card:
-    """A goal as lists show it: enough for a row, a link and a progress bar. Not frozen,
-    though nothing changes one: a frozen dataclass sets each field through
-    ``object.__setattr__``, and a build makes 10,000 cards."""
+class Card(msgspec.Struct, dict=True):
+    """A goal as lists show it: enough for a row, a link and a progress bar. A build makes
+    10,000 cards; the ``__dict__`` holds their cached row and key."""
 
     id: str
     title: str
@@ -187,12 +185,11 @@ class Who(NamedTuple):
     path: str | None
 
 
-@dataclass
-class Page:
+class Page(msgspec.Struct):
     """One file of the site. ``template`` renders ``context()``; ``raw`` gives bytes. A
     ``key`` of None says the page is the previous build's: none of the goals it shows
     changed (see :func:`goalsrepo.web.memory.changed`), so its key was not even computed.
-    Not frozen, like :class:`Card`: a build plans some 12,000 pages."""
+    A build plans some 12,000 pages."""
 
     path: str
     key: bytes | None
@@ -201,8 +198,7 @@ class Page:
     raw: Callable[[], bytes] | None = None
 
 
-@dataclass
-class SiteData:
+class SiteData(msgspec.Struct):
     """Everything the pages are made of, computed once per build."""
 
     config: Config
