@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from msgspec.structs import replace
 from datetime import date
 
 import pytest
+from msgspec.structs import replace
 
 from goalsrepo.web.charts import Series, expected_value, kr_chart, value_label
 
