@@ -6,7 +6,11 @@ Every figure is a whole process (or, for the git floor, two processes), started 
 each run, as a user or CI would run it. Reports the median, min and max wall time over the
 runs, the peak memory (max RSS of the child, from ``os.wait4``), the exit codes seen, and the
 ratio of a command's median to the median of the floor it is compared with, so that a run
-on a busy machine still says how close goalsrepo is to what any tool must pay:
+on a busy machine still says how close goalsrepo is to what any tool must pay. A command
+compared with the git content floor or the incremental floor takes turns with it, a floor
+run before each of its own, and its ratio is over the median of those paired floor runs:
+this machine's speed drifts by a third within an hour, floor and command not together, so
+a floor timed minutes before made the same code 5x one hour and 9x the next:
 
 - the **git content floor** (``floor``): the first-parent log of goals/ and every blob it
   names, read by git alone;
@@ -85,6 +89,7 @@ class Result:
     unavailable: str | None = None
     ratio: float | None = None
     compare_to: str | None = None
+    floor_samples: list[Sample] = field(default_factory=list)  # paired: one before each run
 
     @property
     def note(self) -> str:
@@ -585,6 +590,9 @@ def progress(text: str) -> None:
         print(f"\r{text:<50}", file=sys.stderr, end="\r", flush=True)
 
 
+PAIRED_FLOORS = ("floor", "incremental-floor")
+
+
 def measure(bench: Bench, size: str, repo: Path, runs: int) -> Result:
     result = Result(size, bench.name, bench.what, compare_to=bench.compare_to)
     try:
@@ -592,8 +600,13 @@ def measure(bench: Bench, size: str, repo: Path, runs: int) -> Result:
     except Unavailable as exc:
         result.unavailable = str(exc)
         return result
+    floor = None
+    if bench.compare_to in PAIRED_FLOORS:
+        floor = next(b for b in BENCHES if b.name == bench.compare_to).prepare(repo)
     for i in range(runs):
         progress(f"{size} {bench.name} run {i + 1}/{runs}")
+        if floor is not None:
+            result.floor_samples.append(floor())
         sample = run()
         result.samples.append(sample)
         if sample.exit_code not in bench.ok_codes:
@@ -604,10 +617,14 @@ def measure(bench: Bench, size: str, repo: Path, runs: int) -> Result:
 
 
 def add_ratios(results: list[Result]) -> None:
-    """Each result's median over the median of the floor it compares to, same size; for a
-    build against the Jinja2 floor, its pages per second over the floor's."""
+    """Each result's median over the median of the floor it compares to, same size: of the
+    floor runs paired with its own, when it took turns with the floor; for a build against
+    the Jinja2 floor, its pages per second over the floor's."""
     by_name = {(r.size, r.bench): r for r in results if r.samples}
     for r in results:
+        if r.samples and r.floor_samples:
+            r.ratio = r.median / statistics.median(s.seconds for s in r.floor_samples)
+            continue
         base = by_name.get((r.size, r.compare_to or ""))
         if not r.samples or base is None:
             continue
@@ -654,7 +671,8 @@ def _ratio_text(r: Result) -> str:
     if r.ratio is None:
         return ""
     unit = " pages/s of" if r.compare_to == "jinja-floor" else ""
-    return f"{r.ratio:.2f}x{unit} {r.compare_to}"
+    paired = ", paired" if r.floor_samples else ""
+    return f"{r.ratio:.2f}x{unit} {r.compare_to}{paired}"
 
 
 def repo_facts(repo: Path) -> dict[str, object]:
@@ -698,6 +716,8 @@ def to_json(results: list[Result], repos: dict[str, dict[str, object]]) -> dict[
                     for s in r.samples
                 ],
             }
+            if r.floor_samples:
+                entry["paired_floor_s"] = [s.seconds for s in r.floor_samples]
         entries.append(entry)
     return {"version": 1, "machine": machine(), "repos": repos, "results": entries}
 
