@@ -6,6 +6,7 @@ values a check-in changes."""
 from __future__ import annotations
 
 import copy
+import marshal
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import msgspec
 
 from goalsrepo import __version__
 from goalsrepo.files.model import Goal, KeyResult, Link, Milestone
-from goalsrepo.gitlog.cache import FileCache
+from goalsrepo.gitlog.cache import FileCache, read_file, write_file
 from goalsrepo.numbers.progress import GoalStatus
 from goalsrepo.numbers.review import AdjustmentRow, Win
 from goalsrepo.web.logbook import Logbook
@@ -158,3 +159,23 @@ def test_what_the_site_derived_from_a_history_is_kept_in_the_logbook(tmp_path: P
     assert kept.authors.sets[again["g"].checkins[0].authors] == authors
     assert [type(v) for _, v in again["g"].progress_rows()] == [int, float, type(None)]
     assert Logbook(tmp_path, ("1.0", "goals", "Europe/Paris")).derived == {}
+
+
+def test_a_logbook_whose_author_sets_miss_a_row_s_number_is_not_trusted(
+        tmp_path: Path) -> None:
+    """The index names the check-ins' author sets by number: an index that lacks a number
+    a row holds (written by a bug, or by hand) makes every row count as missing, rather
+    than a page naming the wrong people or a build failing on an index error."""
+    key = ("1.0", "goals", "UTC")
+    book = Logbook(tmp_path, key)
+    book.start("generation-1")
+    row = CheckinRow("g", "2026-10-04", "c1",
+                     book.authors.number((("Bob", "bob@example.com"),)), "k 0 → 3")
+    book.set("g", (1, "c1"), Derived(checkins=(row,)))
+    book.save()
+    assert Logbook(tmp_path, key).derived == {"g": Derived(checkins=(row,))}
+    index = tmp_path / "index.marshal"
+    stored, generation, signatures, shards, authors = marshal.loads(read_file(index))
+    write_file(index, marshal.dumps((stored, generation, signatures, shards, authors[:0])))
+    again = Logbook(tmp_path, key)
+    assert again.derived == {} and again.signatures == {} and again.authors.sets == []
