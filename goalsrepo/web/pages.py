@@ -160,8 +160,8 @@ class Derived(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """What the site keeps of a goal's history between builds (see :mod:`logbook`):
     besides the rows above, its wins, every adjustment and the goal's progress over time
     (``(day, own progress or None)``), which a period's burn-up adds up. The progress is
-    kept encoded (:func:`encode_progress`): it is a third of what the logbook holds, and a
-    build after a check-in reads only the changed quarter's."""
+    kept encoded (:func:`encode_progress`): decoding it was about a third of decoding the
+    logbook, and a build after a check-in reads only the changed quarter's."""
 
     checkins: tuple[CheckinRow, ...] = ()
     wins: tuple[Win, ...] = ()

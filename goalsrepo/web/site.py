@@ -176,9 +176,9 @@ def _derived(ws: Workspace, state: State,
     """What the pages keep of each goal's history, brought up to HEAD; the timelines read
     on the way; whether every row was derived afresh (the history was read again from
     its first commit: a person may have lost check-ins on any goal); and the sets of
-    authors its check-ins name. Only the goals whose
-    history changed since the last build are read; the logbook is not even opened for a
-    history the cache does not keep, whose rows would all be derived again."""
+    authors its check-ins name. Only the goals whose history changed since the last build
+    are read; the logbook is not even opened for a history the cache does not keep, whose
+    rows would all be derived again."""
     found = state.history
     authors = AuthorSets()
     if found.head is None:
