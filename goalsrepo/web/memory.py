@@ -124,28 +124,30 @@ def findings(goals: Sequence[Goal], now: Mapping[str, bytes],
 
 def statuses(state: State, shapes: Mapping[str, bytes], sources: Mapping[str, Source],
              previous: Memory | None,
-             events: Callable[[str], Sequence[Event]] | None = None) -> list[GoalStatus]:
+             events: Callable[[str], Sequence[Event]] | None = None,
+             ) -> tuple[list[GoalStatus], set[str] | None]:
     """Every goal's numbers: the previous build's for the goals whose source did not
-    change, computed for the others. Computed for all when a changed goal's numbers roll
-    up into an ancestor (a goal without key results takes its progress and last check-in
-    from the goals below it, and a last check-in passes through a parent with none of
-    its own), or one changed more than its check-in values (it may have moved in the
-    alignment). ``events`` fixes scores (see :meth:`State.statuses`)."""
+    change, computed for the others; and the ids of those computed (None: all of them).
+    Computed for all when a changed goal's numbers roll up into an ancestor (a goal
+    without key results takes its progress and last check-in from the goals below it,
+    and a last check-in passes through a parent with none of its own), or one changed
+    more than its check-in values (it may have moved in the alignment). ``events`` fixes
+    scores (see :meth:`State.statuses`)."""
     goals = state.repo.goals
     if previous is None or sources.keys() != previous.goals.keys():
-        return state.statuses(events)
+        return state.statuses(events), None
     by_id = {g.id: g for g in goals}
     changed = [g for g in goals if not _same(previous.goals[g.id].source, sources[g.id])]
     for goal in changed:
         if not goal.key_results or _rolls_up(goal, by_id, state.history.activity):
-            return state.statuses(events)
+            return state.statuses(events), None
         if previous.goals[goal.id].shape != shapes[goal.id]:
-            return state.statuses(events)
+            return state.statuses(events), None
     fresh = {s.goal.id: s for s in compute(changed, state.repo.config,
                                            state.history.activity, state.as_of,
                                            events or state.history.of)}
-    return [fresh.get(g.id) or GoalStatus.of(g, previous.goals[g.id].status)
-            for g in goals]
+    return ([fresh.get(g.id) or GoalStatus.of(g, previous.goals[g.id].status)
+             for g in goals], set(fresh))
 
 
 def _rolls_up(goal: Goal, by_id: Mapping[str, Goal], activity: Mapping[str, Activity],
@@ -177,6 +179,8 @@ def changed(previous: Memory | None, now: dict[str, Kept]) -> set[str] | None:
     dirty = set()
     for gid, kept in now.items():
         before = previous.goals[gid]
+        if kept is before:  # remembered as it was (see remember)
+            continue
         if before.shape != kept.shape:
             return None
         if (not _same(before.source, kept.source) or before.status != kept.status
@@ -212,8 +216,8 @@ def recall(state: State, folder: Path | None) -> list[GoalStatus]:
         previous = None
     now = shapes(goals, state.repo.signatures, previous)
     found = sources(state)
-    out = statuses(state, now, found, previous)
-    kept = remember({s.goal.id: s for s in out}, now, found, {})
+    out, fresh = statuses(state, now, found, previous)
+    kept = remember({s.goal.id: s for s in out}, now, found, {}, previous, fresh)
     if previous is None or kept != previous.goals:
         with contextlib.suppress(OSError):
             folder.mkdir(parents=True, exist_ok=True)
@@ -222,8 +226,23 @@ def recall(state: State, folder: Path | None) -> list[GoalStatus]:
 
 
 def remember(statuses: Mapping[str, GoalStatus], shapes: Mapping[str, bytes],
-             sources: Mapping[str, Source],
-             smart: Mapping[str, Smart]) -> dict[str, Kept]:
-    """What this build keeps of each goal (the card keys come once the cards exist)."""
-    return {gid: Kept(shapes[gid], sources[gid], s.numbers(), smart.get(gid, ()))
-            for gid, s in statuses.items()}
+             sources: Mapping[str, Source], smart: Mapping[str, Smart],
+             previous: Memory | None = None, fresh: set[str] | None = None,
+             ) -> dict[str, Kept]:
+    """What this build keeps of each goal (the card keys come once the cards exist).
+
+    A goal whose numbers :func:`statuses` took from ``previous`` (it is not in
+    ``fresh``) has the same source, and so the same shape: it keeps its previous entry
+    itself, unless its warnings changed. The 10,000 entries of a large repository are
+    then not made again after a check-in, and comparing the memories (:func:`changed`,
+    and whether to write it at all) passes them by identity."""
+    if previous is None or fresh is None:
+        return {gid: Kept(shapes[gid], sources[gid], s.numbers(), smart.get(gid, ()))
+                for gid, s in statuses.items()}
+    out = {}
+    for gid, s in statuses.items():
+        before = previous.goals[gid]
+        if gid in fresh or before.smart != smart.get(gid, ()):
+            before = Kept(shapes[gid], sources[gid], s.numbers(), smart.get(gid, ()))
+        out[gid] = before
+    return out

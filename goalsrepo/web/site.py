@@ -108,8 +108,9 @@ def build(where: Path | Workspace, output_dir: Path | None = None, *,
         previous = None
     signatures = state.history.signatures
     sources = memory.sources(state)
-    statuses = {s.goal.id: s for s in memory.statuses(state, shapes, sources, previous)}
-    kept = memory.remember(statuses, shapes, sources, smart)
+    found, fresh = memory.statuses(state, shapes, sources, previous)
+    statuses = {s.goal.id: s for s in found}
+    kept = memory.remember(statuses, shapes, sources, smart, previous, fresh)
     dirty = memory.changed(previous, kept)
     if cache is not None:
         cache.joinpath("templates").mkdir(parents=True, exist_ok=True)
