@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from goalsrepo.diagnostics import Diagnostic, Severity
@@ -296,12 +297,22 @@ def sort_statuses(statuses: Iterable[GoalStatus]) -> list[GoalStatus]:
 
 
 def bar(value: float, width: int = 10) -> str:
-    filled = round(clamp(value) * width)
+    return _bar(round(clamp(value) * width), width)
+
+
+# A table of 10,000 goals draws a few dozen distinct bars and percentages: each is made once.
+@lru_cache(maxsize=1024)
+def _bar(filled: int, width: int) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
 def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{round(value * 100)}%"
+    return "-" if value is None else _percent_of(round(value * 100))
+
+
+@lru_cache(maxsize=1024)
+def _percent_of(number: int) -> str:
+    return f"{number}%"
 
 
 def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
@@ -310,15 +321,24 @@ def status_text(statuses: list[GoalStatus], as_of: date, commit: str | None,
 
     Built column by column, then padded by one format string per line: at 10,000 goals
     a cell-by-cell loop was a third of a ``status`` after a check-in."""
+    days: dict[date, str] = {}  # a few hundred due dates among them
+
+    def due(value: date | None) -> str:
+        if value is None:
+            return "-"
+        found = days.get(value)
+        return found if found is not None else days.setdefault(value, value.isoformat())
+
+    progress = [s.progress for s in statuses]
     columns = [
         ["GOAL", *(s.goal.id for s in statuses)],
-        ["PROGRESS", *(bar(s.progress) for s in statuses)],
-        ["", *(_percent(s.progress) for s in statuses)],
+        ["PROGRESS", *map(bar, progress)],
+        ["", *map(_percent, progress)],
         ["EXPECTED", *(_percent(s.expected) for s in statuses)],
         ["HEALTH", *(s.health for s in statuses)],
         ["STALE", *("stale" if s.stale else "" for s in statuses)],
         ["OWNER", *(s.goal.owner for s in statuses)],
-        ["DUE", *(_iso(s.due) or "-" for s in statuses)],
+        ["DUE", *(due(s.due) for s in statuses)],
         ["SCORE", *("-" if s.score is None else f"{s.score:.1f}" for s in statuses)],
     ]
     widths = [max(map(len, column)) for column in columns]
