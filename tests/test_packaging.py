@@ -19,14 +19,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The wheel, and what the build printed (``-v`` passes on the build backend's
+    warnings)."""
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
-        check=True,
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(out), str(ROOT)],
+        check=True, capture_output=True, text=True,
     )
     (found,) = out.glob("goalsrepo-*.whl")
-    return found
+    return found, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(built: tuple[Path, str]) -> Path:
+    return built[0]
 
 
 def test_wheel_holds_schemas_and_example_goals(wheel: Path) -> None:
@@ -37,6 +44,25 @@ def test_wheel_holds_schemas_and_example_goals(wheel: Path) -> None:
     assert any(n.startswith("goalsrepo/example_goals/goals/") and n.endswith(".yaml")
                for n in names)
     assert "goalsrepo/py.typed" in names
+
+
+@pytest.mark.parametrize(("folder", "package"), [("schemas", "schemas"),
+                                                 ("templates", "templates"),
+                                                 ("example-goals", "example_goals")])
+def test_wheel_holds_every_data_file(wheel: Path, folder: str, package: str) -> None:
+    """Templates' assets and the demo's goals sit in subfolders, which setuptools ships
+    only when each is listed as a package."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = [p.relative_to(ROOT / folder).as_posix() for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts]
+    assert len(data) > 3
+    assert [n for n in data if f"goalsrepo/{package}/{n}" not in names] == []
+
+
+def test_the_build_warns_of_no_unlisted_package(built: tuple[Path, str]) -> None:
+    """A data folder setuptools would have to guess about is one a later setuptools may
+    leave out of the wheel."""
+    assert "absent from the `packages` configuration" not in built[1]
 
 
 def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
